@@ -1,0 +1,111 @@
+package io.cbns.core.data;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Arrays;
+
+/**
+ * A binary user x item matrix in compressed-sparse-row form: the items of row {@code r} are
+ * {@code columns[rowOffsets[r] .. rowOffsets[r + 1])}, sorted ascending and without duplicates.
+ *
+ * <p>Immutable by contract: callers must not modify the arrays.
+ */
+public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] columns) {
+  public CsrMatrix {
+    requireNonNull(rowOffsets, "rowOffsets is null");
+    requireNonNull(columns, "columns is null");
+    if (numRows < 0 || numColumns < 0) {
+      throw new IllegalArgumentException("negative dimensions");
+    }
+    if (rowOffsets.length != numRows + 1) {
+      throw new IllegalArgumentException(
+          "rowOffsets has " + rowOffsets.length + " entries, expected " + (numRows + 1));
+    }
+    if (rowOffsets[0] != 0 || rowOffsets[numRows] != columns.length) {
+      throw new IllegalArgumentException("rowOffsets do not span columns");
+    }
+  }
+
+  /**
+   * Builds a matrix from (row, column) pairs in any order; duplicate pairs are kept once.
+   *
+   * @throws IllegalArgumentException when an index is out of range
+   */
+  public static CsrMatrix fromPairs(int numRows, int numColumns, int[] rows, int[] cols) {
+    if (rows.length != cols.length) {
+      throw new IllegalArgumentException("rows and cols differ in length");
+    }
+    int[] counts = new int[numRows + 1];
+    for (int i = 0; i < rows.length; i++) {
+      if (rows[i] < 0 || rows[i] >= numRows || cols[i] < 0 || cols[i] >= numColumns) {
+        throw new IllegalArgumentException(
+            "pair (" + rows[i] + ", " + cols[i] + ") outside " + numRows + " x " + numColumns);
+      }
+      counts[rows[i] + 1]++;
+    }
+    for (int r = 0; r < numRows; r++) {
+      counts[r + 1] += counts[r];
+    }
+    int[] fill = Arrays.copyOf(counts, numRows);
+    int[] data = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      data[fill[rows[i]]++] = cols[i];
+    }
+    // sort each row and drop duplicates, compacting in place
+    int[] offsets = new int[numRows + 1];
+    int w = 0;
+    for (int r = 0; r < numRows; r++) {
+      int start = counts[r];
+      int end = counts[r + 1];
+      Arrays.sort(data, start, end);
+      offsets[r] = w;
+      for (int i = start; i < end; i++) {
+        if (i == start || data[i] != data[i - 1]) {
+          data[w++] = data[i];
+        }
+      }
+    }
+    offsets[numRows] = w;
+    return new CsrMatrix(numRows, numColumns, offsets, Arrays.copyOf(data, w));
+  }
+
+  /** Number of stored (row, column) pairs. */
+  public int nonZeros() {
+    return columns.length;
+  }
+
+  /** Number of items in row {@code r}. */
+  public int rowLength(int r) {
+    return rowOffsets[r + 1] - rowOffsets[r];
+  }
+
+  /** Whether the pair (r, c) is stored (binary search in the row). */
+  public boolean contains(int r, int c) {
+    return Arrays.binarySearch(columns, rowOffsets[r], rowOffsets[r + 1], c) >= 0;
+  }
+
+  /** A copy of row {@code r}'s columns. */
+  public int[] row(int r) {
+    return Arrays.copyOfRange(columns, rowOffsets[r], rowOffsets[r + 1]);
+  }
+
+  /** Number of non-empty rows. */
+  public int nonEmptyRows() {
+    int n = 0;
+    for (int r = 0; r < numRows; r++) {
+      if (rowOffsets[r + 1] > rowOffsets[r]) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Per-column counts (how often each column occurs). */
+  public long[] columnCounts() {
+    long[] counts = new long[numColumns];
+    for (int c : columns) {
+      counts[c]++;
+    }
+    return counts;
+  }
+}

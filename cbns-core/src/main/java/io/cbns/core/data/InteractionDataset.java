@@ -1,0 +1,45 @@
+package io.cbns.core.data;
+
+import java.util.Optional;
+
+/**
+ * An implicit-feedback dataset: users, items (dense ids {@code [0, numUsers)}, {@code [0,
+ * numItems)}), train interactions, test interactions and optionally a validation split carved
+ * from train.
+ *
+ * <p>Implementations hold the per-user matrices in memory (they are needed for history pooling
+ * and evaluation) and stream train batches from storage. Thread-safe for reading; {@link
+ * #trainBatches} may be called once per epoch.
+ */
+public interface InteractionDataset extends AutoCloseable {
+  /** Name, sizes and a content fingerprint (for provenance). */
+  DatasetInfo info();
+
+  /** Train interactions per user (what evaluation excludes, what history towers pool). */
+  CsrMatrix trainByUser();
+
+  /** Test interactions per user. */
+  CsrMatrix testByUser();
+
+  /** Validation interactions per user, when the dataset has a validation split. */
+  default Optional<CsrMatrix> validationByUser() {
+    return Optional.empty();
+  }
+
+  /**
+   * How often each item occurs in the train split ({@code numItems} entries). The source of the
+   * exact {@code log q} used for the logQ correction.
+   */
+  long[] itemTrainCounts();
+
+  /**
+   * The shuffled train batches of one epoch: every train interaction exactly once.
+   *
+   * @param spec batch size, last-batch policy, seed and prefetch depth
+   * @param epoch the 0-based epoch number; with the seed it fixes the order
+   */
+  BatchIterator trainBatches(BatchSpec spec, int epoch);
+
+  @Override
+  default void close() {}
+}

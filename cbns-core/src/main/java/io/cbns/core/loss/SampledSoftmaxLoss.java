@@ -1,0 +1,104 @@
+package io.cbns.core.loss;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.cbns.core.sampling.Candidates;
+
+/**
+ * Sampled softmax cross-entropy over candidate columns (PAPER.md eq. 1-4 and 9):
+ *
+ * <pre>
+ *   logits[i, j] = u_i . c_j / temperature  - log q_j      (the log q term when correction is on)
+ *   loss         = mean_i ( -log softmax(logits[i, :])[i] )
+ * </pre>
+ *
+ * where column {@code i} (of the first B) is row {@code i}'s positive. A column is removed from
+ * row {@code i}'s softmax (its logit set to minus infinity, so it contributes neither to the loss
+ * nor to the gradient) when it is a batch column other than {@code i} and the candidates say
+ * batch columns are not negatives, or, with masking on, when it holds row {@code i}'s positive
+ * item without being column {@code i} (an accidental hit).
+ *
+ * <p>Stateless and thread-safe. All intermediate arrays are attached to the manager of {@code
+ * userEmbeddings}; the returned scalar too.
+ */
+public final class SampledSoftmaxLoss {
+  private final LossConfig config;
+
+  public SampledSoftmaxLoss(LossConfig config) {
+    this.config = requireNonNull(config, "config is null");
+  }
+
+  public LossConfig config() {
+    return config;
+  }
+
+  /**
+   * The mean loss over the batch.
+   *
+   * @param userEmbeddings {@code float32 [B, d]}
+   * @param candidates {@code C >= B} columns, the first B being the rows' positives
+   * @param positiveItemIds {@code int64 [B]}
+   * @return a {@code float32} scalar
+   */
+  public NDArray compute(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    return perRow(userEmbeddings, candidates, positiveItemIds).mean();
+  }
+
+  /**
+   * The loss of each row, {@code float32 [B]}: {@code -log p(positive_i | user_i)}.
+   *
+   * @see #compute
+   */
+  public NDArray perRow(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    long b = userEmbeddings.getShape().get(0);
+    long c = candidates.size();
+    if (c < b) {
+      throw new IllegalArgumentException("candidates (" + c + ") fewer than batch rows (" + b + ")");
+    }
+    NDManager m = userEmbeddings.getManager();
+    NDArray logits = userEmbeddings.matMul(candidates.embeddings().transpose());
+    if (config.temperature() != 1.0) {
+      logits = logits.div((float) config.temperature());
+    }
+    if (config.logQCorrection()) {
+      logits = logits.sub(candidates.logQ().reshape(1, c));
+    }
+    NDArray removed = removedColumns(m, b, c, candidates, positiveItemIds);
+    if (removed != null) {
+      logits = NDArrays.where(removed, m.create(Float.NEGATIVE_INFINITY), logits);
+    }
+    NDArray labels = m.arange(0, (int) b, 1, DataType.INT64).reshape(b, 1);
+    return logits.logSoftmax(1).gather(labels, 1).reshape(b).neg();
+  }
+
+  private NDArray removedColumns(
+      NDManager m, long b, long c, Candidates candidates, NDArray positiveItemIds) {
+    NDArray removed = null;
+    if (config.maskAccidentalHits()) {
+      removed =
+          positiveItemIds
+              .reshape(b, 1)
+              .eq(candidates.itemIds().reshape(1, c))
+              .logicalAnd(eyeComplement(m, b, c));
+    }
+    if (!candidates.batchNegatives()) {
+      NDArray offDiagonalBatch = eyeComplement(m, b, c);
+      if (c > b) {
+        NDArray columnIndex = m.arange(0, (int) c, 1, DataType.INT64).reshape(1, c);
+        offDiagonalBatch = offDiagonalBatch.logicalAnd(columnIndex.lt(b));
+      }
+      removed = removed == null ? offDiagonalBatch : removed.logicalOr(offDiagonalBatch);
+    }
+    return removed;
+  }
+
+  /** {@code [b, c]} boolean, true everywhere except on the diagonal {@code (i, i)}. */
+  private static NDArray eyeComplement(NDManager m, long b, long c) {
+    return m.eye((int) b, (int) c, 0, DataType.BOOLEAN).logicalNot().reshape(new Shape(b, c));
+  }
+}

@@ -1,0 +1,48 @@
+package io.cbns.core.sampling;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * Chooses the negatives of each training step.
+ *
+ * <p>Per step the trainer calls {@link #candidates} inside the gradient scope, computes the loss
+ * and applies the optimizer, then calls {@link #onStepEnd} outside it.
+ *
+ * <p><b>NDArray ownership.</b> Arrays passed in belong to the trainer's step manager. Arrays
+ * returned in {@link Candidates} must be attached to the step manager ({@link
+ * StepContext#manager()}) unless they are long-lived state of the sampler (a memory bank), which
+ * the sampler creates in its own manager and frees in {@link #close()}. State written in {@code
+ * onStepEnd} must be copied out of the step's arrays, which are freed right after.
+ *
+ * <p>Not thread-safe; one trainer drives it.
+ */
+public interface NegativeSampler extends AutoCloseable {
+  /**
+   * The candidate columns for this step.
+   *
+   * @param ctx the step
+   * @param batch the batch (ids and log q of the positives)
+   * @param batchItemEmbeddings {@code float32 [B, d]}, the item tower's encoding of the batch's
+   *     positives, with gradient
+   * @return columns {@code [0, B)} must be {@code batchItemEmbeddings} in row order
+   */
+  Candidates candidates(StepContext ctx, StepBatch batch, NDArray batchItemEmbeddings);
+
+  /**
+   * Called after the optimizer step. Stateful samplers (memory banks) record what they need.
+   *
+   * @param ctx the step
+   * @param batch the batch
+   * @param detachedItemEmbeddings {@code float32 [B, d]}, the batch's item encodings without
+   *     gradient (computed before the update, as the paper's bank stores them)
+   */
+  default void onStepEnd(StepContext ctx, StepBatch batch, NDArray detachedItemEmbeddings) {}
+
+  /** A one-line description of the sampler's current state, for logs (e.g. bank fill). */
+  default String describeState() {
+    return "";
+  }
+
+  @Override
+  default void close() {}
+}
