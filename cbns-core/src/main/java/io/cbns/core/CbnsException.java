@@ -2,8 +2,8 @@ package io.cbns.core;
 
 /**
  * The one exception type users see from cbns: its message says what was wrong, where (file:line,
- * config key path, step) and, where possible, how to fix it. The CLI prints the message without
- * a stack trace.
+ * config key path, step) and, where possible, how to fix it. The CLI prints the message without a
+ * stack trace.
  */
 public class CbnsException extends RuntimeException {
   private static final long serialVersionUID = 1L;

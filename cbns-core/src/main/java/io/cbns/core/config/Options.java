@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * A read-only view of one section of the configuration (a YAML mapping parsed to plain Java
- * values: {@code Map}, {@code List}, {@code String}, {@code Number}, {@code Boolean}).
+ * A read-only view of one section of the configuration (a YAML mapping parsed to plain Java values:
+ * {@code Map}, {@code List}, {@code String}, {@code Number}, {@code Boolean}).
  *
  * <p>Every getter declares the key, its default and its valid range; a wrong type or value is a
  * {@link ConfigException} naming the full key path. Keys read are remembered, so that {@link
@@ -87,7 +87,8 @@ public final class Options {
       return empty(keyPath(key));
     }
     if (!(v instanceof Map<?, ?> m)) {
-      throw new ConfigException(keyPath(key), "expected a mapping (key: value lines), got " + show(v));
+      throw new ConfigException(
+          keyPath(key), "expected a mapping (key: value lines), got " + show(v));
     }
     Map<String, Object> copy = new LinkedHashMap<>();
     m.forEach((k, val) -> copy.put(String.valueOf(k), val));
@@ -222,8 +223,8 @@ public final class Options {
   }
 
   /**
-   * Fails when the section holds a key no getter asked for, naming it and listing the valid
-   * keys. Call once every option of the section has been read.
+   * Fails when the section holds a key no getter asked for, naming it and listing the valid keys.
+   * Call once every option of the section has been read.
    */
   public void requireAllConsumed() {
     for (String key : values.keySet()) {

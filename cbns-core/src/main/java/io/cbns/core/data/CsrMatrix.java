@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.util.Arrays;
 
 /**
- * A binary user x item matrix in compressed-sparse-row form: the items of row {@code r} are
- * {@code columns[rowOffsets[r] .. rowOffsets[r + 1])}, sorted ascending and without duplicates.
+ * A binary user x item matrix in compressed-sparse-row form: the items of row {@code r} are {@code
+ * columns[rowOffsets[r] .. rowOffsets[r + 1])}, sorted ascending and without duplicates.
  *
  * <p>Immutable by contract: callers must not modify the arrays.
  */

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * One mini-batch of train interactions on the host, as produced by a {@link BatchIterator}
- * (possibly on a prefetch thread). Row {@code i} is the pair {@code (userIds[i], itemIds[i])}.
- * The trainer turns it into device tensors; the arrays are owned by the batch and never reused by
- * the producer after hand-over.
+ * (possibly on a prefetch thread). Row {@code i} is the pair {@code (userIds[i], itemIds[i])}. The
+ * trainer turns it into device tensors; the arrays are owned by the batch and never reused by the
+ * producer after hand-over.
  */
 public record InteractionBatch(long[] userIds, long[] itemIds) {
   public InteractionBatch {

@@ -4,12 +4,12 @@ import java.util.Optional;
 
 /**
  * An implicit-feedback dataset: users, items (dense ids {@code [0, numUsers)}, {@code [0,
- * numItems)}), train interactions, test interactions and optionally a validation split carved
- * from train.
+ * numItems)}), train interactions, test interactions and optionally a validation split carved from
+ * train.
  *
- * <p>Implementations hold the per-user matrices in memory (they are needed for history pooling
- * and evaluation) and stream train batches from storage. Thread-safe for reading; {@link
- * #trainBatches} may be called once per epoch.
+ * <p>Implementations hold the per-user matrices in memory (they are needed for history pooling and
+ * evaluation) and stream train batches from storage. Thread-safe for reading; {@link #trainBatches}
+ * may be called once per epoch.
  */
 public interface InteractionDataset extends AutoCloseable {
   /** Name, sizes and a content fingerprint (for provenance). */

@@ -3,8 +3,8 @@ package io.cbns.core.frequency;
 /**
  * Estimates {@code log q(item)}, the probability that a batch column holds the item.
  *
- * <p>Host-side and cheap (O(B) per step). Not thread-safe: the trainer calls {@link #observe}
- * after it has read {@link #logQ} for the same batch.
+ * <p>Host-side and cheap (O(B) per step). Not thread-safe: the trainer calls {@link #observe} after
+ * it has read {@link #logQ} for the same batch.
  */
 public interface FrequencyEstimator {
   /**

@@ -17,11 +17,11 @@ import io.cbns.core.sampling.Candidates;
  *   loss         = mean_i ( -log softmax(logits[i, :])[i] )
  * </pre>
  *
- * where column {@code i} (of the first B) is row {@code i}'s positive. A column is removed from
- * row {@code i}'s softmax (its logit set to minus infinity, so it contributes neither to the loss
- * nor to the gradient) when it is a batch column other than {@code i} and the candidates say
- * batch columns are not negatives, or, with masking on, when it holds row {@code i}'s positive
- * item without being column {@code i} (an accidental hit).
+ * where column {@code i} (of the first B) is row {@code i}'s positive. A column is removed from row
+ * {@code i}'s softmax (its logit set to minus infinity, so it contributes neither to the loss nor
+ * to the gradient) when it is a batch column other than {@code i} and the candidates say batch
+ * columns are not negatives, or, with masking on, when it holds row {@code i}'s positive item
+ * without being column {@code i} (an accidental hit).
  *
  * <p>Stateless and thread-safe. All intermediate arrays are attached to the manager of {@code
  * userEmbeddings}; the returned scalar too.
@@ -58,7 +58,8 @@ public final class SampledSoftmaxLoss {
     long b = userEmbeddings.getShape().get(0);
     long c = candidates.size();
     if (c < b) {
-      throw new IllegalArgumentException("candidates (" + c + ") fewer than batch rows (" + b + ")");
+      throw new IllegalArgumentException(
+          "candidates (" + c + ") fewer than batch rows (" + b + ")");
     }
     NDManager m = userEmbeddings.getManager();
     NDArray logits = userEmbeddings.matMul(candidates.embeddings().transpose());

@@ -10,8 +10,8 @@ import ai.djl.training.ParameterStore;
  *
  * <p><b>NDArray ownership.</b> Inputs belong to the caller. Outputs are attached to the manager of
  * the input ids (the caller's per-step manager during training), so closing that manager frees
- * them. Parameters live in the block's own manager, created by the factory, and are freed by
- * {@link #close()}.
+ * them. Parameters live in the block's own manager, created by the factory, and are freed by {@link
+ * #close()}.
  *
  * <p><b>Shapes.</b> ids are {@code int64 [n]}; outputs are {@code float32 [n, dimension()]}.
  *
@@ -35,8 +35,7 @@ public interface TwoTowerModel extends AutoCloseable {
    * @param training whether this is a training pass (dropout, gradients)
    * @return {@code float32 [n, d]}
    */
-  NDArray encodeUsers(
-      ParameterStore ps, NDArray userIds, NDArray targetItemIds, boolean training);
+  NDArray encodeUsers(ParameterStore ps, NDArray userIds, NDArray targetItemIds, boolean training);
 
   /**
    * Encodes items.

@@ -7,15 +7,15 @@ import ai.djl.ndarray.NDArray;
 /**
  * The candidate columns of one step's sampled softmax.
  *
- * <p>Columns {@code [0, B)} are the batch's positives in row order (column {@code i} is row
- * {@code i}'s positive, the label). Columns {@code [B, C)} are extra negatives shared by all rows
- * (uniform samples encoded with gradient, memory-bank entries without).
+ * <p>Columns {@code [0, B)} are the batch's positives in row order (column {@code i} is row {@code
+ * i}'s positive, the label). Columns {@code [B, C)} are extra negatives shared by all rows (uniform
+ * samples encoded with gradient, memory-bank entries without).
  *
  * @param embeddings {@code float32 [C, d]}
  * @param logQ {@code float32 [C]}, log sampling probability of each column, subtracted from the
  *     logits when logQ correction is on
- * @param itemIds {@code int64 [C]}, the item of each column, for accidental-hit masking; a
- *     negative id never matches a row
+ * @param itemIds {@code int64 [C]}, the item of each column, for accidental-hit masking; a negative
+ *     id never matches a row
  * @param batchNegatives whether columns {@code [0, B)} other than the row's own positive serve as
  *     negatives (in-batch sampling); when false they are masked out
  */

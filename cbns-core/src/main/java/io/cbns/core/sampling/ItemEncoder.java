@@ -3,8 +3,8 @@ package io.cbns.core.sampling;
 import ai.djl.ndarray.NDArray;
 
 /**
- * The item tower as samplers see it (samplers never see models): encodes item ids with gradient
- * in the current training step.
+ * The item tower as samplers see it (samplers never see models): encodes item ids with gradient in
+ * the current training step.
  */
 @FunctionalInterface
 public interface ItemEncoder {

@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDArray;
 
 /**
- * One training batch on the training device. All arrays belong to the step's manager and are
- * freed when the step ends.
+ * One training batch on the training device. All arrays belong to the step's manager and are freed
+ * when the step ends.
  *
  * @param userIds {@code int64 [B]}
  * @param itemIds {@code int64 [B]}, the positive item of each row

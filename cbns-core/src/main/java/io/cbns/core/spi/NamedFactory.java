@@ -1,8 +1,8 @@
 package io.cbns.core.spi;
 
 /**
- * A factory selected by name from the configuration. Names are lower-case kebab-case and unique
- * per extension kind across all plugins.
+ * A factory selected by name from the configuration. Names are lower-case kebab-case and unique per
+ * extension kind across all plugins.
  */
 public interface NamedFactory {
   /** The name the configuration uses (e.g. {@code cross-batch}). */

@@ -14,8 +14,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The factories of a set of plugins, by kind and name. Duplicate names within a kind are an
- * error (two plugins must not silently shadow each other).
+ * The factories of a set of plugins, by kind and name. Duplicate names within a kind are an error
+ * (two plugins must not silently shadow each other).
  */
 public final class PluginRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(PluginRegistry.class);

@@ -1,0 +1,36 @@
+package io.cbns.core.eval;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Recall@K and NDCG@K averaged over the evaluated users.
+ *
+ * @param recall K to mean Recall@K (hits in the top K / the user's relevant items)
+ * @param ndcg K to mean NDCG@K (binary relevance, ideal DCG over min(K, relevant) items)
+ * @param users number of users averaged over
+ */
+public record RankingMetrics(Map<Integer, Double> recall, Map<Integer, Double> ndcg, int users) {
+  public RankingMetrics {
+    recall = Map.copyOf(new TreeMap<>(requireNonNull(recall, "recall is null")));
+    ndcg = Map.copyOf(new TreeMap<>(requireNonNull(ndcg, "ndcg is null")));
+  }
+
+  public double recallAt(int k) {
+    return value(recall, k);
+  }
+
+  public double ndcgAt(int k) {
+    return value(ndcg, k);
+  }
+
+  private static double value(Map<Integer, Double> m, int k) {
+    Double v = m.get(k);
+    if (v == null) {
+      throw new IllegalArgumentException("K=" + k + " was not evaluated; have " + m.keySet());
+    }
+    return v;
+  }
+}

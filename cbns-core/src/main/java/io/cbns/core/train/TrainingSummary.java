@@ -1,0 +1,21 @@
+package io.cbns.core.train;
+
+import java.util.Optional;
+
+/**
+ * How training went.
+ *
+ * @param epochs epochs completed
+ * @param steps steps completed
+ * @param trainSeconds wall time of the training steps (evaluation excluded)
+ * @param totalSeconds wall time of the whole run
+ * @param finalEvaluation the last evaluation, if any
+ * @param stopReason why training stopped ({@code completed}, {@code early-stopping}, ...)
+ */
+public record TrainingSummary(
+    int epochs,
+    long steps,
+    double trainSeconds,
+    double totalSeconds,
+    Optional<EvaluationInfo> finalEvaluation,
+    String stopReason) {}
