@@ -71,7 +71,9 @@ public final class SampledSoftmaxLoss {
     }
     NDArray removed = removedColumns(m, b, c, candidates, positiveItemIds);
     if (removed != null) {
-      logits = NDArrays.where(removed, m.create(Float.NEGATIVE_INFINITY), logits);
+      // an expanded view of one scalar: no [B, C] allocation for the fill value
+      NDArray minusInf = m.create(Float.NEGATIVE_INFINITY).broadcast(logits.getShape());
+      logits = NDArrays.where(removed, minusInf, logits);
     }
     NDArray labels = m.arange(0, (int) b, 1, DataType.INT64).reshape(b, 1);
     return logits.logSoftmax(1).gather(labels, 1).reshape(b).neg();

@@ -1,0 +1,208 @@
+package io.cbns.core.eval;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.TwoTowerModel;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+
+/**
+ * Full-ranking evaluation as in the LightGCN protocol: for every user with relevant items, score
+ * all items, exclude the user's train items, take the top K and average Recall@K (hits / relevant
+ * items) and NDCG@K (binary gains, ideal DCG over {@code min(K, relevant)} positions) over those
+ * users.
+ *
+ * <p>Scoring and top-K run in the engine, a chunk of users at a time ({@code [chunk, numItems]}
+ * scores); only the top-K indices come back to the host. Thread-safe (no state besides settings).
+ */
+public final class FullRankingEvaluator {
+  private final List<Integer> ks;
+  private final int maxK;
+  private final int chunkSize;
+
+  /**
+   * @param ks the cut-offs, each >= 1
+   * @param chunkSize users scored at once
+   */
+  public FullRankingEvaluator(List<Integer> ks, int chunkSize) {
+    requireNonNull(ks, "ks is null");
+    if (ks.isEmpty() || ks.stream().anyMatch(k -> k < 1)) {
+      throw new IllegalArgumentException("ks must be non-empty and >= 1: " + ks);
+    }
+    if (chunkSize < 1) {
+      throw new IllegalArgumentException("chunkSize must be >= 1");
+    }
+    this.ks = ks.stream().distinct().sorted().toList();
+    this.maxK = this.ks.get(this.ks.size() - 1);
+    this.chunkSize = chunkSize;
+  }
+
+  public List<Integer> ks() {
+    return ks;
+  }
+
+  /**
+   * Evaluates {@code model}.
+   *
+   * @param parent the manager under which temporary arrays are created (and freed on return)
+   * @param model the towers, used in inference mode
+   * @param exclude items never to recommend to a user (the train interactions)
+   * @param relevant the held-out interactions to find
+   */
+  public RankingMetrics evaluate(
+      NDManager parent, TwoTowerModel model, CsrMatrix exclude, CsrMatrix relevant) {
+    int numItems = relevant.numColumns();
+    int k = Math.min(maxK, numItems);
+    int[] users = usersWithRelevantItems(relevant);
+    Accumulator acc = new Accumulator();
+    try (NDManager m = parent.newSubManager()) {
+      ParameterStore ps = new ParameterStore(m, false);
+      NDArray itemIds = m.arange(0, numItems, 1, DataType.INT64);
+      NDArray itemsT = model.encodeItems(ps, itemIds, false).transpose();
+      for (int start = 0; start < users.length; start += chunkSize) {
+        int end = Math.min(users.length, start + chunkSize);
+        try (NDManager c = m.newSubManager()) {
+          long[] ids = new long[end - start];
+          for (int i = start; i < end; i++) {
+            ids[i - start] = users[i];
+          }
+          NDArray userEmb = model.encodeUsers(ps, c.create(ids), null, false);
+          NDArray scores = userEmb.matMul(itemsT);
+          scores = excludeSeen(c, scores, ids, exclude, numItems);
+          NDList top = scores.topK(k, 1, true, true);
+          long[] topItems = top.get(1).toType(DataType.INT64, false).toLongArray();
+          for (int row = 0; row < ids.length; row++) {
+            acc.add((int) ids[row], topItems, row * k, k, relevant);
+          }
+        }
+      }
+    }
+    return acc.result(users.length);
+  }
+
+  /**
+   * The most-popular baseline on the same protocol: every user gets the most frequent train items
+   * they have not interacted with, in order of frequency (ties by item id).
+   */
+  public RankingMetrics mostPopular(long[] itemCounts, CsrMatrix exclude, CsrMatrix relevant) {
+    int numItems = relevant.numColumns();
+    Integer[] order = IntStream.range(0, numItems).boxed().toArray(Integer[]::new);
+    Arrays.sort(
+        order,
+        Comparator.<Integer>comparingLong(i -> -(i < itemCounts.length ? itemCounts[i] : 0))
+            .thenComparingInt(i -> i));
+    int k = Math.min(maxK, numItems);
+    int[] users = usersWithRelevantItems(relevant);
+    Accumulator acc = new Accumulator();
+    long[] top = new long[k];
+    for (int u : users) {
+      int n = 0;
+      for (int i = 0; i < numItems && n < k; i++) {
+        int item = order[i];
+        if (u >= exclude.numRows() || !exclude.contains(u, item)) {
+          top[n++] = item;
+        }
+      }
+      Arrays.fill(top, n, k, -1);
+      acc.add(u, top, 0, k, relevant);
+    }
+    return acc.result(users.length);
+  }
+
+  private static NDArray excludeSeen(
+      NDManager m, NDArray scores, long[] users, CsrMatrix exclude, int numItems) {
+    int total = 0;
+    for (long u : users) {
+      total += u < exclude.numRows() ? exclude.rowLength((int) u) : 0;
+    }
+    if (total == 0) {
+      return scores;
+    }
+    long[] linear = new long[total];
+    int w = 0;
+    for (int row = 0; row < users.length; row++) {
+      int u = (int) users[row];
+      if (u >= exclude.numRows()) {
+        continue;
+      }
+      long base = (long) row * numItems;
+      int[] cols = exclude.columns();
+      for (int p = exclude.rowOffsets()[u]; p < exclude.rowOffsets()[u + 1]; p++) {
+        linear[w++] = base + cols[p];
+      }
+    }
+    NDArray index = m.create(linear);
+    NDArray minusInf = m.full(new Shape(total), Float.NEGATIVE_INFINITY, DataType.FLOAT32);
+    return scores.put(index, minusInf);
+  }
+
+  private static int[] usersWithRelevantItems(CsrMatrix relevant) {
+    return IntStream.range(0, relevant.numRows()).filter(u -> relevant.rowLength(u) > 0).toArray();
+  }
+
+  /** Sums per-user metrics; ideal DCG values are precomputed once. */
+  private final class Accumulator {
+    private final double[] recallSum = new double[ks.size()];
+    private final double[] ndcgSum = new double[ks.size()];
+    private final double[] discount = new double[maxK];
+    private final double[] idealDcg = new double[maxK + 1];
+
+    Accumulator() {
+      for (int i = 0; i < maxK; i++) {
+        discount[i] = 1.0 / (Math.log(i + 2) / Math.log(2));
+        idealDcg[i + 1] = idealDcg[i] + discount[i];
+      }
+    }
+
+    void add(int user, long[] top, int offset, int k, CsrMatrix relevant) {
+      int numRelevant = relevant.rowLength(user);
+      double dcg = 0;
+      int hits = 0;
+      int next = 0;
+      for (int pos = 0; pos < k; pos++) {
+        long item = top[offset + pos];
+        if (item >= 0 && relevant.contains(user, (int) item)) {
+          hits++;
+          dcg += discount[pos];
+        }
+        while (next < ks.size() && ks.get(next) == pos + 1) {
+          recallSum[next] += (double) hits / numRelevant;
+          ndcgSum[next] += dcg / idealDcg[Math.min(ks.get(next), numRelevant)];
+          next++;
+        }
+      }
+      // cut-offs beyond the number of items: the ranking is complete at k
+      for (; next < ks.size(); next++) {
+        recallSum[next] += (double) hits / numRelevant;
+        ndcgSum[next] += dcg / idealDcg[Math.min(ks.get(next), numRelevant)];
+      }
+    }
+
+    RankingMetrics result(int users) {
+      Map<Integer, Double> recall = new HashMap<>();
+      Map<Integer, Double> ndcg = new HashMap<>();
+      for (int i = 0; i < ks.size(); i++) {
+        recall.put(ks.get(i), users == 0 ? 0.0 : recallSum[i] / users);
+        ndcg.put(ks.get(i), users == 0 ? 0.0 : ndcgSum[i] / users);
+      }
+      return new RankingMetrics(recall, ndcg, users);
+    }
+  }
+
+  /** For tests: the cut-offs as evaluated, ascending. */
+  List<Integer> sortedKs() {
+    return new ArrayList<>(ks);
+  }
+}

@@ -1,0 +1,98 @@
+package io.cbns.core.train;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.CbnsException;
+import io.cbns.core.eval.RankingMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Appends one JSON object per line to {@code metrics.jsonl} (one line per evaluation) and {@code
+ * epochs.jsonl} (one line per epoch: loss and timings) in the run directory. Each line is written
+ * and flushed whole, so a killed run leaves only complete lines.
+ */
+public final class MetricsFileListener implements TrainingListener {
+  public static final String METRICS_FILE = "metrics.jsonl";
+  public static final String EPOCHS_FILE = "epochs.jsonl";
+
+  private final Path metrics;
+  private final Path epochs;
+  private double lastLoss = Double.NaN;
+  private double trainSeconds;
+
+  public MetricsFileListener(Path runDir) {
+    requireNonNull(runDir, "runDir is null");
+    this.metrics = runDir.resolve(METRICS_FILE);
+    this.epochs = runDir.resolve(EPOCHS_FILE);
+  }
+
+  @Override
+  public void onEpochEnd(EpochInfo e) {
+    lastLoss = e.meanLoss();
+    trainSeconds += e.trainSeconds();
+    append(
+        epochs,
+        "{\"epoch\":%d,\"steps\":%d,\"loss\":%s,\"train_seconds\":%s,\"batch_wait_seconds\":%s,"
+            + "\"interactions\":%d}",
+        e.epoch() + 1,
+        e.steps(),
+        num(e.meanLoss()),
+        num(e.trainSeconds()),
+        num(e.batchWaitSeconds()),
+        e.interactions());
+  }
+
+  @Override
+  public void onEvaluation(EvaluationInfo ev) {
+    append(
+        metrics,
+        "{\"epoch\":%d,\"step\":%d,\"split\":\"%s\",\"loss\":%s,\"train_seconds\":%s,"
+            + "\"eval_seconds\":%s,\"users\":%d,\"model\":%s,\"most_popular\":%s}",
+        ev.epoch(),
+        ev.step(),
+        ev.split(),
+        num(lastLoss),
+        num(trainSeconds),
+        num(ev.seconds()),
+        ev.model().users(),
+        metricsJson(ev.model()),
+        metricsJson(ev.mostPopular()));
+  }
+
+  /** {@code {"recall@20":0.1,"ndcg@20":0.05,...}} */
+  public static String metricsJson(RankingMetrics m) {
+    StringBuilder sb = new StringBuilder("{");
+    for (Map.Entry<Integer, Double> e : m.recall().entrySet()) {
+      sb.append("\"recall@").append(e.getKey()).append("\":").append(num(e.getValue())).append(',');
+    }
+    for (Map.Entry<Integer, Double> e : m.ndcg().entrySet()) {
+      sb.append("\"ndcg@").append(e.getKey()).append("\":").append(num(e.getValue())).append(',');
+    }
+    sb.setLength(sb.length() - 1);
+    return sb.append('}').toString();
+  }
+
+  private static String num(double d) {
+    return Double.isFinite(d) ? String.format(Locale.ROOT, "%.6g", d) : "null";
+  }
+
+  private static void append(Path file, String format, Object... args) {
+    String line = String.format(Locale.ROOT, format, args) + "\n";
+    try (Writer w =
+        Files.newBufferedWriter(
+            file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
+      w.write(line);
+    } catch (IOException e) {
+      throw new CbnsException(
+          "cannot write " + file + ": " + e.getMessage(), new UncheckedIOException(e));
+    }
+  }
+}

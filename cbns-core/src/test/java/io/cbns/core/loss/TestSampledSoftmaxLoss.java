@@ -1,0 +1,215 @@
+package io.cbns.core.loss;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import io.cbns.core.sampling.Candidates;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+final class TestSampledSoftmaxLoss {
+  private static final int B = 3;
+  private static final int D = 4;
+  // 3 batch columns + 2 extra columns; column 3 holds item 11 = row 1's positive (accidental hit)
+  private static final long[] POSITIVES = {10, 11, 12};
+  private static final long[] COLUMN_IDS = {10, 11, 12, 11, 99};
+  private static final float[] LOG_Q = {-1.0f, -2.0f, -0.5f, -3.0f, -1.5f};
+
+  private final float[][] users = random(B, D, 1);
+  private final float[][] columns = random(COLUMN_IDS.length, D, 2);
+
+  @Test
+  void matchesHandComputedReferenceInAllSettings() {
+    for (double t : new double[] {1.0, 0.2}) {
+      for (boolean logQ : new boolean[] {false, true}) {
+        for (boolean mask : new boolean[] {false, true}) {
+          for (boolean batchNegatives : new boolean[] {true, false}) {
+            LossConfig cfg = new LossConfig(t, logQ, mask);
+            double expected = reference(cfg, batchNegatives);
+            try (NDManager m = NDManager.newBaseManager()) {
+              double actual =
+                  new SampledSoftmaxLoss(cfg)
+                      .compute(m.create(users), candidates(m, columns, batchNegatives), ids(m))
+                      .getFloat();
+              assertThat(actual)
+                  .as("t=%s logQ=%s mask=%s batchNeg=%s", t, logQ, mask, batchNegatives)
+                  .isCloseTo(expected, within(1e-5));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void settingsChangeTheLoss() {
+    // guards against a reference that ignores a setting: each setting must matter here
+    double base = reference(new LossConfig(1.0, false, false), true);
+    assertThat(reference(new LossConfig(0.2, false, false), true)).isNotCloseTo(base, within(1e-3));
+    assertThat(reference(new LossConfig(1.0, true, false), true)).isNotCloseTo(base, within(1e-3));
+    assertThat(reference(new LossConfig(1.0, false, true), true)).isNotCloseTo(base, within(1e-3));
+    assertThat(reference(new LossConfig(1.0, false, false), false))
+        .isNotCloseTo(base, within(1e-3));
+  }
+
+  @Test
+  void uniformLogQChangesNothing() {
+    float[] uniform = new float[COLUMN_IDS.length];
+    java.util.Arrays.fill(uniform, (float) Math.log(1.0 / 1000));
+    try (NDManager m = NDManager.newBaseManager()) {
+      Candidates c =
+          new Candidates(m.create(columns), m.create(uniform), m.create(COLUMN_IDS), true);
+      double with =
+          new SampledSoftmaxLoss(new LossConfig(0.5, true, true))
+              .compute(m.create(users), c, ids(m))
+              .getFloat();
+      double without =
+          new SampledSoftmaxLoss(new LossConfig(0.5, false, true))
+              .compute(m.create(users), c, ids(m))
+              .getFloat();
+      assertThat(with).isCloseTo(without, within(1e-5));
+    }
+  }
+
+  @Test
+  void gradientMatchesFiniteDifferences() {
+    LossConfig cfg = new LossConfig(0.5, true, true);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray u = m.create(users);
+      NDArray c = m.create(columns);
+      u.setRequiresGradient(true);
+      c.setRequiresGradient(true);
+      float[] gu;
+      float[] gc;
+      try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+        NDArray loss =
+            new SampledSoftmaxLoss(cfg)
+                .compute(u, new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), true), ids(m));
+        g.backward(loss);
+      }
+      gu = u.getGradient().toFloatArray();
+      gc = c.getGradient().toFloatArray();
+      double h = 1e-3;
+      for (int i = 0; i < B; i++) {
+        for (int j = 0; j < D; j++) {
+          float[][] plus = copy(users);
+          float[][] minus = copy(users);
+          plus[i][j] += h;
+          minus[i][j] -= h;
+          double fd =
+              (reference(cfg, true, plus, columns) - reference(cfg, true, minus, columns))
+                  / (2 * h);
+          assertThat(gu[i * D + j]).as("dL/du[%d][%d]", i, j).isCloseTo((float) fd, within(2e-3f));
+        }
+      }
+      for (int i = 0; i < COLUMN_IDS.length; i++) {
+        for (int j = 0; j < D; j++) {
+          float[][] plus = copy(columns);
+          float[][] minus = copy(columns);
+          plus[i][j] += h;
+          minus[i][j] -= h;
+          double fd =
+              (reference(cfg, true, users, plus) - reference(cfg, true, users, minus)) / (2 * h);
+          assertThat(gc[i * D + j]).as("dL/dc[%d][%d]", i, j).isCloseTo((float) fd, within(2e-3f));
+        }
+      }
+      // column 3 is row 1's accidental hit and masked for row 1 only: its gradient comes from
+      // rows 0 and 2, so it must be non-zero; a masked-everywhere column would have none
+      assertThat(gc[3 * D]).isNotZero();
+    }
+  }
+
+  @Test
+  void maskedColumnsDoNotAffectLossOrGradient() {
+    // changing the embedding of a column that is masked for every row changes nothing
+    long[] positives = {11, 11, 11};
+    LossConfig cfg = new LossConfig(1.0, true, true);
+    long[] colIds = {11, 11, 11, 11, 99};
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[][] changed = copy(columns);
+      changed[3] = new float[] {5, -5, 5, -5};
+      double a = lossWith(m, cfg, columns, colIds, positives);
+      double b = lossWith(m, cfg, changed, colIds, positives);
+      assertThat(a).isCloseTo(b, within(1e-6));
+    }
+  }
+
+  private double lossWith(
+      NDManager m, LossConfig cfg, float[][] cols, long[] colIds, long[] positives) {
+    Candidates c = new Candidates(m.create(cols), m.create(LOG_Q), m.create(colIds), true);
+    return new SampledSoftmaxLoss(cfg).compute(m.create(users), c, m.create(positives)).getFloat();
+  }
+
+  private static Candidates candidates(NDManager m, float[][] cols, boolean batchNegatives) {
+    return new Candidates(m.create(cols), m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives);
+  }
+
+  private static NDArray ids(NDManager m) {
+    return m.create(POSITIVES);
+  }
+
+  private double reference(LossConfig cfg, boolean batchNegatives) {
+    return reference(cfg, batchNegatives, users, columns);
+  }
+
+  /** Straight from the definition, in doubles. */
+  private static double reference(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c) {
+    double total = 0;
+    for (int i = 0; i < B; i++) {
+      double[] logits = new double[c.length];
+      boolean[] keep = new boolean[c.length];
+      for (int j = 0; j < c.length; j++) {
+        double dot = 0;
+        for (int k = 0; k < D; k++) {
+          dot += (double) u[i][k] * c[j][k];
+        }
+        logits[j] = dot / cfg.temperature() - (cfg.logQCorrection() ? LOG_Q[j] : 0);
+        keep[j] = true;
+        if (j != i && j < B && !batchNegatives) {
+          keep[j] = false;
+        }
+        if (j != i && cfg.maskAccidentalHits() && COLUMN_IDS[j] == POSITIVES[i]) {
+          keep[j] = false;
+        }
+      }
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < c.length; j++) {
+        if (keep[j]) {
+          max = Math.max(max, logits[j]);
+        }
+      }
+      double sum = 0;
+      for (int j = 0; j < c.length; j++) {
+        if (keep[j]) {
+          sum += Math.exp(logits[j] - max);
+        }
+      }
+      total += -(logits[i] - max - Math.log(sum));
+    }
+    return total / B;
+  }
+
+  private static float[][] random(int rows, int cols, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[][] out = new float[rows][cols];
+    for (float[] row : out) {
+      for (int j = 0; j < cols; j++) {
+        row[j] = (float) (r.nextDouble() * 2 - 1);
+      }
+    }
+    return out;
+  }
+
+  private static float[][] copy(float[][] a) {
+    float[][] out = new float[a.length][];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = a[i].clone();
+    }
+    return out;
+  }
+}
