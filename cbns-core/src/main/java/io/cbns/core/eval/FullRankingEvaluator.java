@@ -83,6 +83,12 @@ public final class FullRankingEvaluator {
           scores = excludeSeen(c, scores, ids, exclude, numItems);
           NDList top = scores.topK(k, 1, true, true);
           long[] topItems = top.get(1).toType(DataType.INT64, false).toLongArray();
+          float[] topScores = top.get(0).toFloatArray();
+          for (int i = 0; i < topItems.length; i++) {
+            if (topScores[i] == Float.NEGATIVE_INFINITY) {
+              topItems[i] = -1; // an excluded item: fewer than k items were left to rank
+            }
+          }
           for (int row = 0; row < ids.length; row++) {
             acc.add((int) ids[row], topItems, row * k, k, relevant);
           }
