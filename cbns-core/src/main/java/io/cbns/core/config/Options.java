@@ -223,6 +223,42 @@ public final class Options {
   }
 
   /**
+   * The effective values of every option read so far: the configured value, or the default when the
+   * key was not set (options without a default are left out). Nested sections appear as read
+   * through {@link #section}, with their raw values.
+   */
+  public Map<String, Object> resolved() {
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (String key : consumed) {
+      if (values.containsKey(key)) {
+        out.put(key, values.get(key));
+      } else {
+        OptionSpec spec = specs.get(key);
+        if (spec != null && spec.defaultValue() != null && !spec.type().equals("section")) {
+          out.put(key, parseDefault(spec.defaultValue()));
+        }
+      }
+    }
+    return out;
+  }
+
+  private static Object parseDefault(String text) {
+    if (text.equals("true") || text.equals("false")) {
+      return Boolean.parseBoolean(text);
+    }
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      // not an integer
+    }
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      return text;
+    }
+  }
+
+  /**
    * Fails when the section holds a key no getter asked for, naming it and listing the valid keys.
    * Call once every option of the section has been read.
    */

@@ -1,0 +1,152 @@
+package io.cbns.data.arrow;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.data.BatchIterator;
+import io.cbns.core.data.BatchSpec;
+import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.data.DatasetInfo;
+import io.cbns.core.data.InteractionDataset;
+import io.cbns.data.arrow.format.DatasetContent;
+import io.cbns.data.arrow.format.DatasetManifest;
+import io.cbns.data.arrow.format.DatasetReader;
+import io.cbns.data.arrow.format.InteractionTable;
+import io.cbns.data.arrow.loader.PrefetchingBatchIterator;
+import io.cbns.data.arrow.loader.ShuffledBatches;
+import io.cbns.data.arrow.loader.SynchronousBatchIterator;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An {@link InteractionDataset} backed by a dataset directory (see {@code docs/data.md}): {@link
+ * #open(Path)} reads the Arrow IPC files into primitive arrays (bulk buffer copies, no per-row
+ * objects), verifies them against the manifest and builds the per-user matrices.
+ *
+ * <p>{@link #trainBatches} shuffles the train interactions once per epoch with an order that is a
+ * function of ({@link BatchSpec#seed()}, epoch) only, and produces every train interaction exactly
+ * once per epoch; with {@link BatchSpec#prefetch()} {@code > 0} a named daemon thread prepares up
+ * to that many batches ahead.
+ *
+ * <p>Immutable after {@code open} and thread-safe; several epochs' iterators may be open at once.
+ * Holds no native memory ({@link #close()} does nothing), so closing is optional.
+ */
+public final class ArrowInteractionDataset implements InteractionDataset {
+  private final Path directory;
+  private final DatasetManifest manifest;
+  private final DatasetInfo info;
+  private final int[] trainUsers;
+  private final int[] trainItems;
+  private final CsrMatrix train;
+  private final CsrMatrix test;
+  private final CsrMatrix validation;
+  private final long[] itemCounts;
+  private final List<String> userIdMap;
+  private final List<String> itemIdMap;
+
+  private ArrowInteractionDataset(DatasetReader.Loaded loaded) {
+    this.directory = loaded.directory();
+    this.manifest = loaded.manifest();
+    DatasetContent c = loaded.content();
+    this.trainUsers = c.train().userIds();
+    this.trainItems = c.train().itemIds();
+    this.train = csr(c, c.train());
+    this.test = csr(c, c.test());
+    this.validation = c.validation() == null ? null : csr(c, c.validation());
+    this.itemCounts = c.itemTrainCounts();
+    this.userIdMap = c.userIdMap() == null ? null : List.of(c.userIdMap());
+    this.itemIdMap = c.itemIdMap() == null ? null : List.of(c.itemIdMap());
+    this.info =
+        new DatasetInfo(
+            manifest.name(),
+            directory.toString(),
+            c.numUsers(),
+            c.numItems(),
+            c.train().size(),
+            c.test().size(),
+            manifest.fingerprint());
+  }
+
+  /**
+   * Opens and verifies a dataset directory.
+   *
+   * @throws io.cbns.core.CbnsException naming the file when the directory is incomplete, of
+   *     another schema version, or inconsistent with its manifest
+   */
+  public static ArrowInteractionDataset open(Path directory) {
+    requireNonNull(directory, "directory is null");
+    return new ArrowInteractionDataset(DatasetReader.read(directory));
+  }
+
+  private static CsrMatrix csr(DatasetContent c, InteractionTable t) {
+    return CsrMatrix.fromPairs(c.numUsers(), c.numItems(), t.userIds(), t.itemIds());
+  }
+
+  /** The dataset directory (absolute). */
+  public Path directory() {
+    return directory;
+  }
+
+  /** The manifest: sizes, files, provenance and fingerprint. */
+  public DatasetManifest manifest() {
+    return manifest;
+  }
+
+  /** The original user id of each dense user id, when the source used ids of its own. */
+  public Optional<List<String>> originalUserIds() {
+    return Optional.ofNullable(userIdMap);
+  }
+
+  /** The original item id of each dense item id, when the source used ids of its own. */
+  public Optional<List<String>> originalItemIds() {
+    return Optional.ofNullable(itemIdMap);
+  }
+
+  @Override
+  public DatasetInfo info() {
+    return info;
+  }
+
+  @Override
+  public CsrMatrix trainByUser() {
+    return train;
+  }
+
+  @Override
+  public CsrMatrix testByUser() {
+    return test;
+  }
+
+  @Override
+  public Optional<CsrMatrix> validationByUser() {
+    return Optional.ofNullable(validation);
+  }
+
+  /** A fresh copy of the train count of each item. */
+  @Override
+  public long[] itemTrainCounts() {
+    return Arrays.copyOf(itemCounts, itemCounts.length);
+  }
+
+  /** The number of batches {@link #trainBatches} yields per epoch under {@code spec}. */
+  public int batchesPerEpoch(BatchSpec spec) {
+    return ShuffledBatches.numBatches(trainUsers.length, spec);
+  }
+
+  @Override
+  public BatchIterator trainBatches(BatchSpec spec, int epoch) {
+    requireNonNull(spec, "spec is null");
+    ShuffledBatches batches = new ShuffledBatches(trainUsers, trainItems, spec, epoch);
+    if (spec.prefetch() == 0) {
+      return new SynchronousBatchIterator(batches);
+    }
+    return new PrefetchingBatchIterator(
+        batches, spec.prefetch(), "cbns-prefetch-" + manifest.name() + "-epoch-" + epoch);
+  }
+
+  @Override
+  public String toString() {
+    return "ArrowInteractionDataset[" + info + "]";
+  }
+}

@@ -1,0 +1,201 @@
+package io.cbns.data.arrow.format;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * Everything a dataset directory holds, in memory: sizes, the splits and the optional id maps
+ * (dense id {@code k} was {@code userIdMap[k]} in the source). Validated on construction: ids in
+ * range, all splits with the same optional columns, id maps of the right length.
+ *
+ * <p>Immutable by contract (see {@link InteractionTable}); thread-safe for reading.
+ *
+ * @param name a short name for logs and provenance (not part of the fingerprint)
+ * @param numUsers users, ids {@code [0, numUsers)}
+ * @param numItems items, ids {@code [0, numItems)}
+ * @param train the train split
+ * @param validation the validation split, or {@code null} when there is none
+ * @param test the test split
+ * @param userIdMap original user id per dense id, or {@code null} when ids were used as given
+ * @param itemIdMap original item id per dense id, or {@code null} when ids were used as given
+ */
+public record DatasetContent(
+    String name,
+    int numUsers,
+    int numItems,
+    InteractionTable train,
+    InteractionTable validation,
+    InteractionTable test,
+    String[] userIdMap,
+    String[] itemIdMap) {
+  public DatasetContent {
+    requireNonNull(name, "name is null");
+    requireNonNull(train, "train is null");
+    requireNonNull(test, "test is null");
+    if (numUsers < 1 || numItems < 1) {
+      throw new IllegalArgumentException(
+          "numUsers and numItems must be >= 1, got " + numUsers + " and " + numItems);
+    }
+    checkRange("train", train, numUsers, numItems);
+    checkRange("test", test, numUsers, numItems);
+    if (validation != null) {
+      checkRange("validation", validation, numUsers, numItems);
+    }
+    for (InteractionTable t : new InteractionTable[] {test, validation}) {
+      if (t != null
+          && (t.hasTimestamps() != train.hasTimestamps() || t.hasWeights() != train.hasWeights())) {
+        throw new IllegalArgumentException("all splits must have the same optional columns");
+      }
+    }
+    if (userIdMap != null && userIdMap.length != numUsers) {
+      throw new IllegalArgumentException(
+          "userIdMap has " + userIdMap.length + " entries, expected " + numUsers);
+    }
+    if (itemIdMap != null && itemIdMap.length != numItems) {
+      throw new IllegalArgumentException(
+          "itemIdMap has " + itemIdMap.length + " entries, expected " + numItems);
+    }
+  }
+
+  /** Whether the splits carry a {@code timestamp} column. */
+  public boolean hasTimestamps() {
+    return train.hasTimestamps();
+  }
+
+  /** Whether the splits carry a {@code weight} column. */
+  public boolean hasWeights() {
+    return train.hasWeights();
+  }
+
+  /** How often each item occurs in the train split ({@code numItems} entries, a fresh array). */
+  public long[] itemTrainCounts() {
+    long[] counts = new long[numItems];
+    for (int item : train.itemIds()) {
+      counts[item]++;
+    }
+    return counts;
+  }
+
+  /**
+   * The content fingerprint: SHA-256 (hex) over the sizes, every split's columns (in the order
+   * train, validation, test; little-endian) and the id maps. The name is not part of it, so a
+   * renamed copy keeps its fingerprint; any change to an id, a timestamp, a weight or a mapping
+   * changes it.
+   */
+  public String fingerprint() {
+    MessageDigest md = Sha256.newDigest();
+    DigestSink sink = new DigestSink(md);
+    sink.bytes("cbns-dataset/".getBytes(StandardCharsets.US_ASCII));
+    sink.putInt(DatasetLayout.SCHEMA_VERSION);
+    sink.putInt(numUsers);
+    sink.putInt(numItems);
+    for (InteractionTable t : new InteractionTable[] {train, validation, test}) {
+      if (t == null) {
+        sink.putInt(-1);
+        continue;
+      }
+      sink.putInt(t.size());
+      sink.ints(t.userIds());
+      sink.ints(t.itemIds());
+      if (t.hasTimestamps()) {
+        sink.putInt(1);
+        for (long x : t.timestamps()) {
+          sink.putLong(x);
+        }
+      }
+      if (t.hasWeights()) {
+        sink.putInt(2);
+        for (float x : t.weights()) {
+          sink.putInt(Float.floatToIntBits(x));
+        }
+      }
+    }
+    for (String[] map : new String[][] {userIdMap, itemIdMap}) {
+      if (map == null) {
+        sink.putInt(-1);
+        continue;
+      }
+      sink.putInt(map.length);
+      for (String s : map) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        sink.putInt(b.length);
+        sink.bytes(b);
+      }
+    }
+    return Sha256.hex(sink.finish());
+  }
+
+  private static void checkRange(String split, InteractionTable t, int numUsers, int numItems) {
+    int[] u = t.userIds();
+    int[] i = t.itemIds();
+    for (int r = 0; r < u.length; r++) {
+      if (u[r] < 0 || u[r] >= numUsers || i[r] < 0 || i[r] >= numItems) {
+        throw new IllegalArgumentException(
+            split
+                + " row "
+                + r
+                + ": pair ("
+                + u[r]
+                + ", "
+                + i[r]
+                + ") outside "
+                + numUsers
+                + " users x "
+                + numItems
+                + " items");
+      }
+    }
+  }
+
+  /** Feeds primitives to a digest through one reusable little-endian buffer. */
+  private static final class DigestSink {
+    private final MessageDigest md;
+    private final ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+
+    DigestSink(MessageDigest md) {
+      this.md = md;
+    }
+
+    void putInt(int x) {
+      ensure(4);
+      buf.putInt(x);
+    }
+
+    void putLong(long x) {
+      ensure(8);
+      buf.putLong(x);
+    }
+
+    void ints(int[] xs) {
+      for (int x : xs) {
+        putInt(x);
+      }
+    }
+
+    void bytes(byte[] b) {
+      flush();
+      md.update(b);
+    }
+
+    byte[] finish() {
+      flush();
+      return md.digest();
+    }
+
+    private void ensure(int n) {
+      if (buf.remaining() < n) {
+        flush();
+      }
+    }
+
+    private void flush() {
+      buf.flip();
+      md.update(buf);
+      buf.clear();
+    }
+  }
+}

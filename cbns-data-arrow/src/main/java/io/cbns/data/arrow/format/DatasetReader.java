@@ -1,0 +1,156 @@
+package io.cbns.data.arrow.format;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.CbnsException;
+import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+
+/**
+ * Reads a dataset directory into memory and verifies it: the schema version, every file's row
+ * count against the manifest, id ranges, the item counts against the train split, and the content
+ * fingerprint. Any mismatch is a {@link CbnsException} naming the file.
+ *
+ * <p>Stateless.
+ */
+public final class DatasetReader {
+  private DatasetReader() {}
+
+  /**
+   * A verified dataset.
+   *
+   * @param directory the dataset directory (absolute)
+   * @param manifest its manifest
+   * @param content its content
+   */
+  public record Loaded(Path directory, DatasetManifest manifest, DatasetContent content) {
+    public Loaded {
+      requireNonNull(directory, "directory is null");
+      requireNonNull(manifest, "manifest is null");
+      requireNonNull(content, "content is null");
+    }
+  }
+
+  /** Reads only the manifest (cheap; no verification of the data). */
+  public static DatasetManifest readManifest(Path dir) {
+    Path file = dir.resolve(DatasetLayout.MANIFEST);
+    if (!Files.isDirectory(dir)) {
+      throw new CbnsException(
+          dir + ": no such dataset directory; create one with `cbns import` or check the path");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new CbnsException(
+          file + ": missing; " + dir + " is not a complete cbns dataset (re-create it)");
+    }
+    try {
+      return DatasetManifest.fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+    } catch (IOException e) {
+      throw new CbnsException(file + ": cannot read (" + e.getMessage() + ")", e);
+    }
+  }
+
+  /** Reads and verifies a dataset directory. */
+  public static Loaded read(Path directory) {
+    Path dir = directory.toAbsolutePath().normalize();
+    DatasetManifest m = readManifest(dir);
+    DatasetContent content;
+    try (BufferAllocator allocator = new RootAllocator()) {
+      InteractionTable train = split(dir, m, m.train(), allocator);
+      InteractionTable test = split(dir, m, m.test(), allocator);
+      InteractionTable validation =
+          m.validation() == null ? null : split(dir, m, m.validation(), allocator);
+      checkRows(dir, m.itemCounts(), m.numItems(), "num_items");
+      long[] counts =
+          ArrowColumns.readItemCounts(
+              dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
+      String[] userMap = idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator);
+      String[] itemMap = idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator);
+      content =
+          new DatasetContent(
+              m.name(), m.numUsers(), m.numItems(), train, validation, test, userMap, itemMap);
+      checkCounts(dir.resolve(m.itemCounts().file()), counts, content.itemTrainCounts());
+    }
+    String actual = content.fingerprint();
+    if (!actual.equals(m.fingerprint())) {
+      throw new CbnsException(
+          dir.resolve(DatasetLayout.MANIFEST)
+              + ": fingerprint "
+              + m.fingerprint()
+              + " does not match the data ("
+              + actual
+              + "); the directory was modified after it was written, re-create the dataset");
+    }
+    return new Loaded(dir, m, content);
+  }
+
+  private static InteractionTable split(
+      Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator) {
+    Path file = dir.resolve(entry.file());
+    InteractionTable t =
+        ArrowColumns.readInteractions(
+            file, entry.rows(), m.hasTimestamps(), m.hasWeights(), allocator);
+    int[] u = t.userIds();
+    int[] i = t.itemIds();
+    for (int r = 0; r < u.length; r++) {
+      if (u[r] < 0 || u[r] >= m.numUsers()) {
+        throw new CbnsException(
+            file + ": row " + r + " has user_id " + u[r] + " outside [0, " + m.numUsers()
+                + ") (num_users in " + DatasetLayout.MANIFEST + ")");
+      }
+      if (i[r] < 0 || i[r] >= m.numItems()) {
+        throw new CbnsException(
+            file + ": row " + r + " has item_id " + i[r] + " outside [0, " + m.numItems()
+                + ") (num_items in " + DatasetLayout.MANIFEST + ")");
+      }
+    }
+    return t;
+  }
+
+  private static String[] idMap(
+      Path dir, FileEntry entry, int expected, String key, BufferAllocator allocator) {
+    if (entry == null) {
+      return null;
+    }
+    checkRows(dir, entry, expected, key);
+    return ArrowColumns.readIdMap(dir.resolve(entry.file()), entry.rows(), allocator);
+  }
+
+  private static void checkRows(Path dir, FileEntry entry, long expected, String key) {
+    if (entry.rows() != expected) {
+      throw new CbnsException(
+          dir.resolve(DatasetLayout.MANIFEST)
+              + ": "
+              + entry.file()
+              + " is listed with "
+              + entry.rows()
+              + " rows but "
+              + key
+              + " is "
+              + expected
+              + "; re-create the dataset");
+    }
+  }
+
+  private static void checkCounts(Path file, long[] stored, long[] actual) {
+    for (int item = 0; item < actual.length; item++) {
+      if (stored[item] != actual[item]) {
+        throw new CbnsException(
+            file
+                + ": item "
+                + item
+                + " has count "
+                + stored[item]
+                + " but "
+                + DatasetLayout.TRAIN
+                + " holds "
+                + actual[item]
+                + " interactions of it; re-create the dataset");
+      }
+    }
+  }
+}

@@ -1,0 +1,137 @@
+package io.cbns.models.tower;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.data.CsrMatrix;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The item histories a {@code youtube-dnn} user tower pools: each user's train items, capped at
+ * {@code maxLength}. A user with more items keeps a fixed subset of {@code maxLength} of them drawn
+ * with the seed (train rows are sorted by item id, not by time, so "the most recent" is not
+ * available and "the lowest ids" would bias towards old catalogue entries). The same matrix,
+ * length and seed give the same histories, which is how serving code rebuilds a trained model's
+ * inputs (see {@link io.cbns.models.onnx.OnnxMetadata#userHistories}).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class UserHistories {
+  private final int numItems;
+  private final int maxLength;
+  private final long seed;
+  private final int[] offsets;
+  private final int[] items;
+
+  private UserHistories(int numItems, int maxLength, long seed, int[] offsets, int[] items) {
+    this.numItems = numItems;
+    this.maxLength = maxLength;
+    this.seed = seed;
+    this.offsets = offsets;
+    this.items = items;
+  }
+
+  /**
+   * Caps every row of {@code trainByUser} at {@code maxLength} items.
+   *
+   * @param trainByUser train interactions, users x items
+   * @param maxLength the cap, at least 1
+   * @param seed chooses the kept subset of longer rows
+   */
+  public static UserHistories select(CsrMatrix trainByUser, int maxLength, long seed) {
+    requireNonNull(trainByUser, "trainByUser is null");
+    if (maxLength < 1) {
+      throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
+    }
+    int users = trainByUser.numRows();
+    int[] offsets = new int[users + 1];
+    for (int u = 0; u < users; u++) {
+      offsets[u + 1] = offsets[u] + Math.min(trainByUser.rowLength(u), maxLength);
+    }
+    int[] kept = new int[offsets[users]];
+    SplittableRandom random = SeededInit.stream(seed, "history");
+    int[] columns = trainByUser.columns();
+    int[] rowOffsets = trainByUser.rowOffsets();
+    for (int u = 0; u < users; u++) {
+      int start = rowOffsets[u];
+      int n = rowOffsets[u + 1] - start;
+      if (n <= maxLength) {
+        System.arraycopy(columns, start, kept, offsets[u], n);
+        continue;
+      }
+      // partial Fisher-Yates over a copy of the row: the first maxLength slots are the sample
+      int[] row = Arrays.copyOfRange(columns, start, start + n);
+      for (int i = 0; i < maxLength; i++) {
+        int j = i + random.nextInt(n - i);
+        int t = row[i];
+        row[i] = row[j];
+        row[j] = t;
+      }
+      Arrays.sort(row, 0, maxLength);
+      System.arraycopy(row, 0, kept, offsets[u], maxLength);
+    }
+    return new UserHistories(trainByUser.numColumns(), maxLength, seed, offsets, kept);
+  }
+
+  public int numUsers() {
+    return offsets.length - 1;
+  }
+
+  public int numItems() {
+    return numItems;
+  }
+
+  public int maxLength() {
+    return maxLength;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  /** Number of history items of {@code user}. */
+  public int length(int user) {
+    return offsets[user + 1] - offsets[user];
+  }
+
+  /** A copy of {@code user}'s history items, ascending. */
+  public int[] items(int user) {
+    return Arrays.copyOfRange(items, offsets[user], offsets[user + 1]);
+  }
+
+  /**
+   * The padded histories of {@code userIds}, padded to the longest among them.
+   *
+   * @param userIds users, each in {@code [0, numUsers())}
+   * @param excludedItemIds per row, an item left out of that row's pool (masked) when present in
+   *     the history, such as the target the row is trained to predict; {@code null} to keep all
+   * @throws IllegalArgumentException for a user id out of range or mismatched lengths
+   */
+  public HistoryBatch batch(long[] userIds, long[] excludedItemIds) {
+    requireNonNull(userIds, "userIds is null");
+    if (excludedItemIds != null && excludedItemIds.length != userIds.length) {
+      throw new IllegalArgumentException("userIds and excludedItemIds differ in length");
+    }
+    int n = userIds.length;
+    int length = 1;
+    for (long id : userIds) {
+      if (id < 0 || id >= numUsers()) {
+        throw new IllegalArgumentException(
+            "user id " + id + " outside [0, " + numUsers() + ") of the train histories");
+      }
+      length = Math.max(length, length((int) id));
+    }
+    long[] out = new long[Math.multiplyExact(n, length)];
+    float[] mask = new float[out.length];
+    for (int r = 0; r < n; r++) {
+      int u = (int) userIds[r];
+      long excluded = excludedItemIds == null ? -1 : excludedItemIds[r];
+      int base = r * length;
+      for (int k = offsets[u], l = 0; k < offsets[u + 1]; k++, l++) {
+        out[base + l] = items[k];
+        mask[base + l] = items[k] == excluded ? 0f : 1f;
+      }
+    }
+    return new HistoryBatch(n, length, out, mask);
+  }
+}

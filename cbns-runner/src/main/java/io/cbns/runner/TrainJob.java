@@ -1,0 +1,328 @@
+package io.cbns.runner;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cbns.core.CbnsException;
+import io.cbns.core.config.ConfigException;
+import io.cbns.core.data.DatasetContext;
+import io.cbns.core.data.DatasetInfo;
+import io.cbns.core.data.InteractionDataset;
+import io.cbns.core.eval.FullRankingEvaluator;
+import io.cbns.core.eval.RankingMetrics;
+import io.cbns.core.frequency.FrequencyContext;
+import io.cbns.core.frequency.FrequencyEstimator;
+import io.cbns.core.model.TowerContext;
+import io.cbns.core.model.TwoTowerModel;
+import io.cbns.core.sampling.NegativeSampler;
+import io.cbns.core.sampling.SamplerContext;
+import io.cbns.core.spi.PluginRegistry;
+import io.cbns.core.train.MetricsFileListener;
+import io.cbns.core.train.Trainer;
+import io.cbns.core.train.TrainingListener;
+import io.cbns.core.train.TrainingSummary;
+import io.cbns.runner.commands.VersionProvider;
+import io.cbns.runner.config.ConfigLoader;
+import io.cbns.runner.config.RunConfig;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run, from a validated configuration to a run directory: resolves the plugins, opens
+ * the dataset, builds towers, sampler and frequency estimator, and only then (when every key has
+ * been validated) creates the run directory and trains.
+ *
+ * <p>Run directory: {@code config.yaml} (resolved, defaults filled in), {@code run.json}
+ * (provenance: versions, device, threads, seed, dataset fingerprint), {@code metrics.jsonl}, {@code
+ * epochs.jsonl}, {@code model.params} (the towers' parameters) and {@code summary.json}. Each file
+ * is written atomically.
+ */
+public final class TrainJob {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
+  public static final String CONFIG_FILE = "config.yaml";
+  public static final String MODEL_FILE = "model.params";
+  public static final String SUMMARY_FILE = "summary.json";
+  public static final String PROVENANCE_FILE = "run.json";
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final PluginRegistry plugins;
+  private final Clock clock;
+
+  public TrainJob(PluginRegistry plugins, Clock clock) {
+    this.plugins = requireNonNull(plugins, "plugins is null");
+    this.clock = requireNonNull(clock, "clock is null");
+  }
+
+  /** What a run produced. */
+  public record Result(Path runDir, TrainingSummary summary) {}
+
+  /**
+   * Runs the training described by {@code tree}.
+   *
+   * @param tree the configuration tree (YAML file plus overrides)
+   * @param out where progress and the final table go
+   * @param interactive whether {@code out} is a terminal (progress bars) or a log (plain lines)
+   * @param extraListeners listeners to add (tests, reports)
+   */
+  public Result run(
+      Map<String, Object> tree,
+      PrintWriter out,
+      boolean interactive,
+      List<TrainingListener> extraListeners) {
+    RunConfig cfg = RunConfig.parse(tree);
+    configureThreads(cfg.threads());
+    var datasetFactory =
+        PluginRegistry.select(plugins.datasetSources(), cfg.data().name(), "data.source");
+    var towerFactory = PluginRegistry.select(plugins.towers(), cfg.model().tower(), "model.tower");
+    var samplerFactory =
+        PluginRegistry.select(plugins.samplers(), cfg.sampler().name(), "sampler.name");
+    var frequencyFactory =
+        PluginRegistry.select(
+            plugins.frequencyEstimators(), cfg.frequency().name(), "frequency.name");
+    Path runsDir = Path.of(cfg.run().dir());
+    Device device = selectDevice(cfg.device());
+
+    try (NDManager root = NDManager.newBaseManager(device);
+        InteractionDataset dataset =
+            datasetFactory.open(
+                new DatasetContext(runsDir.resolve(".cache"), cfg.seed()), cfg.data().options())) {
+      DatasetInfo info = dataset.info();
+      try (TwoTowerModel model =
+              towerFactory.create(
+                  new TowerContext(
+                      info.numUsers(),
+                      info.numItems(),
+                      cfg.model().dimension(),
+                      cfg.model().normalize(),
+                      cfg.seed(),
+                      dataset.trainByUser(),
+                      root),
+                  cfg.model().options());
+          NegativeSampler sampler =
+              samplerFactory.create(
+                  new SamplerContext(
+                      info.numItems(),
+                      cfg.model().dimension(),
+                      cfg.training().batchSize(),
+                      Trainer.stepsPerEpoch(
+                          info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast()),
+                      cfg.seed() + 1,
+                      root),
+                  cfg.sampler().options())) {
+        FrequencyEstimator frequency =
+            frequencyFactory.create(
+                new FrequencyContext(
+                    info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
+                cfg.frequency().options());
+        cfg.checkNoUnknownKeys();
+
+        Path runDir = createRunDir(runsDir, cfg);
+        AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
+        writeJson(runDir.resolve(PROVENANCE_FILE), provenance(cfg, info, device));
+        out.printf("run directory: %s (device %s)%n", runDir, device);
+
+        FullRankingEvaluator evaluator =
+            new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize());
+        Trainer.Builder builder =
+            Trainer.builder()
+                .setModel(model)
+                .setDataset(dataset)
+                .setSampler(sampler)
+                .setFrequencyEstimator(frequency)
+                .setOptimizer(optimizer(cfg.optimizer()))
+                .setConfig(cfg.training())
+                .setManager(root)
+                .optLoss(cfg.loss())
+                .optEvaluator(evaluator)
+                .addListener(new io.cbns.runner.report.ConsoleProgressListener(out, interactive))
+                .addListener(new MetricsFileListener(runDir));
+        extraListeners.forEach(builder::addListener);
+        TrainingSummary summary = builder.build().fit();
+
+        AtomicFiles.write(
+            runDir.resolve(MODEL_FILE),
+            os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
+        writeJson(runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary));
+        summary
+            .finalEvaluation()
+            .ifPresent(
+                ev ->
+                    out.print(
+                        "\n"
+                            + io.cbns.runner.report.ResultTable.render(
+                                cfg.model().tower() + " + " + cfg.sampler().name(),
+                                ev.model(),
+                                ev.mostPopular())));
+        out.printf(
+            "trained %d epochs (%d steps) in %.1fs; total %.1fs; results in %s%n",
+            summary.epochs(),
+            summary.steps(),
+            summary.trainSeconds(),
+            summary.totalSeconds(),
+            runDir);
+        out.flush();
+        return new Result(runDir, summary);
+      }
+    }
+  }
+
+  private static void configureThreads(int threads) {
+    int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+    // read by DJL's PyTorch engine when it starts; has no effect once it has started
+    System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(n));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+  }
+
+  static Device selectDevice(String spec) {
+    int gpus = Engine.getInstance().getGpuCount();
+    if (spec.equals("cpu")) {
+      return Device.cpu();
+    }
+    if (spec.equals("auto")) {
+      Device d = gpus > 0 ? Device.gpu(0) : Device.cpu();
+      LOG.info("device auto: {} ({} GPU(s) visible to the engine)", d, gpus);
+      return d;
+    }
+    int index = spec.contains(":") ? Integer.parseInt(spec.substring(spec.indexOf(':') + 1)) : 0;
+    if (index >= gpus) {
+      throw new ConfigException(
+          "device",
+          "asked for "
+              + spec
+              + " but the engine sees "
+              + gpus
+              + " GPU(s); build with the cuda profile (mvn -Pcuda package) on a machine with an"
+              + " NVIDIA GPU, or use device: cpu");
+    }
+    return Device.gpu(index);
+  }
+
+  private Path createRunDir(Path runsDir, RunConfig cfg) {
+    String name = cfg.run().name();
+    if (name == null || name.isBlank()) {
+      name =
+          LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+              + "-"
+              + cfg.model().tower()
+              + "-"
+              + cfg.sampler().name();
+    }
+    Path dir = runsDir.resolve(name);
+    try {
+      Files.createDirectories(runsDir);
+      return Files.createDirectory(dir);
+    } catch (FileAlreadyExistsException e) {
+      throw new ConfigException(
+          "run.name", "run directory " + dir + " already exists; choose another run.name");
+    } catch (IOException e) {
+      throw new CbnsException("cannot create run directory " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Optimizer optimizer(RunConfig.OptimizerSection o) {
+    Tracker lr = Tracker.fixed((float) o.learningRate());
+    if (o.name().equals("sgd")) {
+      var b = Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
+      if (o.clipGradient() > 0) {
+        b.optClipGrad((float) o.clipGradient());
+      }
+      return b.build();
+    }
+    var b = Optimizer.adam().optLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
+    if (o.clipGradient() > 0) {
+      b.optClipGrad((float) o.clipGradient());
+    }
+    return b.build();
+  }
+
+  private static Map<String, Object> provenance(RunConfig cfg, DatasetInfo info, Device device) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("cbns_version", VersionProvider.version());
+    p.put("seed", cfg.seed());
+    p.put("device", device.toString());
+    p.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads"));
+    p.put("engine", Engine.getInstance().getEngineName());
+    p.put("engine_version", Engine.getInstance().getVersion());
+    p.put("djl_version", Engine.getDjlVersion());
+    p.put("java_version", System.getProperty("java.version"));
+    p.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+    p.put("cores", Runtime.getRuntime().availableProcessors());
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("name", info.name());
+    d.put("location", info.location());
+    d.put("users", info.numUsers());
+    d.put("items", info.numItems());
+    d.put("train", info.numTrain());
+    d.put("test", info.numTest());
+    d.put("fingerprint", info.fingerprint());
+    p.put("dataset", d);
+    return p;
+  }
+
+  private static Map<String, Object> summaryJson(RunConfig cfg, TrainingSummary s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("tower", cfg.model().tower());
+    m.put("sampler", cfg.sampler().name());
+    m.put("epochs", s.epochs());
+    m.put("steps", s.steps());
+    m.put("train_seconds", s.trainSeconds());
+    m.put("total_seconds", s.totalSeconds());
+    m.put("stop_reason", s.stopReason());
+    s.finalEvaluation()
+        .ifPresent(
+            ev -> {
+              m.put("split", ev.split());
+              m.put("model", flat(ev.model()));
+              m.put("most_popular", flat(ev.mostPopular()));
+            });
+    m.put("peak_heap_mb", peakHeapMb());
+    return m;
+  }
+
+  private static Map<String, Double> flat(RankingMetrics r) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    r.recall().forEach((k, v) -> m.put("recall@" + k, v));
+    r.ndcg().forEach((k, v) -> m.put("ndcg@" + k, v));
+    return m;
+  }
+
+  private static long peakHeapMb() {
+    long peak = 0;
+    for (var pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP && pool.getPeakUsage() != null) {
+        peak += pool.getPeakUsage().getUsed();
+      }
+    }
+    return peak >> 20;
+  }
+
+  private static void writeJson(Path file, Object value) {
+    try {
+      String text = JSON.writeValueAsString(value) + "\n";
+      AtomicFiles.writeString(file, text);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+}

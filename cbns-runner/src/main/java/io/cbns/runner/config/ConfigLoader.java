@@ -1,0 +1,114 @@
+package io.cbns.runner.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
+import io.cbns.core.CbnsException;
+import io.cbns.core.config.ConfigException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a YAML configuration into a plain tree ({@code Map}/{@code List}/scalars) and applies
+ * {@code --set key.path=value} overrides, whose values are parsed as YAML scalars or flow
+ * collections ({@code --set evaluation.k=[10,20]}).
+ */
+public final class ConfigLoader {
+  private static final ObjectMapper YAML =
+      new ObjectMapper(
+          YAMLFactory.builder()
+              .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+              .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              .build());
+
+  private ConfigLoader() {}
+
+  /**
+   * The configuration tree of {@code file} (or an empty tree when {@code file} is null) with the
+   * overrides applied.
+   */
+  public static Map<String, Object> load(Path file, List<String> overrides) {
+    Map<String, Object> root = file == null ? new LinkedHashMap<>() : read(file);
+    for (String o : overrides) {
+      apply(root, o);
+    }
+    return root;
+  }
+
+  /** Renders a tree as YAML. */
+  public static String toYaml(Map<String, Object> tree) {
+    try {
+      return YAML.writeValueAsString(tree);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> read(Path file) {
+    try {
+      String text = Files.readString(file);
+      if (text.isBlank()) {
+        return new LinkedHashMap<>();
+      }
+      Object tree = YAML.readValue(text, Object.class);
+      if (tree == null) {
+        return new LinkedHashMap<>();
+      }
+      if (!(tree instanceof Map)) {
+        throw new ConfigException(
+            "", file + ": the top level must be a mapping (key: value lines)");
+      }
+      return (Map<String, Object>) tree;
+    } catch (NoSuchFileException e) {
+      throw new CbnsException("config file not found: " + file);
+    } catch (JsonProcessingException e) {
+      throw new CbnsException(
+          file
+              + ":"
+              + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
+              + ": not valid YAML: "
+              + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new CbnsException("cannot read config file " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void apply(Map<String, Object> root, String override) {
+    int eq = override.indexOf('=');
+    if (eq <= 0) {
+      throw new CbnsException(
+          "--set " + override + ": expected key.path=value, e.g. --set training.epochs=5");
+    }
+    String path = override.substring(0, eq).trim();
+    String text = override.substring(eq + 1);
+    Object value;
+    try {
+      value = text.isEmpty() ? "" : YAML.readValue(text, Object.class);
+    } catch (JsonProcessingException e) {
+      value = text;
+    }
+    String[] keys = path.split("\\.");
+    Map<String, Object> node = root;
+    for (int i = 0; i < keys.length - 1; i++) {
+      Object child = node.get(keys[i]);
+      if (child == null) {
+        child = new LinkedHashMap<String, Object>();
+        node.put(keys[i], child);
+      } else if (!(child instanceof Map)) {
+        throw new ConfigException(
+            String.join(".", java.util.Arrays.copyOf(keys, i + 1)),
+            "--set " + path + ": this key holds a value, not a section");
+      }
+      node = (Map<String, Object>) child;
+    }
+    node.put(keys[keys.length - 1], value);
+  }
+}

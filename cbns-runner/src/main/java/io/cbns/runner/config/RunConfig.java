@@ -1,0 +1,192 @@
+package io.cbns.runner.config;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.config.Options;
+import io.cbns.core.loss.LossConfig;
+import io.cbns.core.train.TrainingConfig;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The validated configuration of a training run. Built from the YAML tree by {@link #parse}; the
+ * plugin sections ({@code data}, {@code model}, {@code sampler}, {@code frequency}) keep their
+ * {@link Options} so that the chosen factory reads its own keys. {@link #checkNoUnknownKeys()} must
+ * be called once the factories have read theirs.
+ *
+ * <p>Keys, defaults and ranges are documented in docs/configuration.md, which a test checks against
+ * this class.
+ */
+public record RunConfig(
+    long seed,
+    String device,
+    int threads,
+    RunSection run,
+    PluginSection data,
+    ModelSection model,
+    PluginSection sampler,
+    PluginSection frequency,
+    LossConfig loss,
+    OptimizerSection optimizer,
+    TrainingConfig training,
+    EvaluationSection evaluation,
+    Options root) {
+
+  public RunConfig {
+    requireNonNull(run, "run is null");
+    requireNonNull(data, "data is null");
+    requireNonNull(model, "model is null");
+    requireNonNull(sampler, "sampler is null");
+    requireNonNull(frequency, "frequency is null");
+    requireNonNull(loss, "loss is null");
+    requireNonNull(optimizer, "optimizer is null");
+    requireNonNull(training, "training is null");
+    requireNonNull(evaluation, "evaluation is null");
+  }
+
+  /** Where runs go and what this one is called. */
+  public record RunSection(String dir, String name, Options options) {}
+
+  /** A plugin choice: the factory name and the whole section, for the factory's own keys. */
+  public record PluginSection(String name, Options options) {}
+
+  /** The towers: factory name, output dimension, normalisation, and the section. */
+  public record ModelSection(String tower, int dimension, boolean normalize, Options options) {}
+
+  /** The optimizer. */
+  public record OptimizerSection(
+      String name, double learningRate, double weightDecay, double clipGradient) {}
+
+  /** Evaluation cut-offs and chunking. */
+  public record EvaluationSection(List<Integer> ks, int chunkSize) {}
+
+  /** Validates the generic keys of {@code tree}. Plugin keys are validated by the factories. */
+  public static RunConfig parse(Map<String, Object> tree) {
+    Options root = Options.of("", tree);
+    long seed = root.getLong("seed", 42, 0, Long.MAX_VALUE);
+    String device = root.getString("device", "auto");
+    if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+      throw new io.cbns.core.config.ConfigException(
+          "device", "unknown value '" + device + "'; valid values: auto, cpu, gpu, gpu:N");
+    }
+    int threads = root.getInt("threads", 0, 0, 1024);
+
+    Options runO = root.section("run");
+    RunSection run =
+        new RunSection(runO.getString("dir", "runs"), runO.getString("name", null), runO);
+
+    Options dataO = root.section("data");
+    PluginSection data = new PluginSection(dataO.getString("source", "synthetic"), dataO);
+
+    Options modelO = root.section("model");
+    ModelSection model =
+        new ModelSection(
+            modelO.getString("tower", "mf"),
+            modelO.getInt("dim", 64, 1, 4096),
+            modelO.getBoolean("normalize", true),
+            modelO);
+
+    Options samplerO = root.section("sampler");
+    PluginSection sampler = new PluginSection(samplerO.getString("name", "in-batch"), samplerO);
+
+    Options freqO = root.section("frequency");
+    PluginSection frequency = new PluginSection(freqO.getString("name", "counts"), freqO);
+
+    Options lossO = root.section("loss");
+    LossConfig loss =
+        new LossConfig(
+            lossO.getDouble("temperature", 0.1, 1e-4, 100),
+            lossO.getBoolean("logq-correction", true),
+            lossO.getBoolean("mask-accidental-hits", true));
+    lossO.requireAllConsumed();
+
+    Options optO = root.section("optimizer");
+    OptimizerSection optimizer =
+        new OptimizerSection(
+            optO.getChoice("name", "adam", List.of("adam", "sgd")),
+            optO.getDouble("learning-rate", 0.01, 1e-7, 10),
+            optO.getDouble("weight-decay", 0, 0, 1),
+            optO.getDouble("clip-gradient", 0, 0, 1e6));
+    optO.requireAllConsumed();
+
+    Options trainO = root.section("training");
+    TrainingConfig training =
+        new TrainingConfig(
+            trainO.getInt("epochs", 10, 1, 100_000),
+            trainO.getInt("batch-size", 1024, 1, 1 << 20),
+            trainO.getBoolean("drop-last", false),
+            trainO.getInt("prefetch", 4, 0, 1024),
+            seed,
+            trainO.getInt("evaluate-every", 5, 0, 100_000),
+            trainO.getInt("patience", 0, 0, 100_000),
+            trainO.getLong("max-steps", 0, 0, Long.MAX_VALUE));
+    trainO.requireAllConsumed();
+
+    Options evalO = root.section("evaluation");
+    EvaluationSection evaluation =
+        new EvaluationSection(
+            evalO.getIntList("k", List.of(20, 50), 1, 100_000),
+            evalO.getInt("chunk-size", 1024, 1, 1 << 20));
+    evalO.requireAllConsumed();
+    runO.requireAllConsumed();
+    root.requireAllConsumed();
+    return new RunConfig(
+        seed,
+        device,
+        threads,
+        run,
+        data,
+        model,
+        sampler,
+        frequency,
+        loss,
+        optimizer,
+        training,
+        evaluation,
+        root);
+  }
+
+  /** Rejects keys no one read (call after the factories have read their sections). */
+  public void checkNoUnknownKeys() {
+    data.options().requireAllConsumed();
+    model.options().requireAllConsumed();
+    sampler.options().requireAllConsumed();
+    frequency.options().requireAllConsumed();
+  }
+
+  /** The effective configuration, defaults filled in, for the run directory. */
+  public Map<String, Object> resolved() {
+    Map<String, Object> out = new LinkedHashMap<>(root.resolved());
+    out.put("run", run.options().resolved());
+    out.put("data", data.options().resolved());
+    out.put("model", model.options().resolved());
+    out.put("sampler", sampler.options().resolved());
+    out.put("frequency", frequency.options().resolved());
+    Map<String, Object> lossMap = new LinkedHashMap<>();
+    lossMap.put("temperature", loss.temperature());
+    lossMap.put("logq-correction", loss.logQCorrection());
+    lossMap.put("mask-accidental-hits", loss.maskAccidentalHits());
+    out.put("loss", lossMap);
+    Map<String, Object> opt = new LinkedHashMap<>();
+    opt.put("name", optimizer.name());
+    opt.put("learning-rate", optimizer.learningRate());
+    opt.put("weight-decay", optimizer.weightDecay());
+    opt.put("clip-gradient", optimizer.clipGradient());
+    out.put("optimizer", opt);
+    Map<String, Object> tr = new LinkedHashMap<>();
+    tr.put("epochs", training.epochs());
+    tr.put("batch-size", training.batchSize());
+    tr.put("drop-last", training.dropLast());
+    tr.put("prefetch", training.prefetch());
+    tr.put("evaluate-every", training.evaluateEvery());
+    tr.put("patience", training.patience());
+    tr.put("max-steps", training.maxSteps());
+    out.put("training", tr);
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("k", evaluation.ks());
+    ev.put("chunk-size", evaluation.chunkSize());
+    out.put("evaluation", ev);
+    return out;
+  }
+}

@@ -1,0 +1,165 @@
+package io.cbns.samplers.frequency;
+
+import io.cbns.core.frequency.FrequencyEstimator;
+import java.util.Arrays;
+
+/**
+ * Streaming estimate of q with hashed arrays (Yi et al., "Sampling-Bias-Corrected Neural Modeling
+ * for Large Corpus Item Recommendations", RecSys 2019, Algorithm 2), for item ids from any range,
+ * including ids outside a known catalogue.
+ *
+ * <p>For each of {@code hashFunctions} hash functions h_k there are two arrays of {@code buckets}
+ * entries: A (the last step at which the bucket was seen) and G (the moving average of the number
+ * of steps between two occurrences, the paper's B). When a step's batch holds an item c times, its
+ * bucket is updated once:
+ *
+ * <pre>
+ *   G[h(y)] = (1 - alpha) * G[h(y)] + alpha * (t - A[h(y)]) / c
+ *   A[h(y)] = t
+ * </pre>
+ *
+ * so {@code 1 / G} estimates the item's occurrences per step. The estimator reports the same
+ * quantity as {@link CountsFrequencyEstimator}, the probability that a given batch column holds the
+ * item: {@code q = 1 / (batchSize * G)} (capped at 1). With several hash functions the largest G,
+ * the one least inflated by collisions, is used.
+ *
+ * <p>Prior: before a bucket is first seen, G is {@code numItems / batchSize} steps, so q is uniform,
+ * {@code 1 / numItems}. A bucket seen for the first time at step t counts as last seen one step
+ * before the first observed step, i.e. the gap is {@code t - firstStep + 1}.
+ *
+ * <p>Memory: {@code hashFunctions * buckets * 16} bytes on the heap. {@code observe} costs {@code
+ * O(B log B)} per hash function. Not thread-safe; call {@link #observe} once per step, after {@link
+ * #logQ} for the same batch (the trainer does).
+ */
+public final class StreamingFrequencyEstimator implements FrequencyEstimator {
+  private static final long[] SALTS = {
+    0x9E3779B97F4A7C15L,
+    0xC2B2AE3D27D4EB4FL,
+    0x165667B19E3779F9L,
+    0xD6E8FEB86659FD93L,
+    0xFF51AFD7ED558CCDL,
+    0xC4CEB9FE1A85EC53L,
+    0x27D4EB2F165667C5L,
+    0x94D049BB133111EBL
+  };
+
+  /** The most hash functions supported. */
+  public static final int MAX_HASH_FUNCTIONS = SALTS.length;
+
+  private final int batchSize;
+  private final int buckets;
+  private final int hashFunctions;
+  private final double alpha;
+  private final double priorGap;
+  private final long[] lastSeen;
+  private final double[] gap;
+  private long firstStep = -1;
+  private int[] scratch = new int[0];
+
+  /**
+   * @param numItems catalogue size, used only for the prior q = 1 / numItems; at least 1
+   * @param batchSize the training batch size B, to turn per-step rates into per-column q
+   * @param buckets hash buckets per hash function, at least 1
+   * @param hashFunctions number of hash functions, in [1, {@value #MAX_HASH_FUNCTIONS}]
+   * @param alpha learning rate of the moving average, in (0, 1]
+   */
+  public StreamingFrequencyEstimator(
+      int numItems, int batchSize, int buckets, int hashFunctions, double alpha) {
+    if (numItems < 1 || batchSize < 1 || buckets < 1) {
+      throw new IllegalArgumentException(
+          "numItems, batchSize and buckets must be >= 1, got "
+              + numItems
+              + ", "
+              + batchSize
+              + ", "
+              + buckets);
+    }
+    if (hashFunctions < 1 || hashFunctions > MAX_HASH_FUNCTIONS) {
+      throw new IllegalArgumentException(
+          "hashFunctions must be in [1, " + MAX_HASH_FUNCTIONS + "], got " + hashFunctions);
+    }
+    if (!(alpha > 0 && alpha <= 1)) {
+      throw new IllegalArgumentException("alpha must be in (0, 1], got " + alpha);
+    }
+    this.batchSize = batchSize;
+    this.buckets = buckets;
+    this.hashFunctions = hashFunctions;
+    this.alpha = alpha;
+    this.priorGap = (double) numItems / batchSize;
+    this.lastSeen = new long[Math.multiplyExact(buckets, hashFunctions)];
+    this.gap = new double[lastSeen.length];
+    Arrays.fill(lastSeen, -1);
+    Arrays.fill(gap, priorGap);
+  }
+
+  /** The estimated q (per batch column) of one item. */
+  public double q(long itemId) {
+    double g = 0;
+    for (int k = 0; k < hashFunctions; k++) {
+      g = Math.max(g, gap[slot(k, itemId)]);
+    }
+    return Math.min(1.0, 1.0 / (batchSize * g));
+  }
+
+  @Override
+  public void logQ(long[] itemIds, float[] out) {
+    if (out.length < itemIds.length) {
+      throw new IllegalArgumentException(
+          "out has " + out.length + " entries for " + itemIds.length + " ids");
+    }
+    for (int i = 0; i < itemIds.length; i++) {
+      out[i] = (float) Math.log(q(itemIds[i]));
+    }
+  }
+
+  @Override
+  public void observe(long step, long[] itemIds) {
+    if (itemIds.length == 0) {
+      return;
+    }
+    if (firstStep < 0) {
+      firstStep = step;
+    }
+    if (scratch.length < itemIds.length) {
+      scratch = new int[itemIds.length];
+    }
+    for (int k = 0; k < hashFunctions; k++) {
+      int n = itemIds.length;
+      for (int i = 0; i < n; i++) {
+        scratch[i] = slot(k, itemIds[i]);
+      }
+      // sorting groups the occurrences of a bucket, so that it is updated once with its count
+      Arrays.sort(scratch, 0, n);
+      int i = 0;
+      while (i < n) {
+        int s = scratch[i];
+        int j = i + 1;
+        while (j < n && scratch[j] == s) {
+          j++;
+        }
+        update(s, step, j - i);
+        i = j;
+      }
+    }
+  }
+
+  private void update(int slot, long step, int count) {
+    long last = lastSeen[slot];
+    long delta = last < 0 ? step - firstStep + 1 : step - last;
+    if (delta <= 0) {
+      // observed twice in one step (or steps went backwards): keep the estimate
+      return;
+    }
+    gap[slot] = (1 - alpha) * gap[slot] + alpha * ((double) delta / count);
+    lastSeen[slot] = step;
+  }
+
+  private int slot(int k, long itemId) {
+    long h = itemId * SALTS[k] + SALTS[(k + 1) % SALTS.length];
+    // splitmix64 finaliser: spreads consecutive ids over the buckets
+    h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
+    h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
+    h = h ^ (h >>> 31);
+    return k * buckets + (int) Math.floorMod(h, (long) buckets);
+  }
+}
