@@ -324,5 +324,4 @@ public final class TrainJob {
       throw new IllegalStateException(e);
     }
   }
-
 }

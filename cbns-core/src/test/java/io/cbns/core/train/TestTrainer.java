@@ -1,0 +1,97 @@
+package io.cbns.core.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import io.cbns.core.CbnsException;
+import io.cbns.core.eval.FullRankingEvaluator;
+import io.cbns.core.frequency.FrequencyEstimator;
+import io.cbns.core.loss.LossConfig;
+import io.cbns.core.sampling.Candidates;
+import io.cbns.core.sampling.NegativeSampler;
+import io.cbns.core.sampling.StepBatch;
+import io.cbns.core.sampling.StepContext;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+final class TestTrainer {
+  private static final NegativeSampler IN_BATCH =
+      new NegativeSampler() {
+        @Override
+        public Candidates candidates(StepContext ctx, StepBatch batch, NDArray v) {
+          return new Candidates(v, batch.itemLogQ(), batch.itemIds(), true);
+        }
+      };
+  private static final FrequencyEstimator UNIFORM = (ids, out) -> java.util.Arrays.fill(out, -3f);
+
+  @Test
+  void learnsTheClustersAndKeepsNativeMemoryFlat() {
+    TestingDataset data = new TestingDataset(120, 60, 6);
+    List<Integer> arraysAfterEpoch = new ArrayList<>();
+    List<Double> losses = new ArrayList<>();
+    try (NDManager root = NDManager.newBaseManager();
+        TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
+      TrainingSummary s =
+          Trainer.builder()
+              .setModel(model)
+              .setDataset(data)
+              .setSampler(IN_BATCH)
+              .setFrequencyEstimator(UNIFORM)
+              .setOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.05f)).build())
+              .setConfig(new TrainingConfig(12, 32, false, 0, 1, 0, 0, 0))
+              .setManager(root)
+              .optLoss(new LossConfig(0.5, false, true))
+              .optEvaluator(new FullRankingEvaluator(List.of(5), 50))
+              .addListener(
+                  new TrainingListener() {
+                    @Override
+                    public void onEpochEnd(EpochInfo e) {
+                      losses.add(e.meanLoss());
+                      arraysAfterEpoch.add(countArrays(root));
+                    }
+                  })
+              .build()
+              .fit();
+      assertThat(s.epochs()).isEqualTo(12);
+      assertThat(s.stopReason()).isEqualTo("completed");
+      EvaluationInfo ev = s.finalEvaluation().orElseThrow();
+      assertThat(ev.model().recallAt(5)).isGreaterThan(2 * ev.mostPopular().recallAt(5));
+      assertThat(losses.get(11)).isLessThan(losses.get(0));
+      // the Adam state is created on the first step; after that nothing may accumulate
+      assertThat(arraysAfterEpoch.subList(1, 12)).containsOnly(arraysAfterEpoch.get(1));
+    }
+  }
+
+  @Test
+  void nonFiniteLossStopsWithTheStepAndTheUsualCauses() {
+    TestingDataset data = new TestingDataset(30, 12, 3);
+    FrequencyEstimator broken = (ids, out) -> java.util.Arrays.fill(out, Float.NaN);
+    try (NDManager root = NDManager.newBaseManager();
+        TestingMfModel model = new TestingMfModel(root, 30, 12, 4)) {
+      Trainer t =
+          Trainer.builder()
+              .setModel(model)
+              .setDataset(data)
+              .setSampler(IN_BATCH)
+              .setFrequencyEstimator(broken)
+              .setOptimizer(Optimizer.adam().build())
+              .setConfig(new TrainingConfig(1, 8, false, 0, 1, 0, 0, 0))
+              .setManager(root)
+              .build();
+      assertThatThrownBy(t::fit)
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining("at step 0")
+          .hasMessageContaining("learning-rate");
+    }
+  }
+
+  /** Arrays held by the manager and its sub-managers (getManagedArrays recurses). */
+  private static int countArrays(NDManager m) {
+    return m.getManagedArrays().size();
+  }
+}

@@ -1,0 +1,94 @@
+package io.cbns.core.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.NormalInitializer;
+import ai.djl.util.PairList;
+import io.cbns.core.model.TwoTowerModel;
+
+/** Id-embedding towers for trainer tests (the real ones live in cbns-models). */
+final class TestingMfModel implements TwoTowerModel {
+  private final Tables tables;
+  private final NDManager manager;
+  private final int dim;
+
+  TestingMfModel(NDManager parent, int users, int items, int dim) {
+    this.manager = parent.newSubManager();
+    this.dim = dim;
+    this.tables = new Tables(users, items, dim);
+    tables.setInitializer(new NormalInitializer(0.1f), Parameter.Type.WEIGHT);
+    tables.initialize(manager, DataType.FLOAT32);
+  }
+
+  @Override
+  public Block block() {
+    return tables;
+  }
+
+  @Override
+  public int dimension() {
+    return dim;
+  }
+
+  @Override
+  public NDArray encodeUsers(ParameterStore ps, NDArray ids, NDArray targets, boolean training) {
+    return rows(ps, tables.users, ids, training);
+  }
+
+  @Override
+  public NDArray encodeItems(ParameterStore ps, NDArray ids, boolean training) {
+    return rows(ps, tables.items, ids, training);
+  }
+
+  private static NDArray rows(ParameterStore ps, Parameter p, NDArray ids, boolean training) {
+    // the embedding op is invoked on the ids so that its result belongs to the step's manager
+    NDArray weight = ps.getValue(p, ids.getDevice(), training);
+    return ids.getNDArrayInternal().embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow();
+  }
+
+  @Override
+  public void close() {
+    manager.close();
+  }
+
+  private static final class Tables extends AbstractBlock {
+    final Parameter users;
+    final Parameter items;
+
+    Tables(int numUsers, int numItems, int dim) {
+      users =
+          addParameter(
+              Parameter.builder()
+                  .setName("users")
+                  .setType(Parameter.Type.WEIGHT)
+                  .optShape(new Shape(numUsers, dim))
+                  .build());
+      items =
+          addParameter(
+              Parameter.builder()
+                  .setName("items")
+                  .setType(Parameter.Type.WEIGHT)
+                  .optShape(new Shape(numItems, dim))
+                  .build());
+    }
+
+    @Override
+    protected NDList forwardInternal(
+        ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+      throw new UnsupportedOperationException("use encodeUsers / encodeItems");
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+      return inputShapes;
+    }
+  }
+}

@@ -1,0 +1,34 @@
+package io.cbns.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+final class TestCommands {
+  @Test
+  void everyCommandHasHelp() {
+    for (String cmd : List.of("train", "plugins")) {
+      CliRun r = CliRun.of(List.of(cmd, "--help"));
+      assertThat(r.exitCode()).as(cmd).isZero();
+      assertThat(r.out()).as(cmd).contains("Usage: cbns " + cmd);
+    }
+    assertThat(CliRun.of(List.of("--help")).out()).contains("train").contains("plugins");
+  }
+
+  @Test
+  void pluginsListsEveryBuiltInFactoryByKind() {
+    CliRun r = CliRun.of(List.of("plugins"));
+    assertThat(r.exitCode()).isZero();
+    assertThat(r.out())
+        .contains("samplers (sampler.name)")
+        .contains("in-batch")
+        .contains("cross-batch")
+        .contains("towers (model.tower)")
+        .contains("mf")
+        .contains("dataset sources (data.source)")
+        .contains("synthetic")
+        .contains("frequency estimators (frequency.name)")
+        .contains("counts");
+  }
+}

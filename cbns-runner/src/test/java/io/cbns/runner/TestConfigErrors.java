@@ -1,0 +1,93 @@
+package io.cbns.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class TestConfigErrors {
+  @TempDir Path tmp;
+
+  @Test
+  void unknownKeyNamesThePathAndTheValidKeys() throws IOException {
+    CliRun r = train("training.epoch=3");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("error: config training.epoch: unknown key; valid keys here: batch-size,")
+        .contains("epochs");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void outOfRangeValueNamesThePathAndTheRange() throws IOException {
+    CliRun r = train("loss.temperature=0");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("error: config loss.temperature: must be in [0.0001, 100], got 0");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void wrongTypeIsAnError() throws IOException {
+    CliRun r = train("training.batch-size=big");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("training.batch-size: expected an integer, got 'big'");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void unknownPluginNameListsTheChoices() throws IOException {
+    CliRun r = train("sampler.name=nope");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("sampler.name: unknown name 'nope'; available:")
+        .contains("in-batch")
+        .contains("cross-batch");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void unknownPluginOptionIsCaughtBeforeTheRunDirectoryExists() throws IOException {
+    CliRun r = train("sampler.bank-sise=3", "data.users=60", "data.items=40");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("sampler.bank-sise: unknown key");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void missingConfigFileIsAnError() throws IOException {
+    CliRun r = CliRun.of(List.of("train", "--config", tmp.resolve("nope.yaml").toString()));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("config file not found:").contains("nope.yaml");
+  }
+
+  @Test
+  void malformedYamlNamesTheLine() throws IOException {
+    Path f = tmp.resolve("bad.yaml");
+    Files.writeString(f, "training:\n  epochs: 3\n   batch-size: [\n");
+    CliRun r = CliRun.of(List.of("train", "--config", f.toString()));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("bad.yaml:").contains("not valid YAML");
+  }
+
+  private CliRun train(String... sets) {
+    List<String> args = new ArrayList<>(List.of("train", "--set", "run.dir=" + tmp));
+    for (String s : sets) {
+      args.add("--set");
+      args.add(s);
+    }
+    return CliRun.of(args);
+  }
+
+  private void assertNoRunDirectory() throws IOException {
+    try (Stream<Path> s = Files.list(tmp)) {
+      // only the dataset cache may exist: no run directory was created
+      assertThat(s.map(p -> p.getFileName().toString()).filter(n -> !n.equals(".cache"))).isEmpty();
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package io.cbns.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+final class TestTrainCommand {
+  @TempDir Path tmp;
+
+  @Test
+  void trainsOnTinySyntheticDataFarAboveMostPopularAndRandom() throws IOException {
+    int items = 400;
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "train",
+                "--set",
+                "run.dir=" + tmp,
+                "--set",
+                "run.name=e2e",
+                "--set",
+                "data.users=600",
+                "--set",
+                "data.items=" + items,
+                "--set",
+                "model.dim=32",
+                "--set",
+                "training.epochs=10",
+                "--set",
+                "training.batch-size=256",
+                "--set",
+                "training.evaluate-every=5"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Path run = tmp.resolve("e2e");
+    for (String f :
+        List.of("config.yaml", "run.json", "metrics.jsonl", "epochs.jsonl", "model.params")) {
+      assertThat(run.resolve(f)).isNotEmptyFile();
+    }
+    JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+    double model = summary.at("/model/recall@20").asDouble();
+    double popular = summary.at("/most_popular/recall@20").asDouble();
+    double random = 20.0 / items;
+    assertThat(model).isGreaterThan(2 * popular).isGreaterThan(3 * random);
+    assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(2);
+    assertThat(Files.readAllLines(run.resolve("epochs.jsonl"))).hasSize(10);
+    assertThat(r.out()).contains("Recall@20").contains("most popular");
+    // the resolved config holds the defaults, and training it again is possible from it
+    assertThat(Files.readString(run.resolve("config.yaml")))
+        .contains("temperature: 0.1")
+        .contains("name: in-batch");
+  }
+
+  @Test
+  void existingRunNameIsRefusedWithoutTouchingIt() throws IOException {
+    Path run = Files.createDirectories(tmp.resolve("taken"));
+    Files.writeString(run.resolve("keep.txt"), "x");
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "train",
+                "--set",
+                "run.dir=" + tmp,
+                "--set",
+                "run.name=taken",
+                "--set",
+                "data.users=60",
+                "--set",
+                "data.items=40"));
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("run.name: run directory").contains("already exists");
+    try (var files = Files.list(run)) {
+      assertThat(files).hasSize(1);
+    }
+  }
+}
