@@ -31,7 +31,8 @@ public record RunConfig(
     OptimizerSection optimizer,
     TrainingConfig training,
     EvaluationSection evaluation,
-    Options root) {
+    Options root,
+    List<Options.OptionSpec> genericSpecs) {
 
   public RunConfig {
     requireNonNull(run, "run is null");
@@ -131,6 +132,11 @@ public record RunConfig(
     evalO.requireAllConsumed();
     runO.requireAllConsumed();
     root.requireAllConsumed();
+    List<Options.OptionSpec> specs = new java.util.ArrayList<>();
+    for (Options o :
+        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO)) {
+      o.specs().stream().filter(sp -> !sp.type().equals("section")).forEach(specs::add);
+    }
     return new RunConfig(
         seed,
         device,
@@ -144,7 +150,8 @@ public record RunConfig(
         optimizer,
         training,
         evaluation,
-        root);
+        root,
+        List.copyOf(specs));
   }
 
   /** Rejects keys no one read (call after the factories have read their sections). */
