@@ -4,8 +4,8 @@ package io.cbns.samplers.crossbatch;
 public enum DriftProbe {
   /**
    * The distinct positives of the first training steps (up to the probe size), i.e. items drawn in
-   * proportion to their frequency, like the items the bank holds. The default: a uniform probe of
-   * a long-tailed catalogue is dominated by rare items that barely move.
+   * proportion to their frequency, like the items the bank holds. The default: a uniform probe of a
+   * long-tailed catalogue is dominated by rare items that barely move.
    */
   POSITIVES("positives"),
   /** Items drawn uniformly from the catalogue with the sampler's seed. */

@@ -9,17 +9,17 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The FIFO memory bank of CBNS: the item columns of the most recent batches, preallocated once as
- * a ring buffer and written in place.
+ * The FIFO memory bank of CBNS: the item columns of the most recent batches, preallocated once as a
+ * ring buffer and written in place.
  *
- * <p><b>Storage</b> (created at construction in a sub-manager of the given manager, freed by
- * {@link #close()}, never reallocated): embeddings {@code float32 [M, d]} (only when embeddings are
+ * <p><b>Storage</b> (created at construction in a sub-manager of the given manager, freed by {@link
+ * #close()}, never reallocated): embeddings {@code float32 [M, d]} (only when embeddings are
  * stored), log q {@code float32 [M]}, item ids {@code int64 [M]}.
  *
- * <p><b>Enqueue</b> writes the n new rows at the write position with one in-place slice
- * assignment per array, two when they wrap around the end; the oldest rows are overwritten first.
- * When {@code n > M} only the last M rows are kept. Cost {@code O(min(n, M) * d)}, independent of
- * M. Entries are copies of the given rows, so no gradient reaches them.
+ * <p><b>Enqueue</b> writes the n new rows at the write position with one in-place slice assignment
+ * per array, two when they wrap around the end; the oldest rows are overwritten first. When {@code
+ * n > M} only the last M rows are kept. Cost {@code O(min(n, M) * d)}, independent of M. Entries
+ * are copies of the given rows, so no gradient reaches them.
  *
  * <p><b>Valid slots.</b> The bank fills from slot 0: while it is filling, exactly the slots {@code
  * [0, size())} have been written; once full, all are. The views returned by {@link #embeddings},

@@ -39,8 +39,8 @@ public sealed interface Warmup permits Warmup.Fixed, Warmup.Auto {
    * step {@code maxSteps} at the latest. The first comparison is possible after {@code 2 *
    * interval} steps.
    *
-   * @param threshold relative drift below which the embeddings count as stable, at least 0 (0:
-   *     only {@code maxSteps} ends the warm-up)
+   * @param threshold relative drift below which the embeddings count as stable, at least 0 (0: only
+   *     {@code maxSteps} ends the warm-up)
    * @param interval steps between measurements, at least 1
    * @param probeSize items in the probe set, at least 1
    * @param probe which items are probed

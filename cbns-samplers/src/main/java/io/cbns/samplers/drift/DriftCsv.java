@@ -47,8 +47,7 @@ public final class DriftCsv {
     // a last line without its newline is still being written: leave it out
     String[] lines = end < 0 ? new String[0] : text.substring(0, end).split("\n", -1);
     if (lines.length == 0 || !lines[0].strip().equals(HEADER)) {
-      throw new CbnsException(
-          file + ":1: not a drift file: expected the header '" + HEADER + "'");
+      throw new CbnsException(file + ":1: not a drift file: expected the header '" + HEADER + "'");
     }
     List<DriftRecord> out = new ArrayList<>(lines.length - 1);
     for (int i = 1; i < lines.length; i++) {

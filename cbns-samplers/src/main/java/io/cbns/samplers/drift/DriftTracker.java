@@ -10,12 +10,13 @@ import java.util.TreeSet;
  * Feature drift of a fixed probe set (PAPER.md eq. 5) from successive snapshots of its embeddings.
  *
  * <p>Each {@link #record} call hands in the probe set's current embeddings (host floats, row-major
- * {@code [n, d]}, the same items in the same order every time) and returns, for every configured lag
- * k for which a snapshot k measurements back exists, the drift against that snapshot. Only the last
- * {@code max(lags)} snapshots are kept (a ring), so memory is {@code max(lags) * n * d} floats.
+ * {@code [n, d]}, the same items in the same order every time) and returns, for every configured
+ * lag k for which a snapshot k measurements back exists, the drift against that snapshot. Only the
+ * last {@code max(lags)} snapshots are kept (a ring), so memory is {@code max(lags) * n * d}
+ * floats.
  *
- * <p>The tracker counts in measurements; the caller decides how many training steps lie between
- * two of them. Not thread-safe.
+ * <p>The tracker counts in measurements; the caller decides how many training steps lie between two
+ * of them. Not thread-safe.
  */
 public final class DriftTracker {
   /** Norms below this count as zero when dividing (an all-zero embedding). */

@@ -179,7 +179,11 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
       writer.flush();
     } catch (IOException e) {
       throw new CbnsException(
-          "cannot create the drift file " + file + ": " + e.getMessage() + "; check the run"
+          "cannot create the drift file "
+              + file
+              + ": "
+              + e.getMessage()
+              + "; check the run"
               + " directory is writable",
           e);
     }

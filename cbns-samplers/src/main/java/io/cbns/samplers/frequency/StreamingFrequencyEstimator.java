@@ -10,41 +10,36 @@ import java.util.Arrays;
  *
  * <p>For each of {@code hashFunctions} hash functions h_k there are two arrays of {@code buckets}
  * entries: A (the last step at which the bucket was seen) and G (the moving average of the number
- * of steps between two occurrences, the paper's B). When a step's batch holds an item c times, its
- * bucket is updated once:
+ * of steps between two occurrences, the paper's B). The paper's update, {@code G = (1 - alpha) * G
+ * + alpha * (t - A)}, is for a stream of single examples; a batch may hold an item c times. The c
+ * occurrences then share the gap since the last step seen, each counting as one update of the
+ * paper's rule with the gap {@code (t - A) / c}:
  *
  * <pre>
- *   G[h(y)] = (1 - alpha) * G[h(y)] + alpha * (t - A[h(y)]) / c
+ *   w       = 1 - (1 - alpha)^c
+ *   G[h(y)] = (1 - w) * G[h(y)] + w * (t - A[h(y)]) / c
  *   A[h(y)] = t
  * </pre>
  *
- * so {@code 1 / G} estimates the item's occurrences per step. The estimator reports the same
- * quantity as {@link CountsFrequencyEstimator}, the probability that a given batch column holds the
- * item: {@code q = 1 / (batchSize * G)} (capped at 1). With several hash functions the largest G,
- * the one least inflated by collisions, is used.
+ * so {@code 1 / G} estimates the item's occurrences per step. (Averaging {@code (t - A) / c} once
+ * per step instead would estimate {@code E[1/c]}, biased by up to 30% for items seen a few times
+ * per batch; weighting by the occurrences keeps it a ratio of steps to occurrences.) The estimator
+ * reports the same quantity as {@link CountsFrequencyEstimator}, the probability that a given batch
+ * column holds the item: {@code q = 1 / (batchSize * G)} (capped at 1). With several hash functions
+ * the largest G, the one least inflated by collisions, is used.
  *
- * <p>Prior: before a bucket is first seen, G is {@code numItems / batchSize} steps, so q is uniform,
- * {@code 1 / numItems}. A bucket seen for the first time at step t counts as last seen one step
- * before the first observed step, i.e. the gap is {@code t - firstStep + 1}.
+ * <p>Prior: before a bucket is first seen, G is {@code numItems / batchSize} steps, so q is
+ * uniform, {@code 1 / numItems}. A bucket seen for the first time at step t counts as last seen one
+ * step before the first observed step, i.e. the gap is {@code t - firstStep + 1}.
  *
  * <p>Memory: {@code hashFunctions * buckets * 16} bytes on the heap. {@code observe} costs {@code
  * O(B log B)} per hash function. Not thread-safe; call {@link #observe} once per step, after {@link
  * #logQ} for the same batch (the trainer does).
  */
 public final class StreamingFrequencyEstimator implements FrequencyEstimator {
-  private static final long[] SALTS = {
-    0x9E3779B97F4A7C15L,
-    0xC2B2AE3D27D4EB4FL,
-    0x165667B19E3779F9L,
-    0xD6E8FEB86659FD93L,
-    0xFF51AFD7ED558CCDL,
-    0xC4CEB9FE1A85EC53L,
-    0x27D4EB2F165667C5L,
-    0x94D049BB133111EBL
-  };
 
   /** The most hash functions supported. */
-  public static final int MAX_HASH_FUNCTIONS = SALTS.length;
+  public static final int MAX_HASH_FUNCTIONS = 8;
 
   private final int batchSize;
   private final int buckets;
@@ -150,16 +145,20 @@ public final class StreamingFrequencyEstimator implements FrequencyEstimator {
       // observed twice in one step (or steps went backwards): keep the estimate
       return;
     }
-    gap[slot] = (1 - alpha) * gap[slot] + alpha * ((double) delta / count);
+    double w = count == 1 ? alpha : 1 - Math.pow(1 - alpha, count);
+    gap[slot] = (1 - w) * gap[slot] + w * ((double) delta / count);
     lastSeen[slot] = step;
   }
 
   private int slot(int k, long itemId) {
-    long h = itemId * SALTS[k] + SALTS[(k + 1) % SALTS.length];
-    // splitmix64 finaliser: spreads consecutive ids over the buckets
-    h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
-    h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
-    h = h ^ (h >>> 31);
-    return k * buckets + (int) Math.floorMod(h, (long) buckets);
+    // a distinct odd multiplier and offset per hash function, then the splitmix64 finaliser
+    long h = itemId * (mix(k + 1) | 1L) + mix(-(k + 1));
+    return k * buckets + (int) Math.floorMod(mix(h), (long) buckets);
+  }
+
+  private static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 }

@@ -1,0 +1,110 @@
+package io.cbns.samplers.crossbatch;
+
+import io.cbns.core.config.ConfigException;
+import io.cbns.core.config.Options;
+import io.cbns.core.sampling.NegativeSampler;
+import io.cbns.core.sampling.SamplerContext;
+import io.cbns.core.spi.SamplerFactory;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code sampler.name: cross-batch}. Options (all read, whichever apply):
+ *
+ * <ul>
+ *   <li>{@code bank-size}: M, default {@value #DEFAULT_BANK_SIZE}, in [0, 10^8]; 0 is in-batch
+ *   <li>{@code mode}: {@code embeddings} (default) or {@code ids}, see {@link BankMode}
+ *   <li>{@code warmup-steps}: an integer >= 0 (in-batch steps before the bank is used) or {@code
+ *       auto} (default), see {@link Warmup.Auto}
+ *   <li>{@code drift-threshold}: default {@value #DEFAULT_DRIFT_THRESHOLD}, in [0, inf] (auto only)
+ *   <li>{@code drift-interval}: steps between drift measurements, default {@value
+ *       #DEFAULT_DRIFT_INTERVAL}, in [1, 10^9] (auto only)
+ *   <li>{@code drift-probe-size}: default {@value #DEFAULT_DRIFT_PROBE_SIZE}, in [1, 10^7] (auto
+ *       only)
+ *   <li>{@code drift-probe}: {@code positives} (default) or {@code uniform}, see {@link DriftProbe}
+ *       (auto only)
+ *   <li>{@code max-warmup-steps}: the step from which the bank is used whatever the drift; default
+ *       one epoch ({@link SamplerContext#stepsPerEpoch()}), in [0, inf] (auto only)
+ * </ul>
+ */
+public final class CrossBatchSamplerFactory implements SamplerFactory {
+  public static final String NAME = "cross-batch";
+  public static final int DEFAULT_BANK_SIZE = 3072;
+  public static final String AUTO = "auto";
+  public static final double DEFAULT_DRIFT_THRESHOLD = 0.05;
+  public static final int DEFAULT_DRIFT_INTERVAL = 100;
+  public static final int DEFAULT_DRIFT_PROBE_SIZE = 1000;
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "CBNS: in-batch plus a FIFO memory bank of recent batches' item embeddings, after a"
+        + " warm-up (fixed or ended by feature drift)";
+  }
+
+  @Override
+  public NegativeSampler create(SamplerContext ctx, Options options) {
+    int bankSize = options.getInt("bank-size", DEFAULT_BANK_SIZE, 0, 100_000_000);
+    String mode =
+        options.getChoice(
+            "mode",
+            BankMode.EMBEDDINGS.configName(),
+            List.of(BankMode.EMBEDDINGS.configName(), BankMode.IDS.configName()));
+    String warmupText = options.getString("warmup-steps", AUTO);
+    double threshold =
+        options.getDouble("drift-threshold", DEFAULT_DRIFT_THRESHOLD, 0, Double.MAX_VALUE);
+    int interval = options.getInt("drift-interval", DEFAULT_DRIFT_INTERVAL, 1, 1_000_000_000);
+    int probeSize = options.getInt("drift-probe-size", DEFAULT_DRIFT_PROBE_SIZE, 1, 10_000_000);
+    String probe =
+        options.getChoice(
+            "drift-probe",
+            DriftProbe.POSITIVES.configName(),
+            List.of(DriftProbe.POSITIVES.configName(), DriftProbe.UNIFORM.configName()));
+    long maxWarmup =
+        options.getLong("max-warmup-steps", Math.max(1, ctx.stepsPerEpoch()), 0, Long.MAX_VALUE);
+
+    Warmup warmup;
+    if (warmupText.strip().toLowerCase(Locale.ROOT).equals(AUTO)) {
+      warmup =
+          new Warmup.Auto(
+              threshold,
+              interval,
+              probeSize,
+              probe.equals(DriftProbe.UNIFORM.configName())
+                  ? DriftProbe.UNIFORM
+                  : DriftProbe.POSITIVES,
+              maxWarmup);
+    } else {
+      warmup = Warmup.fixed(parseSteps(options, warmupText));
+    }
+    return CrossBatchSampler.builder()
+        .setManager(ctx.manager())
+        .setDimension(ctx.dimension())
+        .optNumItems(ctx.numItems())
+        .optBankSize(bankSize)
+        .optMode(mode.equals(BankMode.IDS.configName()) ? BankMode.IDS : BankMode.EMBEDDINGS)
+        .optWarmup(warmup)
+        .optSeed(ctx.seed())
+        .build();
+  }
+
+  private static long parseSteps(Options options, String text) {
+    long steps;
+    try {
+      steps = Long.parseLong(text.strip().replace("_", ""));
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          options.keyPath("warmup-steps"),
+          "expected a number of steps (an integer >= 0) or 'auto', got '" + text + "'");
+    }
+    if (steps < 0) {
+      throw new ConfigException(
+          options.keyPath("warmup-steps"), "must be >= 0 or 'auto', got " + steps);
+    }
+    return steps;
+  }
+}
