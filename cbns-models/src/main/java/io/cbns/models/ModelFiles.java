@@ -17,6 +17,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UTFDataFormatException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,7 +80,7 @@ public final class ModelFiles {
       String magic;
       try {
         magic = dis.readUTF();
-      } catch (EOFException | java.io.UTFDataFormatException e) {
+      } catch (EOFException | UTFDataFormatException e) {
         magic = "";
       }
       if (!MAGIC.equals(magic)) {
@@ -88,7 +89,12 @@ public final class ModelFiles {
       int format = dis.readInt();
       if (format != FORMAT) {
         throw new CbnsException(
-            file + ": parameter file format " + format + " is not supported (expected " + FORMAT + ")");
+            file
+                + ": parameter file format "
+                + format
+                + " is not supported (expected "
+                + FORMAT
+                + ")");
       }
       block.loadParameters(managerOf(block), dis);
     } catch (MalformedModelException e) {

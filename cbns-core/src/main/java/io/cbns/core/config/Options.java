@@ -243,6 +243,15 @@ public final class Options {
   }
 
   private static Object parseDefault(String text) {
+    if (text.startsWith("[") && text.endsWith("]")) {
+      List<Object> list = new ArrayList<>();
+      for (String part : text.substring(1, text.length() - 1).split(",")) {
+        if (!part.isBlank()) {
+          list.add(parseDefault(part.trim()));
+        }
+      }
+      return list;
+    }
     if (text.equals("true") || text.equals("false")) {
       return Boolean.parseBoolean(text);
     }

@@ -19,6 +19,23 @@ final class TestOptions {
   }
 
   @Test
+  void resolvedFillsDefaultsIncludingLists() {
+    Options o = Options.of("m", Map.of("dim", 8));
+    o.getInt("dim", 64, 1, 100);
+    o.getIntList("hidden", List.of(128, 64), 1, 1000);
+    o.getDouble("lr", 0.01, 0, 1);
+    o.getString("name", null);
+    assertThat(o.resolved())
+        .containsEntry("dim", 8)
+        .containsEntry("hidden", List.of(128L, 64L))
+        .containsEntry("lr", 0.01)
+        .doesNotContainKey("name");
+    // what resolved() writes reads back the same
+    Options again = Options.of("m", o.resolved());
+    assertThat(again.getIntList("hidden", List.of(), 1, 1000)).containsExactly(128, 64);
+  }
+
+  @Test
   void errorsNameTheKeyPath() {
     Options o = Options.of("sampler", Map.of("bank-size", -1, "bank-sise", 3));
     assertThatThrownBy(() -> o.getInt("bank-size", 0, 0, 100))

@@ -3,9 +3,9 @@ package io.cbns.models.onnx;
 import java.util.Map;
 
 /**
- * A two-tower model that can write its towers as ONNX graphs. {@link OnnxExporter} calls each
- * build method with a fresh {@link TowerGraph}; the model declares its inputs, adds its parameters
- * as initializers and ends with exactly one {@link TowerGraph#output}.
+ * A two-tower model that can write its towers as ONNX graphs. {@link OnnxExporter} calls each build
+ * method with a fresh {@link TowerGraph}; the model declares its inputs, adds its parameters as
+ * initializers and ends with exactly one {@link TowerGraph#output}.
  */
 public interface OnnxExportable {
   /** The tower name ({@code mf}, {@code youtube-dnn}), written as {@code cbns.tower}. */

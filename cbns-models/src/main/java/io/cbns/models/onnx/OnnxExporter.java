@@ -17,17 +17,17 @@ import java.util.function.Consumer;
  * runnable with ONNX Runtime 1.20):
  *
  * <ul>
- *   <li>{@code user_tower.onnx}: input {@code user_id int64 [batch]} (and, for {@code
- *       youtube-dnn}, {@code history int64 [batch, history_length]} and {@code history_mask float
- *       [batch, history_length]}) to output {@code user_embedding float [batch, d]};
+ *   <li>{@code user_tower.onnx}: input {@code user_id int64 [batch]} (and, for {@code youtube-dnn},
+ *       {@code history int64 [batch, history_length]} and {@code history_mask float [batch,
+ *       history_length]}) to output {@code user_embedding float [batch, d]};
  *   <li>{@code item_tower.onnx}: input {@code item_id int64 [batch]} to output {@code
  *       item_embedding float [batch, d]}.
  * </ul>
  *
  * Both carry {@code metadata_props} with the keys of {@link OnnxMetadata}: tower type, part,
  * dimension, normalisation, the tower's sizes and options, seed, dataset fingerprint, framework
- * version and the caller's configuration. Parameters are copied into the graphs as initializers,
- * so the model may be closed afterwards.
+ * version and the caller's configuration. Parameters are copied into the graphs as initializers, so
+ * the model may be closed afterwards.
  *
  * <p>Immutable and thread-safe; exporting reads the model's parameters, so do not train the model
  * at the same time.
@@ -159,7 +159,8 @@ public final class OnnxExporter {
             .addOpsetImport(OnnxMl.OperatorSetIdProto.newBuilder().setVersion(OnnxOps.OPSET))
             .setGraph(proto);
     meta.forEach(
-        (k, v) -> b.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
+        (k, v) ->
+            b.addMetadataProps(OnnxMl.StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
     return b.build();
   }
 

@@ -48,31 +48,29 @@ public final class OnnxMetadata {
   /** {@code youtube-dnn}: the history cap used to build the {@code history} input. */
   public static final String HISTORY_LENGTH = PREFIX + "history_length";
 
-  /** {@code youtube-dnn}: the seed that chose the kept subset of long histories. */
-  public static final String HISTORY_SEED = PREFIX + "history_seed";
-
   private OnnxMetadata() {}
 
   /**
    * Rebuilds the histories an exported {@code youtube-dnn} user tower was trained with, so that
-   * {@link UserHistories#batch(long[], long[]) batch(userIds, null)} yields its {@code history}
-   * and {@code history_mask} inputs.
+   * {@link UserHistories#batch(long[], long[]) batch(userIds, null)} yields its {@code history} and
+   * {@code history_mask} inputs.
    *
    * @param metadata the model's custom metadata (ONNX Runtime: {@code
    *     session.getMetadata().getCustomMetadata()})
    * @param trainByUser the train interactions of the same dataset
-   * @throws CbnsException when the metadata is not that of a {@code youtube-dnn} user tower, or
-   *     the matrix does not match its sizes
+   * @throws CbnsException when the metadata is not that of a {@code youtube-dnn} user tower, or the
+   *     matrix does not match its sizes
    */
   public static UserHistories userHistories(Map<String, String> metadata, CsrMatrix trainByUser) {
     requireNonNull(metadata, "metadata is null");
     requireNonNull(trainByUser, "trainByUser is null");
     if (!YoutubeDnnModel.NAME.equals(metadata.get(TOWER))) {
       throw new CbnsException(
-          "the ONNX model is a '" + metadata.get(TOWER) + "' tower; only youtube-dnn pools histories");
+          "the ONNX model is a '"
+              + metadata.get(TOWER)
+              + "' tower; only youtube-dnn pools histories");
     }
     int length = Integer.parseInt(required(metadata, HISTORY_LENGTH));
-    long seed = Long.parseLong(required(metadata, HISTORY_SEED));
     String users = metadata.get(PREFIX + "num_users");
     String items = metadata.get(PREFIX + "num_items");
     if (users != null && Integer.parseInt(users) != trainByUser.numRows()
@@ -88,7 +86,7 @@ public final class OnnxMetadata {
               + trainByUser.numColumns()
               + "; use the dataset it was trained on");
     }
-    return UserHistories.select(trainByUser, length, seed);
+    return UserHistories.select(trainByUser, length);
   }
 
   private static String required(Map<String, String> metadata, String key) {

@@ -113,7 +113,12 @@ public final class TowerGraph {
     Value count = op(ONNXOperators.REDUCE_SUM, "history_count", Map.of("keepdims", 1), mask, axis1);
     Value one = new Value(ctx.constant("one", 1.0f));
     Value weights =
-        op(ONNXOperators.DIV, "history_weights", Map.of(), mask, op(OnnxOps.MAX, "max", count, one));
+        op(
+            ONNXOperators.DIV,
+            "history_weights",
+            Map.of(),
+            mask,
+            op(OnnxOps.MAX, "max", count, one));
     Value rowWeights = op(ONNXOperators.UNSQUEEZE, "history_weights_3d", Map.of(), weights, axis1);
     Value pooled3d = op(OnnxOps.MATMUL, "pooled_3d", Map.of(), rowWeights, embeddings);
     return op(OnnxOps.SQUEEZE, "pooled", Map.of(), pooled3d, axis1);
@@ -142,8 +147,7 @@ public final class TowerGraph {
    * (and DJL's {@code NDArray.normalize(2, 1, 1e-12)}).
    */
   public Value l2Normalize(Value x) {
-    Value norm =
-        op(OnnxOps.REDUCE_L2, "norm", Map.of("axes", new int[] {1}, "keepdims", 1), x);
+    Value norm = op(OnnxOps.REDUCE_L2, "norm", Map.of("axes", new int[] {1}, "keepdims", 1), x);
     Value eps = new Value(ctx.constant("eps", 1e-12f));
     return op(ONNXOperators.DIV, "normalized", Map.of(), x, op(OnnxOps.MAX, "max", norm, eps));
   }
@@ -181,9 +185,7 @@ public final class TowerGraph {
     OnnxMl.TypeProto typeProto =
         OnnxMl.TypeProto.newBuilder()
             .setTensorType(
-                OnnxMl.TypeProto.Tensor.newBuilder()
-                    .setElemType(type.getNumber())
-                    .setShape(shape))
+                OnnxMl.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape))
             .build();
     inputs.put(name, OnnxMl.ValueInfoProto.newBuilder().setName(name).setType(typeProto).build());
     return new Value(ctx.floatInput(name, 1));

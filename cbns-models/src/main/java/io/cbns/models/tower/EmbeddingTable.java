@@ -15,8 +15,8 @@ import io.cbns.models.onnx.TowerGraph;
  * <p>Lookups use the engine's embedding op: on PyTorch it is {@code torch.embedding}, whose
  * backward scatters gradient into the looked-up rows only, and which measured about twice as fast
  * (forward and backward of 51,200 lookups in a 40,981 x 64 table) as advanced indexing through
- * {@code NDArray.get(NDIndex)}. It also attaches the result to the manager of the ids (the
- * caller's step manager), not to the table's.
+ * {@code NDArray.get(NDIndex)}. It also attaches the result to the manager of the ids (the caller's
+ * step manager), not to the table's.
  */
 final class EmbeddingTable {
   private final Parameter weight;
@@ -34,8 +34,7 @@ final class EmbeddingTable {
       TwoTowerBlock owner, String name, int rows, int dim, long seed, double std) {
     requireNonNull(owner, "owner is null");
     float[] values = SeededInit.normal(seed, name, Math.multiplyExact(rows, dim), std);
-    return new EmbeddingTable(
-        owner.addWeight(name, new Shape(rows, dim), values), rows, dim);
+    return new EmbeddingTable(owner.addWeight(name, new Shape(rows, dim), values), rows, dim);
   }
 
   int rows() {

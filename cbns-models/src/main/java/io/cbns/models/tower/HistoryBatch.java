@@ -25,8 +25,8 @@ public record HistoryBatch(int rows, int length, long[] items, float[] mask) {
   }
 
   /**
-   * The pooling weights {@code mask / max(sum(mask per row), 1)}, computed in float32 exactly as the
-   * exported graph computes them, so that the mean is the same in both.
+   * The pooling weights {@code mask / max(sum(mask per row), 1)}, computed in float32 exactly as
+   * the exported graph computes them, so that the mean is the same in both.
    */
   public float[] meanWeights() {
     float[] w = new float[mask.length];

@@ -82,13 +82,15 @@ public final class MatrixFactorizationModel extends TwoTowerBlock {
   public void buildUserTower(TowerGraph graph) {
     TowerGraph.Value ids = graph.idInput(TowerGraph.USER_ID);
     TowerGraph.Value out = graph.gather(users.export(graph), ids);
-    graph.output(TowerGraph.USER_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
+    graph.output(
+        TowerGraph.USER_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
   }
 
   @Override
   public void buildItemTower(TowerGraph graph) {
     TowerGraph.Value ids = graph.idInput(TowerGraph.ITEM_ID);
     TowerGraph.Value out = graph.gather(items.export(graph), ids);
-    graph.output(TowerGraph.ITEM_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
+    graph.output(
+        TowerGraph.ITEM_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
   }
 }

@@ -8,25 +8,27 @@ import java.util.SplittableRandom;
 
 /**
  * The item histories a {@code youtube-dnn} user tower pools: each user's train items, capped at
- * {@code maxLength}. A user with more items keeps a fixed subset of {@code maxLength} of them drawn
- * with the seed (train rows are sorted by item id, not by time, so "the most recent" is not
- * available and "the lowest ids" would bias towards old catalogue entries). The same matrix,
- * length and seed give the same histories, which is how serving code rebuilds a trained model's
- * inputs (see {@link io.cbns.models.onnx.OnnxMetadata#userHistories}).
+ * {@code maxLength}. A user with more items keeps a subset of {@code maxLength} of them drawn by a
+ * shuffle with a fixed seed (train rows are sorted by item id, not by time, so "the most recent" is
+ * not available, and "the lowest ids" would bias towards old catalogue entries). The subset depends
+ * on the matrix and the cap only, not on the run's seed, so a checkpoint loaded into a model made
+ * with another seed, and serving code that rebuilds a trained model's inputs (see {@link
+ * io.cbns.models.onnx.OnnxMetadata#userHistories}), see the same histories.
  *
  * <p>Immutable and thread-safe.
  */
 public final class UserHistories {
   private final int numItems;
   private final int maxLength;
-  private final long seed;
   private final int[] offsets;
   private final int[] items;
 
-  private UserHistories(int numItems, int maxLength, long seed, int[] offsets, int[] items) {
+  // fixed so that the histories are a property of the data and the cap, not of a run
+  private static final long SELECTION_SEED = 0x5eed_cb45L;
+
+  private UserHistories(int numItems, int maxLength, int[] offsets, int[] items) {
     this.numItems = numItems;
     this.maxLength = maxLength;
-    this.seed = seed;
     this.offsets = offsets;
     this.items = items;
   }
@@ -36,9 +38,8 @@ public final class UserHistories {
    *
    * @param trainByUser train interactions, users x items
    * @param maxLength the cap, at least 1
-   * @param seed chooses the kept subset of longer rows
    */
-  public static UserHistories select(CsrMatrix trainByUser, int maxLength, long seed) {
+  public static UserHistories select(CsrMatrix trainByUser, int maxLength) {
     requireNonNull(trainByUser, "trainByUser is null");
     if (maxLength < 1) {
       throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
@@ -49,7 +50,7 @@ public final class UserHistories {
       offsets[u + 1] = offsets[u] + Math.min(trainByUser.rowLength(u), maxLength);
     }
     int[] kept = new int[offsets[users]];
-    SplittableRandom random = SeededInit.stream(seed, "history");
+    SplittableRandom random = SeededInit.stream(SELECTION_SEED, "history");
     int[] columns = trainByUser.columns();
     int[] rowOffsets = trainByUser.rowOffsets();
     for (int u = 0; u < users; u++) {
@@ -70,7 +71,7 @@ public final class UserHistories {
       Arrays.sort(row, 0, maxLength);
       System.arraycopy(row, 0, kept, offsets[u], maxLength);
     }
-    return new UserHistories(trainByUser.numColumns(), maxLength, seed, offsets, kept);
+    return new UserHistories(trainByUser.numColumns(), maxLength, offsets, kept);
   }
 
   public int numUsers() {
@@ -83,10 +84,6 @@ public final class UserHistories {
 
   public int maxLength() {
     return maxLength;
-  }
-
-  public long seed() {
-    return seed;
   }
 
   /** Number of history items of {@code user}. */

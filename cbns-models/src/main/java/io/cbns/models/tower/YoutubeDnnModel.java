@@ -18,20 +18,20 @@ import java.util.Map;
  * The YouTube-DNN style two-tower model the paper trains (tower name {@code youtube-dnn}).
  *
  * <ul>
- *   <li>User tower: the mean of the embeddings of the user's train history ({@link
- *       UserHistories}, capped at {@link Config#historyLength()}), optionally concatenated with a
- *       user id embedding, then an MLP (ReLU, dropout in training) to d. In training the row's
- *       target item is left out of the pool so that the label does not leak into the input; a user
- *       whose pool is empty gets a zero pooled vector.
+ *   <li>User tower: the mean of the embeddings of the user's train history ({@link UserHistories},
+ *       capped at {@link Config#historyLength()}), optionally concatenated with a user id
+ *       embedding, then an MLP (ReLU, dropout in training) to d. In training the row's target item
+ *       is left out of the pool so that the label does not leak into the input; a user whose pool
+ *       is empty gets a zero pooled vector.
  *   <li>Item tower: the item id embedding, optionally followed by its own MLP with the same hidden
  *       widths.
  *   <li>Both outputs are L2-normalised when the context asks for it.
  * </ul>
  *
- * <p>Parameters: {@code item_embedding [numItems, e]}, {@code history_item_embedding [numItems,
- * e]} unless the history shares the item table, {@code user_embedding [numUsers, e]} with the user
- * id embedding, {@code user_mlp_<i>_weight/bias}, and {@code item_mlp_<i>_weight/bias} with the
- * item MLP. Each user batch builds the padded history on the host (one {@code int64 [n, L]} and one
+ * <p>Parameters: {@code item_embedding [numItems, e]}, {@code history_item_embedding [numItems, e]}
+ * unless the history shares the item table, {@code user_embedding [numUsers, e]} with the user id
+ * embedding, {@code user_mlp_<i>_weight/bias}, and {@code item_mlp_<i>_weight/bias} with the item
+ * MLP. Each user batch builds the padded history on the host (one {@code int64 [n, L]} and one
  * {@code float32 [n, 1, L]} array per call) and pools with one batched matrix product. See {@link
  * TwoTowerBlock} for ownership and thread-safety.
  */
@@ -98,7 +98,7 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
     this.config = config;
     int e = config.embeddingDim();
     long seed = ctx.seed();
-    this.histories = UserHistories.select(ctx.trainByUser(), config.historyLength(), seed);
+    this.histories = UserHistories.select(ctx.trainByUser(), config.historyLength());
     this.itemTable =
         EmbeddingTable.create(this, "item_embedding", ctx.numItems(), e, seed, config.initStd());
     this.historyTable =
@@ -117,7 +117,8 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
             this, "user_mlp", userIn, config.hidden(), ctx.dimension(), config.dropout(), seed);
     this.itemMlp =
         config.itemMlp()
-            ? Mlp.create(this, "item_mlp", e, config.hidden(), ctx.dimension(), config.dropout(), seed)
+            ? Mlp.create(
+                this, "item_mlp", e, config.hidden(), ctx.dimension(), config.dropout(), seed)
             : null;
     finishInitialization();
   }
@@ -125,11 +126,11 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
   /**
    * Creates an initialised model.
    *
-   * @param ctx sizes, dimension, normalisation, seed (initial values and history subsets), train
-   *     histories and the parent manager
+   * @param ctx sizes, dimension, normalisation, seed of the initial values, train histories and the
+   *     parent manager
    * @param config the options
-   * @throws IllegalArgumentException when the histories do not match the sizes, or without the
-   *     item MLP when {@code embeddingDim != d}
+   * @throws IllegalArgumentException when the histories do not match the sizes, or without the item
+   *     MLP when {@code embeddingDim != d}
    */
   public static YoutubeDnnModel create(TowerContext ctx, Config config) {
     requireNonNull(ctx, "ctx is null");
@@ -183,8 +184,7 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
     NDArray history =
         m.create(batch.items(), new Shape(n, length)).toDevice(userIds.getDevice(), false);
     NDArray weights =
-        m.create(batch.meanWeights(), new Shape(n, 1, length))
-            .toDevice(userIds.getDevice(), false);
+        m.create(batch.meanWeights(), new Shape(n, 1, length)).toDevice(userIds.getDevice(), false);
     NDArray embedded = historyTable.lookup(ps, history, training); // [n, L, e]
     NDArray x = weights.batchMatMul(embedded).reshape(n, config.embeddingDim());
     if (userTable != null) {
@@ -240,7 +240,6 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
     m.put("num_items", String.valueOf(itemTable.rows()));
     m.put("embedding_dim", String.valueOf(config.embeddingDim()));
     m.put("history_length", String.valueOf(config.historyLength()));
-    m.put("history_seed", String.valueOf(histories.seed()));
     m.put("user_id_embedding", String.valueOf(config.userIdEmbedding()));
     m.put("hidden", config.hidden().toString());
     m.put("dropout", String.valueOf(config.dropout()));
@@ -260,7 +259,8 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
       x = graph.concat(x, graph.gather(userTable.export(graph), ids));
     }
     TowerGraph.Value out = userMlp.export(graph, x);
-    graph.output(TowerGraph.USER_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
+    graph.output(
+        TowerGraph.USER_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
   }
 
   @Override
@@ -270,6 +270,7 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
     if (itemMlp != null) {
       out = itemMlp.export(graph, out);
     }
-    graph.output(TowerGraph.ITEM_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
+    graph.output(
+        TowerGraph.ITEM_EMBEDDING, normalize() ? graph.l2Normalize(out) : out, dimension());
   }
 }
