@@ -31,6 +31,8 @@ import io.cbns.core.train.TrainingSummary;
 import io.cbns.runner.commands.VersionProvider;
 import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
+import io.cbns.runner.report.DriftChart;
+import io.cbns.samplers.drift.FeatureDriftMonitor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -100,6 +102,13 @@ public final class TrainJob {
         PluginRegistry.select(
             plugins.frequencyEstimators(), cfg.frequency().name(), "frequency.name");
     Path runsDir = Path.of(cfg.run().dir());
+    if (cfg.run().name() != null && Files.exists(runsDir.resolve(cfg.run().name()))) {
+      throw new ConfigException(
+          "run.name",
+          "run directory "
+              + runsDir.resolve(cfg.run().name())
+              + " already exists; choose another run.name");
+    }
     Device device = selectDevice(cfg.device());
 
     try (NDManager root = NDManager.newBaseManager(device);
@@ -134,9 +143,14 @@ public final class TrainJob {
                 new FrequencyContext(
                     info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
                 cfg.frequency().options());
+        Path runDir = runsDir.resolve(runName(cfg));
+        FeatureDriftMonitor drift =
+            cfg.drift().enabled()
+                ? FeatureDriftMonitor.fromOptions(runDir, cfg.seed(), root, cfg.drift().options())
+                : null;
         cfg.checkNoUnknownKeys();
 
-        Path runDir = createRunDir(runsDir, cfg);
+        createRunDir(runDir);
         AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
         writeJson(runDir.resolve(PROVENANCE_FILE), provenance(cfg, info, device));
         out.printf("run directory: %s (device %s)%n", runDir, device);
@@ -156,8 +170,21 @@ public final class TrainJob {
                 .optEvaluator(evaluator)
                 .addListener(new io.cbns.runner.report.ConsoleProgressListener(out, interactive))
                 .addListener(new MetricsFileListener(runDir));
+        if (drift != null) {
+          builder.addListener(drift);
+        }
         extraListeners.forEach(builder::addListener);
-        TrainingSummary summary = builder.build().fit();
+        TrainingSummary summary;
+        try {
+          summary = builder.build().fit();
+        } finally {
+          if (drift != null) {
+            drift.close();
+          }
+        }
+        if (drift != null) {
+          DriftChart.render(runDir);
+        }
 
         AtomicFiles.write(
             runDir.resolve(MODEL_FILE),
@@ -217,7 +244,7 @@ public final class TrainJob {
     return Device.gpu(index);
   }
 
-  private Path createRunDir(Path runsDir, RunConfig cfg) {
+  private String runName(RunConfig cfg) {
     String name = cfg.run().name();
     if (name == null || name.isBlank()) {
       name =
@@ -227,9 +254,12 @@ public final class TrainJob {
               + "-"
               + cfg.sampler().name();
     }
-    Path dir = runsDir.resolve(name);
+    return name;
+  }
+
+  private static Path createRunDir(Path dir) {
     try {
-      Files.createDirectories(runsDir);
+      Files.createDirectories(dir.toAbsolutePath().getParent());
       return Files.createDirectory(dir);
     } catch (FileAlreadyExistsException e) {
       throw new ConfigException(

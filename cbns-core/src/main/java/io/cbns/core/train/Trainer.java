@@ -5,8 +5,8 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import io.cbns.core.CbnsException;
@@ -102,8 +102,8 @@ public final class Trainer {
             this::encodeItemsForInference);
     listeners.forEach(l -> l.onTrainingBegin(info));
 
+    // no parameter server: parameters are read in place and updated by update()
     ParameterStore ps = new ParameterStore(manager, false);
-    ps.setParameterServer(new LocalParameterServer(optimizer), new ai.djl.Device[] {device()});
     BatchSpec spec =
         new BatchSpec(config.batchSize(), config.dropLast(), config.seed(), config.prefetch());
 
@@ -223,10 +223,27 @@ public final class Trainer {
         }
         gc.backward(lossValue);
       }
-      ps.updateAllParameters();
+      update();
       sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
       frequency.observe(step, itemIds);
       return value;
+    }
+  }
+
+  /**
+   * Applies the optimizer to every trainable parameter. Unlike DJL's {@code LocalParameterServer},
+   * which copies each gradient first (a full copy of every embedding table per step), the optimizer
+   * reads the gradient in place; DJL's Adam and {@link LazyAdam} zero it afterwards.
+   */
+  private void update() {
+    for (var entry : model.block().getParameters()) {
+      Parameter p = entry.getValue();
+      if (p.requiresGradient() && p.isInitialized()) {
+        NDArray weight = p.getArray();
+        try (NDArray grad = weight.getGradient()) {
+          optimizer.update(p.getId(), weight, grad);
+        }
+      }
     }
   }
 
@@ -244,10 +261,6 @@ public final class Trainer {
   private NDArray encodeItemsForInference(NDManager m, long[] itemIds) {
     ParameterStore ps = new ParameterStore(m, false);
     return model.encodeItems(ps, m.create(itemIds), false);
-  }
-
-  private ai.djl.Device device() {
-    return manager.getDevice();
   }
 
   /** Builder: {@code setX} for required parts, {@code optX} for optional ones. */

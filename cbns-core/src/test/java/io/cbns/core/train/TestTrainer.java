@@ -31,6 +31,15 @@ final class TestTrainer {
 
   @Test
   void learnsTheClustersAndKeepsNativeMemoryFlat() {
+    learnsAndStaysFlat(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.05f)).build());
+  }
+
+  @Test
+  void learnsTheClustersAndKeepsNativeMemoryFlatWithLazyAdam() {
+    learnsAndStaysFlat(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build());
+  }
+
+  private void learnsAndStaysFlat(Optimizer optimizer) {
     TestingDataset data = new TestingDataset(120, 60, 6);
     List<Integer> arraysAfterEpoch = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -42,7 +51,7 @@ final class TestTrainer {
               .setDataset(data)
               .setSampler(IN_BATCH)
               .setFrequencyEstimator(UNIFORM)
-              .setOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(0.05f)).build())
+              .setOptimizer(optimizer)
               .setConfig(new TrainingConfig(12, 32, false, 0, 1, 0, 0, 0))
               .setManager(root)
               .optLoss(new LossConfig(0.5, false, true))

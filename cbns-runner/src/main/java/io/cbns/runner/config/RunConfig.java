@@ -31,6 +31,7 @@ public record RunConfig(
     OptimizerSection optimizer,
     TrainingConfig training,
     EvaluationSection evaluation,
+    DriftSection drift,
     Options root,
     List<Options.OptionSpec> genericSpecs) {
 
@@ -58,6 +59,11 @@ public record RunConfig(
   /** The optimizer. */
   public record OptimizerSection(
       String name, double learningRate, double weightDecay, double clipGradient) {}
+
+  /**
+   * The feature-drift monitor: off unless {@code enabled}; its other keys belong to the monitor.
+   */
+  public record DriftSection(boolean enabled, Options options) {}
 
   /** Evaluation cut-offs and chunking. */
   public record EvaluationSection(List<Integer> ks, int chunkSize) {}
@@ -105,7 +111,7 @@ public record RunConfig(
     Options optO = root.section("optimizer");
     OptimizerSection optimizer =
         new OptimizerSection(
-            optO.getChoice("name", "adam", List.of("adam", "sgd")),
+            optO.getChoice("name", "lazy-adam", List.of("lazy-adam", "adam", "sgd")),
             optO.getDouble("learning-rate", 0.01, 1e-7, 10),
             optO.getDouble("weight-decay", 0, 0, 1),
             optO.getDouble("clip-gradient", 0, 0, 1e6));
@@ -130,6 +136,8 @@ public record RunConfig(
             evalO.getIntList("k", List.of(20, 50), 1, 100_000),
             evalO.getInt("chunk-size", 1024, 1, 1 << 20));
     evalO.requireAllConsumed();
+    Options driftO = root.section("drift");
+    DriftSection drift = new DriftSection(driftO.getBoolean("enabled", false), driftO);
     runO.requireAllConsumed();
     root.requireAllConsumed();
     List<Options.OptionSpec> specs = new java.util.ArrayList<>();
@@ -150,6 +158,7 @@ public record RunConfig(
         optimizer,
         training,
         evaluation,
+        drift,
         root,
         List.copyOf(specs));
   }
@@ -160,6 +169,7 @@ public record RunConfig(
     model.options().requireAllConsumed();
     sampler.options().requireAllConsumed();
     frequency.options().requireAllConsumed();
+    drift.options().requireAllConsumed();
   }
 
   /** The effective configuration, defaults filled in, for the run directory. */
@@ -194,6 +204,7 @@ public record RunConfig(
     ev.put("k", evaluation.ks());
     ev.put("chunk-size", evaluation.chunkSize());
     out.put("evaluation", ev);
+    out.put("drift", drift.options().resolved());
     return out;
   }
 }
