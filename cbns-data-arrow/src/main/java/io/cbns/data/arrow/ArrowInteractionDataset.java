@@ -71,8 +71,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   /**
    * Opens and verifies a dataset directory.
    *
-   * @throws io.cbns.core.CbnsException naming the file when the directory is incomplete, of
-   *     another schema version, or inconsistent with its manifest
+   * @throws io.cbns.core.CbnsException naming the file when the directory is incomplete, of another
+   *     schema version, or inconsistent with its manifest
    */
   public static ArrowInteractionDataset open(Path directory) {
     requireNonNull(directory, "directory is null");

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -27,9 +28,9 @@ import org.apache.arrow.vector.types.pojo.FieldType;
 import org.apache.arrow.vector.types.pojo.Schema;
 
 /**
- * Reads and writes the tables of a dataset directory as Arrow IPC files (file format, not
- * stream). Fixed-width columns move between Arrow buffers and Java primitive arrays in bulk
- * (through {@link ArrowBuf#nioBuffer}), never through per-row objects.
+ * Reads and writes the tables of a dataset directory as Arrow IPC files (file format, not stream).
+ * Fixed-width columns move between Arrow buffers and Java primitive arrays in bulk (through {@link
+ * ArrowBuf#nioBuffer}), never through per-row objects.
  *
  * <p>Every method takes the allocator to use and releases what it allocated before returning.
  * Errors name the file.
@@ -43,7 +44,8 @@ public final class ArrowColumns {
 
   private static final ArrowType INT32 = new ArrowType.Int(32, true);
   private static final ArrowType INT64 = new ArrowType.Int(64, true);
-  private static final ArrowType FLOAT32 = new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
+  private static final ArrowType FLOAT32 =
+      new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
   private static final ArrowType UTF8 = ArrowType.Utf8.INSTANCE;
 
   private ArrowColumns() {}
@@ -100,7 +102,11 @@ public final class ArrowColumns {
    * @param weights whether the manifest promises a weight column
    */
   public static InteractionTable readInteractions(
-      Path file, long expectedRows, boolean timestamps, boolean weights, BufferAllocator allocator) {
+      Path file,
+      long expectedRows,
+      boolean timestamps,
+      boolean weights,
+      BufferAllocator allocator) {
     int n = checkedRows(file, expectedRows);
     int[] users = new int[n];
     int[] items = new int[n];
@@ -184,8 +190,14 @@ public final class ArrowColumns {
           for (int r = 0; r < len; r++) {
             if (ids.get(r) != off + r) {
               throw new CbnsException(
-                  file + ": row " + (off + r) + " holds item " + ids.get(r) + ", expected "
-                      + (off + r) + " (one row per item, in id order)");
+                  file
+                      + ": row "
+                      + (off + r)
+                      + " holds item "
+                      + ids.get(r)
+                      + ", expected "
+                      + (off + r)
+                      + " (one row per item, in id order)");
             }
             counts[off + r] = c.get(r);
           }
@@ -235,8 +247,14 @@ public final class ArrowColumns {
           for (int r = 0; r < len; r++) {
             if (ids.get(r) != off + r) {
               throw new CbnsException(
-                  file + ": row " + (off + r) + " holds id " + ids.get(r) + ", expected "
-                      + (off + r) + " (one row per id, in id order)");
+                  file
+                      + ": row "
+                      + (off + r)
+                      + " holds id "
+                      + ids.get(r)
+                      + ", expected "
+                      + (off + r)
+                      + " (one row per id, in id order)");
             }
             out[off + r] = new String(names.get(r), StandardCharsets.UTF_8);
           }
@@ -287,7 +305,10 @@ public final class ArrowColumns {
         root = reader.getVectorSchemaRoot();
       } catch (IOException | RuntimeException e) {
         throw new CbnsException(
-            file + ": not a readable Arrow IPC file (" + e.getMessage() + "); re-create the"
+            file
+                + ": not a readable Arrow IPC file ("
+                + e.getMessage()
+                + "); re-create the"
                 + " dataset",
             e);
       }
@@ -305,9 +326,8 @@ public final class ArrowColumns {
       if (offset != rows) {
         throw new CbnsException(rowMismatch(file, String.valueOf(offset), rows));
       }
-    } catch (java.nio.file.NoSuchFileException e) {
-      throw new CbnsException(
-          file + ": missing (the manifest lists it); re-create the dataset", e);
+    } catch (NoSuchFileException e) {
+      throw new CbnsException(file + ": missing (the manifest lists it); re-create the dataset", e);
     } catch (IOException | RuntimeException e) {
       if (e instanceof CbnsException ce) {
         throw ce;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.cbns.core.CbnsException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,8 +95,7 @@ public record DatasetManifest(
    * Provenance: which importer built the dataset, from what, with which options.
    *
    * @param importer {@code lightgcn}, {@code delimited}, {@code synthetic}, ...
-   * @param options the importer's options as resolved (kebab-case keys; strings, numbers,
-   *     booleans)
+   * @param options the importer's options as resolved (kebab-case keys; strings, numbers, booleans)
    * @param seed the seed of every random choice the importer made
    * @param sourceFiles the files read, with size and SHA-256 (empty for generated data)
    * @param stats what the importer counted (lines, duplicates, dropped rows, ...)
@@ -108,11 +108,11 @@ public record DatasetManifest(
       Map<String, Long> stats) {
     public BuildInfo {
       requireNonNull(importer, "importer is null");
-      options = java.util.Collections.unmodifiableMap(
-          new TreeMap<>(requireNonNull(options, "options is null")));
+      options =
+          Collections.unmodifiableMap(new TreeMap<>(requireNonNull(options, "options is null")));
       sourceFiles = List.copyOf(requireNonNull(sourceFiles, "sourceFiles is null"));
-      stats = java.util.Collections.unmodifiableMap(
-          new LinkedHashMap<>(requireNonNull(stats, "stats is null")));
+      stats =
+          Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(stats, "stats is null")));
     }
   }
 
@@ -169,8 +169,8 @@ public record DatasetManifest(
   }
 
   /**
-   * Parses a manifest; checks the schema version first, so that a manifest of another version
-   * fails with a message about the version rather than about a missing key.
+   * Parses a manifest; checks the schema version first, so that a manifest of another version fails
+   * with a message about the version rather than about a missing key.
    *
    * @param json the file's text
    * @param where the file, for error messages
@@ -200,8 +200,9 @@ public record DatasetManifest(
     }
     JsonNode b = r.object(root, "build");
     Map<String, Object> options =
-        JSON.convertValue(r.object(b, "options"), JSON.getTypeFactory().constructMapType(
-            TreeMap.class, String.class, Object.class));
+        JSON.convertValue(
+            r.object(b, "options"),
+            JSON.getTypeFactory().constructMapType(TreeMap.class, String.class, Object.class));
     List<SourceFile> files = new ArrayList<>();
     JsonNode fileArray = b.get("source_files");
     if (fileArray == null || !fileArray.isArray()) {

@@ -12,8 +12,8 @@ import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 
 /**
- * Reads a dataset directory into memory and verifies it: the schema version, every file's row
- * count against the manifest, id ranges, the item counts against the train split, and the content
+ * Reads a dataset directory into memory and verifies it: the schema version, every file's row count
+ * against the manifest, id ranges, the item counts against the train split, and the content
  * fingerprint. Any mismatch is a {@link CbnsException} naming the file.
  *
  * <p>Stateless.
@@ -48,7 +48,8 @@ public final class DatasetReader {
           file + ": missing; " + dir + " is not a complete cbns dataset (re-create it)");
     }
     try {
-      return DatasetManifest.fromJson(Files.readString(file, StandardCharsets.UTF_8), file.toString());
+      return DatasetManifest.fromJson(
+          Files.readString(file, StandardCharsets.UTF_8), file.toString());
     } catch (IOException e) {
       throw new CbnsException(file + ": cannot read (" + e.getMessage() + ")", e);
     }
@@ -99,13 +100,29 @@ public final class DatasetReader {
     for (int r = 0; r < u.length; r++) {
       if (u[r] < 0 || u[r] >= m.numUsers()) {
         throw new CbnsException(
-            file + ": row " + r + " has user_id " + u[r] + " outside [0, " + m.numUsers()
-                + ") (num_users in " + DatasetLayout.MANIFEST + ")");
+            file
+                + ": row "
+                + r
+                + " has user_id "
+                + u[r]
+                + " outside [0, "
+                + m.numUsers()
+                + ") (num_users in "
+                + DatasetLayout.MANIFEST
+                + ")");
       }
       if (i[r] < 0 || i[r] >= m.numItems()) {
         throw new CbnsException(
-            file + ": row " + r + " has item_id " + i[r] + " outside [0, " + m.numItems()
-                + ") (num_items in " + DatasetLayout.MANIFEST + ")");
+            file
+                + ": row "
+                + r
+                + " has item_id "
+                + i[r]
+                + " outside [0, "
+                + m.numItems()
+                + ") (num_items in "
+                + DatasetLayout.MANIFEST
+                + ")");
       }
     }
     return t;

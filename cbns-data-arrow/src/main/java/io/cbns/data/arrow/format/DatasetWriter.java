@@ -8,6 +8,7 @@ import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +131,7 @@ public final class DatasetWriter {
     }
     try {
       move(tmp, out);
-    } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException e) {
+    } catch (FileAlreadyExistsException | DirectoryNotEmptyException e) {
       throw new CbnsException(
           out + " was created by someone else while this dataset was being written", e);
     } catch (IOException e) {

@@ -3,8 +3,8 @@ package io.cbns.data.arrow.loader;
 import java.util.SplittableRandom;
 
 /**
- * The order in which an epoch visits the train interactions: a uniformly random permutation that
- * is a function of (seed, epoch) only, so that a run can be reproduced and resumed at any epoch.
+ * The order in which an epoch visits the train interactions: a uniformly random permutation that is
+ * a function of (seed, epoch) only, so that a run can be reproduced and resumed at any epoch.
  */
 public final class EpochShuffle {
   private static final long GOLDEN_GAMMA = 0x9e3779b97f4a7c15L;

@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * <p>An exception thrown by the source on the producer thread is rethrown by {@link #hasNext()} /
  * {@link #next()} as a {@link CbnsException} whose cause is the original exception, and again on
  * every later call. {@link #close()} stops the thread (interrupting it if it waits for space) and
- * may be called at any time, from the consumer thread; it is idempotent.
+ * may be called at any time (also from another thread, which then wakes a blocked consumer); it is
+ * idempotent.
  *
  * <p>One consumer thread; {@link #waitNanos()} is the time it spent blocked waiting for a batch.
  */
@@ -138,5 +139,8 @@ public final class PrefetchingBatchIterator implements BatchIterator {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    // wakes a consumer blocked in take() if close() came from another thread
+    queue.clear();
+    queue.offer(END);
   }
 }

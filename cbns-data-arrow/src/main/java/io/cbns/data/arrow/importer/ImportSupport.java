@@ -1,0 +1,161 @@
+package io.cbns.data.arrow.importer;
+
+import io.cbns.core.CbnsException;
+import io.cbns.core.config.ConfigException;
+import io.cbns.core.config.Options;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Option reading, id parsing and counters shared by the importers. */
+final class ImportSupport {
+  static final String LINES = "lines";
+  static final String BELOW_THRESHOLD = "below_threshold";
+  static final String DUPLICATES = "duplicates";
+  static final String TRAIN_TEST_OVERLAP = "train_test_overlap";
+  static final String UNSEEN_DROPPED = "unseen_dropped";
+  static final String UNSEEN_KEPT = "unseen_kept";
+  static final String COMPACTED_USERS = "compacted_users";
+  static final String COMPACTED_ITEMS = "compacted_items";
+
+  /** The largest id accepted: {@code max + 1} must still be an int (the id-space size). */
+  static final int MAX_ID = Integer.MAX_VALUE - 1;
+
+  private ImportSupport() {}
+
+  /** An existing path option, resolved against the working directory. */
+  static Path existing(Options o, String key, String value, boolean directory) {
+    Path p = Path.of(value).toAbsolutePath().normalize();
+    if (directory ? !Files.isDirectory(p) : !Files.isRegularFile(p)) {
+      throw new ConfigException(
+          o.keyPath(key),
+          "no such "
+              + (directory ? "directory" : "file")
+              + ": "
+              + p
+              + " (given as '"
+              + value
+              + "')");
+    }
+    return p;
+  }
+
+  /** A reader that fails on malformed UTF-8 instead of replacing it silently. */
+  static BufferedReader open(Path file) {
+    try {
+      return new BufferedReader(
+          new InputStreamReader(
+              Files.newInputStream(file),
+              StandardCharsets.UTF_8
+                  .newDecoder()
+                  .onMalformedInput(CodingErrorAction.REPORT)
+                  .onUnmappableCharacter(CodingErrorAction.REPORT)),
+          1 << 16);
+    } catch (NoSuchFileException e) {
+      throw new CbnsException(file + ": not found", e);
+    } catch (IOException e) {
+      throw new CbnsException(file + ": cannot read (" + e.getMessage() + ")", e);
+    }
+  }
+
+  static CbnsException readError(Path file, long line, IOException e) {
+    return new CbnsException(
+        file + ":" + line + ": cannot read (" + e + "); is the file UTF-8 text?", e);
+  }
+
+  /**
+   * Parses a decimal id in {@code s[start, end)}.
+   *
+   * @param what e.g. "user id", for the message
+   */
+  static int parseId(CharSequence s, int start, int end, String what, Path file, long line) {
+    if (start >= end) {
+      throw new CbnsException(file + ":" + line + ": empty " + what);
+    }
+    long v = 0;
+    for (int k = start; k < end; k++) {
+      char c = s.charAt(k);
+      if (c < '0' || c > '9') {
+        String token = shorten(s.subSequence(start, end).toString());
+        if (c == '-' && k == start && end - start > 1) {
+          throw new CbnsException(
+              file
+                  + ":"
+                  + line
+                  + ": negative "
+                  + what
+                  + " "
+                  + token
+                  + "; ids must be non-negative integers");
+        }
+        throw new CbnsException(
+            file
+                + ":"
+                + line
+                + ": expected a non-negative integer "
+                + what
+                + ", found '"
+                + token
+                + "'");
+      }
+      v = v * 10 + (c - '0');
+      if (v > MAX_ID) {
+        throw new CbnsException(
+            file
+                + ":"
+                + line
+                + ": "
+                + what
+                + " "
+                + shorten(s.subSequence(start, end).toString())
+                + " does not fit in a 32-bit id (at most "
+                + MAX_ID
+                + ")");
+      }
+    }
+    return (int) v;
+  }
+
+  /**
+   * Rejects an id space far larger than the data: {@code max + 1} ids for only {@code rows} rows
+   * would allocate per-id arrays for ids that do not exist.
+   */
+  static void checkIdSpace(String what, long maxId, long rows, String where, String fix) {
+    if (maxId + 1 > 16 * rows + 1_000_000) {
+      throw new CbnsException(
+          where
+              + ": the largest "
+              + what
+              + " is "
+              + maxId
+              + " but there are only "
+              + rows
+              + " interactions; ids this sparse would waste memory on ids that do not exist. "
+              + fix);
+    }
+  }
+
+  static String shorten(String s) {
+    return s.length() <= 40 ? s : s.substring(0, 37) + "...";
+  }
+
+  static Map<String, Long> stats(long lines, long belowThreshold, DatasetAssembler.Stats s) {
+    Map<String, Long> m = new LinkedHashMap<>();
+    m.put(LINES, lines);
+    m.put(BELOW_THRESHOLD, belowThreshold);
+    m.put(DUPLICATES, s.duplicates());
+    m.put(TRAIN_TEST_OVERLAP, s.trainTestOverlap());
+    m.put(UNSEEN_DROPPED, s.unseenDropped());
+    m.put(UNSEEN_KEPT, s.unseenKept());
+    m.put(COMPACTED_USERS, s.compactedUsers());
+    m.put(COMPACTED_ITEMS, s.compactedItems());
+    return m;
+  }
+}

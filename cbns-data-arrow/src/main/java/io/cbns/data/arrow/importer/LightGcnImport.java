@@ -1,0 +1,164 @@
+package io.cbns.data.arrow.importer;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.CbnsException;
+import io.cbns.core.config.Options;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code lightgcn} importer: a directory with {@code train.txt} and {@code test.txt}, one line
+ * per user, {@code user item item ...}, 0-based integer ids separated by spaces or tabs (the format
+ * of the LightGCN / NGCF data splits). Ids are used as given: the id spaces are {@code [0, max id +
+ * 1)} over both files. A line with a user and no items is allowed; blank lines are skipped.
+ *
+ * <p>Options: {@code path} (required), {@code name} (default: the directory's name), {@code
+ * unseen-test}, {@code validation-ratio}, {@code seed}.
+ *
+ * @param directory the source directory
+ * @param common name, unseen policy, validation ratio, seed
+ */
+public record LightGcnImport(Path directory, CommonImportOptions common) implements ImportSpec {
+  public static final String TRAIN_FILE = "train.txt";
+  public static final String TEST_FILE = "test.txt";
+  private static final String LINE_FORMAT = "lines are 'user item item ...', separated by spaces";
+
+  public LightGcnImport {
+    requireNonNull(directory, "directory is null");
+    requireNonNull(common, "common is null");
+  }
+
+  /** Reads the importer's options (see the class comment). */
+  public static LightGcnImport fromOptions(Options o) {
+    String raw = o.requireString("path");
+    Path dir = ImportSupport.existing(o, "path", raw, true);
+    CommonImportOptions common =
+        CommonImportOptions.read(
+            o, dir.getFileName() == null ? "lightgcn" : dir.getFileName().toString());
+    return new LightGcnImport(dir, common);
+  }
+
+  @Override
+  public String format() {
+    return "lightgcn";
+  }
+
+  @Override
+  public String name() {
+    return common.name();
+  }
+
+  @Override
+  public long seed() {
+    return common.seed();
+  }
+
+  @Override
+  public List<Path> sourceFiles() {
+    return List.of(directory.resolve(TRAIN_FILE), directory.resolve(TEST_FILE));
+  }
+
+  @Override
+  public Map<String, Object> resolvedOptions() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("path", directory.toString());
+    common.putInto(m);
+    return m;
+  }
+
+  @Override
+  public List<String> locationKeys() {
+    return List.of("path", "name");
+  }
+
+  @Override
+  public Loaded load() {
+    Path trainFile = directory.resolve(TRAIN_FILE);
+    Path testFile = directory.resolve(TEST_FILE);
+    for (Path f : sourceFiles()) {
+      if (!Files.isRegularFile(f)) {
+        throw new CbnsException(
+            f + ": not found; a LightGCN directory holds " + TRAIN_FILE + " and " + TEST_FILE);
+      }
+    }
+    long[] max = {-1, -1}; // largest user id, largest item id
+    long[] lines = {0};
+    InteractionBuffer train = parse(trainFile, max, lines);
+    InteractionBuffer test = parse(testFile, max, lines);
+    String fix = "Re-number the ids densely from 0.";
+    ImportSupport.checkIdSpace(
+        "user id", max[0], train.size() + (long) test.size(), directory.toString(), fix);
+    ImportSupport.checkIdSpace(
+        "item id", max[1], train.size() + (long) test.size(), directory.toString(), fix);
+    if (train.size() == 0) {
+      throw new CbnsException(trainFile + ": no interactions (" + LINE_FORMAT + ")");
+    }
+    DatasetAssembler.Plan plan =
+        DatasetAssembler.Plan.builder()
+            .setName(common.name())
+            .setIdSpace((int) max[0] + 1, (int) max[1] + 1)
+            .optSource(directory.toString())
+            .optValidationRatio(common.validationRatio())
+            .optUnseenTest(common.unseenTest())
+            .optSeed(common.seed())
+            .build();
+    DatasetAssembler.Result r =
+        DatasetAssembler.assemble(plan, train.toTable(), test.toTable(), null, null);
+    return new Loaded(r.content(), ImportSupport.stats(lines[0], 0, r.stats()));
+  }
+
+  private static InteractionBuffer parse(Path file, long[] max, long[] lines) {
+    InteractionBuffer out = new InteractionBuffer(false, false);
+    long lineNo = 0;
+    long nonBlank = 0;
+    try (BufferedReader reader = ImportSupport.open(file)) {
+      for (String line; (line = reader.readLine()) != null; ) {
+        lineNo++;
+        int n = line.length();
+        int pos = skipSpace(line, 0);
+        if (pos == n) {
+          continue;
+        }
+        nonBlank++;
+        int end = token(line, pos);
+        int user = ImportSupport.parseId(line, pos, end, "user id", file, lineNo);
+        max[0] = Math.max(max[0], user);
+        pos = skipSpace(line, end);
+        while (pos < n) {
+          end = token(line, pos);
+          int item = ImportSupport.parseId(line, pos, end, "item id", file, lineNo);
+          max[1] = Math.max(max[1], item);
+          out.add(user, item);
+          pos = skipSpace(line, end);
+        }
+      }
+    } catch (IOException e) {
+      throw ImportSupport.readError(file, lineNo + 1, e);
+    }
+    if (nonBlank == 0) {
+      throw new CbnsException(file + ": empty file; expected " + LINE_FORMAT);
+    }
+    lines[0] += nonBlank;
+    return out;
+  }
+
+  private static int skipSpace(String s, int pos) {
+    while (pos < s.length() && (s.charAt(pos) == ' ' || s.charAt(pos) == '\t')) {
+      pos++;
+    }
+    return pos;
+  }
+
+  private static int token(String s, int pos) {
+    while (pos < s.length() && s.charAt(pos) != ' ' && s.charAt(pos) != '\t') {
+      pos++;
+    }
+    return pos;
+  }
+}

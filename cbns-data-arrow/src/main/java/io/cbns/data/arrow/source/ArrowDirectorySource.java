@@ -1,0 +1,38 @@
+package io.cbns.data.arrow.source;
+
+import io.cbns.core.config.ConfigException;
+import io.cbns.core.config.Options;
+import io.cbns.core.data.DatasetContext;
+import io.cbns.core.data.InteractionDataset;
+import io.cbns.core.spi.DatasetSourceFactory;
+import io.cbns.data.arrow.ArrowInteractionDataset;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code data.source: arrow}: an existing dataset directory ({@code path}, required), e.g. one
+ * written by {@code cbns import}.
+ */
+public final class ArrowDirectorySource implements DatasetSourceFactory {
+  @Override
+  public String name() {
+    return "arrow";
+  }
+
+  @Override
+  public String description() {
+    return "an existing Arrow dataset directory (option path), e.g. written by `cbns import`";
+  }
+
+  @Override
+  public InteractionDataset open(DatasetContext ctx, Options options) {
+    String raw = options.requireString("path");
+    Path dir = Path.of(raw).toAbsolutePath().normalize();
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigException(
+          options.keyPath("path"),
+          "no such directory: " + dir + " (given as '" + raw + "'); create it with `cbns import`");
+    }
+    return ArrowInteractionDataset.open(dir);
+  }
+}
