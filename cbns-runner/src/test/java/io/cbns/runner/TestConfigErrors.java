@@ -28,7 +28,8 @@ final class TestConfigErrors {
   void outOfRangeValueNamesThePathAndTheRange() throws IOException {
     CliRun r = train("loss.temperature=0");
     assertThat(r.exitCode()).isEqualTo(2);
-    assertThat(r.err()).contains("error: config loss.temperature: must be in [0.0001, 100], got 0");
+    assertThat(r.err())
+        .contains("error: config loss.temperature: must be in [0.0001, 100], got 0.0");
     assertNoRunDirectory();
   }
 
@@ -53,7 +54,12 @@ final class TestConfigErrors {
 
   @Test
   void unknownPluginOptionIsCaughtBeforeTheRunDirectoryExists() throws IOException {
-    CliRun r = train("sampler.bank-sise=3", "data.users=60", "data.items=40");
+    CliRun r =
+        train(
+            "sampler.bank-sise=3",
+            "data.users=60",
+            "data.items=40",
+            "data.interactions-per-user=10");
     assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("sampler.bank-sise: unknown key");
     assertNoRunDirectory();

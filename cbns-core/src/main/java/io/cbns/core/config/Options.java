@@ -298,7 +298,7 @@ public final class Options {
     if (d == -Double.MAX_VALUE || d == Long.MIN_VALUE || d == Integer.MIN_VALUE) {
       return "-inf";
     }
-    return d == Math.rint(d) && Math.abs(d) < 1e15 ? String.valueOf((long) d) : String.valueOf(d);
+    return java.math.BigDecimal.valueOf(d).stripTrailingZeros().toPlainString();
   }
 
   private static String show(Object v) {

@@ -142,7 +142,7 @@ public record RunConfig(
     root.requireAllConsumed();
     List<Options.OptionSpec> specs = new java.util.ArrayList<>();
     for (Options o :
-        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO)) {
+        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, driftO)) {
       o.specs().stream().filter(sp -> !sp.type().equals("section")).forEach(specs::add);
     }
     return new RunConfig(
