@@ -24,6 +24,7 @@ import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.PluginRegistry;
+import io.cbns.core.train.LazyAdam;
 import io.cbns.core.train.MetricsFileListener;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
@@ -273,6 +274,14 @@ public final class TrainJob {
     Tracker lr = Tracker.fixed((float) o.learningRate());
     if (o.name().equals("sgd")) {
       var b = Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
+      if (o.clipGradient() > 0) {
+        b.optClipGrad((float) o.clipGradient());
+      }
+      return b.build();
+    }
+    if (o.name().equals("lazy-adam")) {
+      var b =
+          LazyAdam.builder().optLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
       if (o.clipGradient() > 0) {
         b.optClipGrad((float) o.clipGradient());
       }

@@ -2,6 +2,7 @@ package io.cbns.core.eval;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -14,8 +15,9 @@ import java.util.TreeMap;
  */
 public record RankingMetrics(Map<Integer, Double> recall, Map<Integer, Double> ndcg, int users) {
   public RankingMetrics {
-    recall = Map.copyOf(new TreeMap<>(requireNonNull(recall, "recall is null")));
-    ndcg = Map.copyOf(new TreeMap<>(requireNonNull(ndcg, "ndcg is null")));
+    // sorted by K, so that reports list the cut-offs in order
+    recall = Collections.unmodifiableSortedMap(new TreeMap<>(requireNonNull(recall, "recall")));
+    ndcg = Collections.unmodifiableSortedMap(new TreeMap<>(requireNonNull(ndcg, "ndcg")));
   }
 
   public double recallAt(int k) {
