@@ -8,7 +8,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Train two-tower retrieval models with Cross-Batch Negative Sampling.",
-    subcommands = {TrainCommand.class, PluginsCommand.class, DriftCommand.class})
+    subcommands = {
+      TrainCommand.class,
+      ImportCommand.class,
+      PluginsCommand.class,
+      DriftCommand.class
+    })
 public final class CbnsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
