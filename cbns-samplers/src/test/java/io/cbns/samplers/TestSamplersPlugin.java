@@ -110,38 +110,16 @@ final class TestSamplersPlugin {
     PluginRegistry registry = new PluginRegistry(List.of(new SamplersPlugin()));
     try (NDManager root = NDManager.newBaseManager()) {
       SamplerContext ctx = new SamplerContext(ITEMS, D, 8, 10, 7, root);
-      assertBad(
-          registry.samplers().get("cross-batch"),
-          ctx,
-          Map.of("bank-size", -1),
-          "sampler.bank-size");
-      assertBad(
-          registry.samplers().get("cross-batch"),
-          ctx,
-          Map.of("warmup-steps", "soon"),
-          "sampler.warmup-steps");
-      assertBad(
-          registry.samplers().get("cross-batch"),
-          ctx,
-          Map.of("warmup-steps", -3),
-          "sampler.warmup-steps");
-      assertBad(
-          registry.samplers().get("cross-batch"), ctx, Map.of("mode", "cache"), "sampler.mode");
-      assertBad(
-          registry.samplers().get("cross-batch"),
-          ctx,
-          Map.of("drift-threshold", -0.1),
-          "sampler.drift-threshold");
-      assertBad(
-          registry.samplers().get("uniform"),
-          ctx,
-          Map.of("num-negatives", 0),
-          "sampler.num-negatives");
-      assertBad(
-          registry.samplers().get("mixed"),
-          ctx,
-          Map.of("num-negatives", "many"),
-          "sampler.num-negatives");
+      SamplerFactory crossBatch = registry.samplers().get("cross-batch");
+      assertBad(crossBatch, ctx, Map.of("bank-size", -1), "sampler.bank-size");
+      assertBad(crossBatch, ctx, Map.of("warmup-steps", "soon"), "sampler.warmup-steps");
+      assertBad(crossBatch, ctx, Map.of("warmup-steps", -3), "sampler.warmup-steps");
+      assertBad(crossBatch, ctx, Map.of("mode", "cache"), "sampler.mode");
+      assertBad(crossBatch, ctx, Map.of("drift-threshold", -0.1), "sampler.drift-threshold");
+      SamplerFactory uniform = registry.samplers().get("uniform");
+      assertBad(uniform, ctx, Map.of("num-negatives", 0), "sampler.num-negatives");
+      SamplerFactory mixed = registry.samplers().get("mixed");
+      assertBad(mixed, ctx, Map.of("num-negatives", "many"), "sampler.num-negatives");
     }
     FrequencyEstimatorFactory streaming = registry.frequencyEstimators().get("streaming");
     assertThatThrownBy(

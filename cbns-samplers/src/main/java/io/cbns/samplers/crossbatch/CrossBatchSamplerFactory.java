@@ -7,6 +7,7 @@ import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.SamplerFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 
 /**
  * {@code sampler.name: cross-batch}. Options (all read, whichever apply):
@@ -49,35 +50,19 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
   @Override
   public NegativeSampler create(SamplerContext ctx, Options options) {
     int bankSize = options.getInt("bank-size", DEFAULT_BANK_SIZE, 0, 100_000_000);
-    String mode =
-        options.getChoice(
-            "mode",
-            BankMode.EMBEDDINGS.configName(),
-            List.of(BankMode.EMBEDDINGS.configName(), BankMode.IDS.configName()));
+    BankMode mode = choice(options, "mode", BankMode.EMBEDDINGS, BankMode::configName);
     String warmupText = options.getString("warmup-steps", AUTO);
     double threshold =
         options.getDouble("drift-threshold", DEFAULT_DRIFT_THRESHOLD, 0, Double.MAX_VALUE);
     int interval = options.getInt("drift-interval", DEFAULT_DRIFT_INTERVAL, 1, 1_000_000_000);
     int probeSize = options.getInt("drift-probe-size", DEFAULT_DRIFT_PROBE_SIZE, 1, 10_000_000);
-    String probe =
-        options.getChoice(
-            "drift-probe",
-            DriftProbe.POSITIVES.configName(),
-            List.of(DriftProbe.POSITIVES.configName(), DriftProbe.UNIFORM.configName()));
+    DriftProbe probe = choice(options, "drift-probe", DriftProbe.POSITIVES, DriftProbe::configName);
     long maxWarmup =
         options.getLong("max-warmup-steps", Math.max(1, ctx.stepsPerEpoch()), 0, Long.MAX_VALUE);
 
     Warmup warmup;
     if (warmupText.strip().toLowerCase(Locale.ROOT).equals(AUTO)) {
-      warmup =
-          new Warmup.Auto(
-              threshold,
-              interval,
-              probeSize,
-              probe.equals(DriftProbe.UNIFORM.configName())
-                  ? DriftProbe.UNIFORM
-                  : DriftProbe.POSITIVES,
-              maxWarmup);
+      warmup = new Warmup.Auto(threshold, interval, probeSize, probe, maxWarmup);
     } else {
       warmup = Warmup.fixed(parseSteps(options, warmupText));
     }
@@ -86,10 +71,20 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
         .setDimension(ctx.dimension())
         .optNumItems(ctx.numItems())
         .optBankSize(bankSize)
-        .optMode(mode.equals(BankMode.IDS.configName()) ? BankMode.IDS : BankMode.EMBEDDINGS)
+        .optMode(mode)
         .optWarmup(warmup)
         .optSeed(ctx.seed())
         .build();
+  }
+
+  /** Reads an enum option spelled by {@code configName}; the choices are in declaration order. */
+  private static <E extends Enum<E>> E choice(
+      Options options, String key, E defaultValue, Function<E, String> configName) {
+    List<E> values = List.of(defaultValue.getDeclaringClass().getEnumConstants());
+    String chosen =
+        options.getChoice(
+            key, configName.apply(defaultValue), values.stream().map(configName).toList());
+    return values.stream().filter(v -> configName.apply(v).equals(chosen)).findFirst().get();
   }
 
   private static long parseSteps(Options options, String text) {

@@ -62,13 +62,6 @@ public final class CountsFrequencyEstimator implements FrequencyEstimator {
 
   @Override
   public void logQ(long[] itemIds, float[] out) {
-    if (out.length < itemIds.length) {
-      throw new IllegalArgumentException(
-          "out has " + out.length + " entries for " + itemIds.length + " ids");
-    }
-    for (int i = 0; i < itemIds.length; i++) {
-      long id = itemIds[i];
-      out[i] = id >= 0 && id < logQ.length ? logQ[(int) id] : unseenLogQ;
-    }
+    LogQFill.fill(itemIds, out, id -> id >= 0 && id < logQ.length ? logQ[(int) id] : unseenLogQ);
   }
 }

@@ -98,13 +98,7 @@ public final class StreamingFrequencyEstimator implements FrequencyEstimator {
 
   @Override
   public void logQ(long[] itemIds, float[] out) {
-    if (out.length < itemIds.length) {
-      throw new IllegalArgumentException(
-          "out has " + out.length + " entries for " + itemIds.length + " ids");
-    }
-    for (int i = 0; i < itemIds.length; i++) {
-      out[i] = (float) Math.log(q(itemIds[i]));
-    }
+    LogQFill.fill(itemIds, out, id -> Math.log(q(id)));
   }
 
   @Override

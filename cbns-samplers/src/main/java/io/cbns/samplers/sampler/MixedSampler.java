@@ -3,9 +3,6 @@ package io.cbns.samplers.sampler;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
@@ -33,9 +30,7 @@ import java.util.SplittableRandom;
  * thread-safe.
  */
 public final class MixedSampler implements NegativeSampler {
-  private final int numItems;
-  private final int numNegatives;
-  private final SplittableRandom random;
+  private final UniformNegatives negatives;
 
   /**
    * @param numItems corpus size, at least 1
@@ -43,33 +38,25 @@ public final class MixedSampler implements NegativeSampler {
    * @param seed seed of the draws
    */
   public MixedSampler(int numItems, int numNegatives, long seed) {
-    if (numItems < 1) {
-      throw new IllegalArgumentException("numItems must be >= 1, got " + numItems);
-    }
-    if (numNegatives < 0) {
-      throw new IllegalArgumentException("numNegatives must be >= 0, got " + numNegatives);
-    }
-    this.numItems = numItems;
-    this.numNegatives = numNegatives;
-    this.random = new SplittableRandom(seed);
+    this.negatives = new UniformNegatives(numItems, numNegatives, 0, seed);
   }
 
   public int numNegatives() {
-    return numNegatives;
+    return negatives.numNegatives;
   }
 
   @Override
   public Candidates candidates(StepContext ctx, StepBatch batch, NDArray batchItemEmbeddings) {
     requireNonNull(ctx, "ctx is null");
+    int numNegatives = negatives.numNegatives;
     if (numNegatives == 0) {
       return InBatchSampler.of(batch, batchItemEmbeddings);
     }
-    NDManager m = ctx.manager();
     int b = batch.size();
     double total = (double) b + numNegatives;
-    double uniformShare = numNegatives / ((double) numItems * total);
+    double uniformShare = numNegatives / ((double) negatives.numItems * total);
 
-    long[] drawn = UniformDraws.draw(random, numItems, numNegatives);
+    long[] drawn = negatives.draw();
     float[] drawnLogQ = new float[numNegatives];
     ctx.frequency().logQ(drawn, drawnLogQ);
     for (int i = 0; i < numNegatives; i++) {
@@ -77,18 +64,22 @@ public final class MixedSampler implements NegativeSampler {
     }
     NDArray positivesLogQ =
         batch.itemLogQ().exp().mul((float) (b / total)).add((float) uniformShare).log();
-
-    NDArray drawnIds = m.create(drawn);
-    NDArray negatives = ctx.itemEncoder().encode(drawnIds);
-    return new Candidates(
-        NDArrays.concat(new NDList(batchItemEmbeddings, negatives)),
-        NDArrays.concat(new NDList(positivesLogQ, m.create(drawnLogQ))),
-        NDArrays.concat(new NDList(batch.itemIds(), drawnIds)),
+    return UniformNegatives.append(
+        ctx,
+        batch,
+        batchItemEmbeddings,
+        positivesLogQ,
+        drawn,
+        ctx.manager().create(drawnLogQ),
         true);
   }
 
   @Override
   public String describeState() {
-    return "mixed: in-batch + " + numNegatives + " uniform negatives of " + numItems + " items";
+    return "mixed: in-batch + "
+        + negatives.numNegatives
+        + " uniform negatives of "
+        + negatives.numItems
+        + " items";
   }
 }

@@ -3,9 +3,6 @@ package io.cbns.samplers.sampler;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
@@ -27,9 +24,7 @@ import java.util.SplittableRandom;
  * thread-safe.
  */
 public final class UniformSampler implements NegativeSampler {
-  private final int numItems;
-  private final int numNegatives;
-  private final SplittableRandom random;
+  private final UniformNegatives negatives;
 
   /**
    * @param numItems corpus size, ids {@code [0, numItems)}, at least 1
@@ -37,37 +32,30 @@ public final class UniformSampler implements NegativeSampler {
    * @param seed seed of the draws
    */
   public UniformSampler(int numItems, int numNegatives, long seed) {
-    if (numItems < 1) {
-      throw new IllegalArgumentException("numItems must be >= 1, got " + numItems);
-    }
-    if (numNegatives < 1) {
-      throw new IllegalArgumentException("numNegatives must be >= 1, got " + numNegatives);
-    }
-    this.numItems = numItems;
-    this.numNegatives = numNegatives;
-    this.random = new SplittableRandom(seed);
+    this.negatives = new UniformNegatives(numItems, numNegatives, 1, seed);
   }
 
   public int numNegatives() {
-    return numNegatives;
+    return negatives.numNegatives;
   }
 
   @Override
   public Candidates candidates(StepContext ctx, StepBatch batch, NDArray batchItemEmbeddings) {
     requireNonNull(ctx, "ctx is null");
-    NDManager m = ctx.manager();
-    NDArray negativeIds = m.create(UniformDraws.draw(random, numItems, numNegatives));
-    NDArray negatives = ctx.itemEncoder().encode(negativeIds);
-    NDArray negativeLogQ = m.full(new Shape(numNegatives), (float) -Math.log(numItems));
-    return new Candidates(
-        NDArrays.concat(new NDList(batchItemEmbeddings, negatives)),
-        NDArrays.concat(new NDList(batch.itemLogQ(), negativeLogQ)),
-        NDArrays.concat(new NDList(batch.itemIds(), negativeIds)),
-        false);
+    long[] drawn = negatives.draw();
+    NDArray drawnLogQ =
+        ctx.manager()
+            .full(new Shape(negatives.numNegatives), (float) -Math.log(negatives.numItems));
+    return UniformNegatives.append(
+        ctx, batch, batchItemEmbeddings, batch.itemLogQ(), drawn, drawnLogQ, false);
   }
 
   @Override
   public String describeState() {
-    return "uniform: " + numNegatives + " negatives of " + numItems + " items per step";
+    return "uniform: "
+        + negatives.numNegatives
+        + " negatives of "
+        + negatives.numItems
+        + " items per step";
   }
 }

@@ -11,6 +11,7 @@ import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
 import io.cbns.core.loss.SampledSoftmaxLoss;
 import io.cbns.core.sampling.Candidates;
+import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
 import io.cbns.samplers.TestingItemTable;
@@ -91,8 +92,7 @@ final class TestSimpleSamplers {
       TestingItemTable items = TestingItemTable.random(m, ITEMS, D, 1);
       StepBatch b = TestingItemTable.batch(m, BATCH, FREQ);
       NDArray u = TestingItemTable.randomMatrix(m, BATCH.length, D, 2);
-      NDArray v = items.encoder().encode(b.itemIds());
-      Candidates c = new UniformSampler(ITEMS, n, 11).candidates(items.context(0, m, FREQ), b, v);
+      Candidates c = candidates(new UniformSampler(ITEMS, n, 11), items, b, m);
       assertThat(c.size()).isEqualTo(BATCH.length + n);
       assertThat(c.batchNegatives()).isFalse();
       long[] ids = c.itemIds().toLongArray();
@@ -180,9 +180,15 @@ final class TestSimpleSamplers {
   }
 
   private static long[] drawn(UniformSampler s, TestingItemTable items, StepBatch b, NDManager m) {
-    NDArray v = items.encoder().encode(b.itemIds());
-    long[] ids = s.candidates(items.context(0, m, FREQ), b, v).itemIds().toLongArray();
+    long[] ids = candidates(s, items, b, m).itemIds().toLongArray();
     return Arrays.copyOfRange(ids, BATCH.length, ids.length);
+  }
+
+  /** The sampler's candidates for batch {@code b} at step 0, under {@link #FREQ}. */
+  private static Candidates candidates(
+      NegativeSampler s, TestingItemTable items, StepBatch b, NDManager m) {
+    NDArray v = items.encoder().encode(b.itemIds());
+    return s.candidates(items.context(0, m, FREQ), b, v);
   }
 
   @Test
@@ -191,8 +197,7 @@ final class TestSimpleSamplers {
     try (NDManager m = NDManager.newBaseManager()) {
       TestingItemTable items = TestingItemTable.random(m, ITEMS, D, 1);
       StepBatch b = TestingItemTable.batch(m, BATCH, FREQ);
-      NDArray v = items.encoder().encode(b.itemIds());
-      Candidates c = new MixedSampler(ITEMS, n, 3).candidates(items.context(0, m, FREQ), b, v);
+      Candidates c = candidates(new MixedSampler(ITEMS, n, 3), items, b, m);
       assertThat(c.size()).isEqualTo(BATCH.length + n);
       assertThat(c.batchNegatives()).isTrue();
       long[] ids = c.itemIds().toLongArray();

@@ -2,6 +2,7 @@ package io.cbns.data.arrow.format;
 
 import io.cbns.core.CbnsException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,8 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.vector.BaseFixedWidthVector;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.FieldVector;
 import org.apache.arrow.vector.Float4Vector;
@@ -48,6 +51,11 @@ public final class ArrowColumns {
       new ArrowType.FloatingPoint(FloatingPointPrecision.SINGLE);
   private static final ArrowType UTF8 = ArrowType.Utf8.INSTANCE;
 
+  private static final Schema ITEM_COUNTS_SCHEMA =
+      new Schema(List.of(field(DatasetLayout.ITEM_ID, INT32), field(DatasetLayout.COUNT, INT64)));
+  private static final Schema ID_MAP_SCHEMA =
+      new Schema(List.of(field(DatasetLayout.ID, INT32), field(DatasetLayout.ORIGINAL_ID, UTF8)));
+
   private ArrowColumns() {}
 
   /** The schema of a split file with the given optional columns. */
@@ -77,19 +85,11 @@ public final class ArrowColumns {
           putInts((IntVector) root.getVector(DatasetLayout.ITEM_ID), t.itemIds(), off, len);
           if (t.hasTimestamps()) {
             BigIntVector v = (BigIntVector) root.getVector(DatasetLayout.TIMESTAMP);
-            v.allocateNew(len);
-            for (int r = 0; r < len; r++) {
-              v.set(r, t.timestamps()[off + r]);
-            }
-            v.setValueCount(len);
+            setEach(v, len, r -> v.set(r, t.timestamps()[off + r]));
           }
           if (t.hasWeights()) {
             Float4Vector v = (Float4Vector) root.getVector(DatasetLayout.WEIGHT);
-            v.allocateNew(len);
-            for (int r = 0; r < len; r++) {
-              v.set(r, t.weights()[off + r]);
-            }
-            v.setValueCount(len);
+            setEach(v, len, r -> v.set(r, t.weights()[off + r]));
           }
         });
   }
@@ -121,28 +121,18 @@ public final class ArrowColumns {
           getInts(file, (IntVector) root.getVector(DatasetLayout.USER_ID), users, off, len);
           getInts(file, (IntVector) root.getVector(DatasetLayout.ITEM_ID), items, off, len);
           if (ts != null) {
-            BigIntVector v = (BigIntVector) root.getVector(DatasetLayout.TIMESTAMP);
-            checkNoNulls(file, v);
-            ArrowBuf data = v.getDataBuffer();
-            for (int done = 0; done < len; done += COPY_CHUNK) {
-              int m = Math.min(COPY_CHUNK, len - done);
-              data.nioBuffer((long) done * Long.BYTES, m * Long.BYTES)
-                  .order(ByteOrder.LITTLE_ENDIAN)
-                  .asLongBuffer()
-                  .get(ts, off + done, m);
-            }
+            getValues(
+                file,
+                (BigIntVector) root.getVector(DatasetLayout.TIMESTAMP),
+                len,
+                (chunk, done, m) -> chunk.asLongBuffer().get(ts, off + done, m));
           }
           if (ws != null) {
-            Float4Vector v = (Float4Vector) root.getVector(DatasetLayout.WEIGHT);
-            checkNoNulls(file, v);
-            ArrowBuf data = v.getDataBuffer();
-            for (int done = 0; done < len; done += COPY_CHUNK) {
-              int m = Math.min(COPY_CHUNK, len - done);
-              data.nioBuffer((long) done * Float.BYTES, m * Float.BYTES)
-                  .order(ByteOrder.LITTLE_ENDIAN)
-                  .asFloatBuffer()
-                  .get(ws, off + done, m);
-            }
+            getValues(
+                file,
+                (Float4Vector) root.getVector(DatasetLayout.WEIGHT),
+                len,
+                (chunk, done, m) -> chunk.asFloatBuffer().get(ws, off + done, m));
           }
         });
     return new InteractionTable(users, items, ts, ws);
@@ -150,24 +140,15 @@ public final class ArrowColumns {
 
   /** Writes the item-count file: {@code item_id} (row index) and {@code count}. */
   public static void writeItemCounts(Path file, long[] counts, BufferAllocator allocator) {
-    Schema schema =
-        new Schema(List.of(field(DatasetLayout.ITEM_ID, INT32), field(DatasetLayout.COUNT, INT64)));
     write(
         file,
-        schema,
+        ITEM_COUNTS_SCHEMA,
         counts.length,
         allocator,
         (root, off, len) -> {
-          IntVector ids = (IntVector) root.getVector(DatasetLayout.ITEM_ID);
+          putRowIndex((IntVector) root.getVector(DatasetLayout.ITEM_ID), off, len);
           BigIntVector c = (BigIntVector) root.getVector(DatasetLayout.COUNT);
-          ids.allocateNew(len);
-          c.allocateNew(len);
-          for (int r = 0; r < len; r++) {
-            ids.set(r, off + r);
-            c.set(r, counts[off + r]);
-          }
-          ids.setValueCount(len);
-          c.setValueCount(len);
+          setEach(c, len, r -> c.set(r, counts[off + r]));
         });
   }
 
@@ -175,30 +156,17 @@ public final class ArrowColumns {
   public static long[] readItemCounts(Path file, long expectedRows, BufferAllocator allocator) {
     int n = checkedRows(file, expectedRows);
     long[] counts = new long[n];
-    Schema schema =
-        new Schema(List.of(field(DatasetLayout.ITEM_ID, INT32), field(DatasetLayout.COUNT, INT64)));
     read(
         file,
-        schema,
+        ITEM_COUNTS_SCHEMA,
         n,
         allocator,
         (root, off, len) -> {
-          IntVector ids = (IntVector) root.getVector(DatasetLayout.ITEM_ID);
-          BigIntVector c = (BigIntVector) root.getVector(DatasetLayout.COUNT);
-          checkNoNulls(file, ids);
-          checkNoNulls(file, c);
+          BigIntVector c =
+              (BigIntVector)
+                  denseValues(
+                      file, root, DatasetLayout.ITEM_ID, DatasetLayout.COUNT, "item", off, len);
           for (int r = 0; r < len; r++) {
-            if (ids.get(r) != off + r) {
-              throw new CbnsException(
-                  file
-                      + ": row "
-                      + (off + r)
-                      + " holds item "
-                      + ids.get(r)
-                      + ", expected "
-                      + (off + r)
-                      + " (one row per item, in id order)");
-            }
             counts[off + r] = c.get(r);
           }
         });
@@ -207,23 +175,18 @@ public final class ArrowColumns {
 
   /** Writes an id map: {@code id} (the dense id, the row index) and {@code original_id}. */
   public static void writeIdMap(Path file, String[] originals, BufferAllocator allocator) {
-    Schema schema =
-        new Schema(List.of(field(DatasetLayout.ID, INT32), field(DatasetLayout.ORIGINAL_ID, UTF8)));
     write(
         file,
-        schema,
+        ID_MAP_SCHEMA,
         originals.length,
         allocator,
         (root, off, len) -> {
-          IntVector ids = (IntVector) root.getVector(DatasetLayout.ID);
+          putRowIndex((IntVector) root.getVector(DatasetLayout.ID), off, len);
           VarCharVector names = (VarCharVector) root.getVector(DatasetLayout.ORIGINAL_ID);
-          ids.allocateNew(len);
           names.allocateNew(len);
           for (int r = 0; r < len; r++) {
-            ids.set(r, off + r);
             names.setSafe(r, originals[off + r].getBytes(StandardCharsets.UTF_8));
           }
-          ids.setValueCount(len);
           names.setValueCount(len);
         });
   }
@@ -232,30 +195,17 @@ public final class ArrowColumns {
   public static String[] readIdMap(Path file, long expectedRows, BufferAllocator allocator) {
     int n = checkedRows(file, expectedRows);
     String[] out = new String[n];
-    Schema schema =
-        new Schema(List.of(field(DatasetLayout.ID, INT32), field(DatasetLayout.ORIGINAL_ID, UTF8)));
     read(
         file,
-        schema,
+        ID_MAP_SCHEMA,
         n,
         allocator,
         (root, off, len) -> {
-          IntVector ids = (IntVector) root.getVector(DatasetLayout.ID);
-          VarCharVector names = (VarCharVector) root.getVector(DatasetLayout.ORIGINAL_ID);
-          checkNoNulls(file, ids);
-          checkNoNulls(file, names);
+          VarCharVector names =
+              (VarCharVector)
+                  denseValues(
+                      file, root, DatasetLayout.ID, DatasetLayout.ORIGINAL_ID, "id", off, len);
           for (int r = 0; r < len; r++) {
-            if (ids.get(r) != off + r) {
-              throw new CbnsException(
-                  file
-                      + ": row "
-                      + (off + r)
-                      + " holds id "
-                      + ids.get(r)
-                      + ", expected "
-                      + (off + r)
-                      + " (one row per id, in id order)");
-            }
             out[off + r] = new String(names.get(r), StandardCharsets.UTF_8);
           }
         });
@@ -386,25 +336,84 @@ public final class ArrowColumns {
     }
   }
 
-  private static void putInts(IntVector v, int[] src, int off, int len) {
+  /**
+   * The value column of a batch of a dense-id table (item counts, id maps), after checking that
+   * neither column has nulls and that the id column holds the row index: id {@code k} at row {@code
+   * k}; a file that does not is corrupt.
+   */
+  private static FieldVector denseValues(
+      Path file,
+      VectorSchemaRoot root,
+      String idColumn,
+      String valueColumn,
+      String what,
+      int off,
+      int len) {
+    IntVector ids = (IntVector) root.getVector(idColumn);
+    FieldVector values = root.getVector(valueColumn);
+    checkNoNulls(file, ids);
+    checkNoNulls(file, values);
+    for (int r = 0; r < len; r++) {
+      if (ids.get(r) != off + r) {
+        throw new CbnsException(
+            file
+                + ": row "
+                + (off + r)
+                + " holds "
+                + what
+                + " "
+                + ids.get(r)
+                + ", expected "
+                + (off + r)
+                + " (one row per "
+                + what
+                + ", in id order)");
+      }
+    }
+    return values;
+  }
+
+  /** Allocates {@code len} values of {@code v}, sets row {@code r} by {@code setRow}, counts. */
+  private static void setEach(BaseFixedWidthVector v, int len, IntConsumer setRow) {
     v.allocateNew(len);
     for (int r = 0; r < len; r++) {
-      v.set(r, src[off + r]);
+      setRow.accept(r);
     }
     v.setValueCount(len);
   }
 
-  /** Bulk copy of a batch's int32 column into {@code dst[off, off + len)}. */
-  private static void getInts(Path file, IntVector v, int[] dst, int off, int len) {
+  private static void putInts(IntVector v, int[] src, int off, int len) {
+    setEach(v, len, r -> v.set(r, src[off + r]));
+  }
+
+  private static void putRowIndex(IntVector v, int off, int len) {
+    setEach(v, len, r -> v.set(r, off + r));
+  }
+
+  /** Receives a little-endian view of values {@code [done, done + count)} of a batch's column. */
+  @FunctionalInterface
+  private interface ChunkCopier {
+    void copy(ByteBuffer chunk, int done, int count);
+  }
+
+  /**
+   * Bulk copy of the {@code len} values of a batch's fixed-width column, in views of at most {@link
+   * #COPY_CHUNK} values.
+   */
+  private static void getValues(Path file, BaseFixedWidthVector v, int len, ChunkCopier copier) {
     checkNoNulls(file, v);
     ArrowBuf data = v.getDataBuffer();
+    int width = v.getTypeWidth();
     for (int done = 0; done < len; done += COPY_CHUNK) {
       int m = Math.min(COPY_CHUNK, len - done);
-      data.nioBuffer((long) done * Integer.BYTES, m * Integer.BYTES)
-          .order(ByteOrder.LITTLE_ENDIAN)
-          .asIntBuffer()
-          .get(dst, off + done, m);
+      copier.copy(
+          data.nioBuffer((long) done * width, m * width).order(ByteOrder.LITTLE_ENDIAN), done, m);
     }
+  }
+
+  /** Bulk copy of a batch's int32 column into {@code dst[off, off + len)}. */
+  private static void getInts(Path file, IntVector v, int[] dst, int off, int len) {
+    getValues(file, v, len, (chunk, done, m) -> chunk.asIntBuffer().get(dst, off + done, m));
   }
 
   private static Field field(String name, ArrowType type) {

@@ -282,16 +282,6 @@ public record DelimitedImport(
   }
 
   @Override
-  public String name() {
-    return common.name();
-  }
-
-  @Override
-  public long seed() {
-    return common.seed();
-  }
-
-  @Override
   public List<Path> sourceFiles() {
     return path != null ? List.of(path) : List.of(trainPath, testPath);
   }

@@ -17,11 +17,18 @@ public interface ImportSpec {
   /** The format name ({@code lightgcn}, {@code delimited}). */
   String format();
 
+  /** The options every importer reads (name, unseen policy, validation ratio, seed). */
+  CommonImportOptions common();
+
   /** The dataset name. */
-  String name();
+  default String name() {
+    return common().name();
+  }
 
   /** The seed of every random choice (splits). */
-  long seed();
+  default long seed() {
+    return common().seed();
+  }
 
   /** The files the import reads (absolute), in a fixed order. */
   List<Path> sourceFiles();

@@ -50,16 +50,6 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
   }
 
   @Override
-  public String name() {
-    return common.name();
-  }
-
-  @Override
-  public long seed() {
-    return common.seed();
-  }
-
-  @Override
   public List<Path> sourceFiles() {
     return List.of(directory.resolve(TRAIN_FILE), directory.resolve(TEST_FILE));
   }

@@ -157,6 +157,13 @@ public record SyntheticConfig(
       throw new ConfigException(
           o.keyPath("interactions-per-user"), "must be <= items (" + items + "), got " + perUser);
     }
+    if ((long) Math.max(users, items) * dim > Integer.MAX_VALUE - 8) {
+      // the latent factors are held in one array per side
+      throw new ConfigException(
+          o.keyPath("latent-dim"),
+          "max(users, items) x latent-dim must stay below 2^31, got "
+              + (long) Math.max(users, items) * dim);
+    }
     if ((long) users * perUser > 1_000_000_000L) {
       throw new ConfigException(
           o.keyPath("users"),

@@ -137,21 +137,18 @@ public final class SyntheticGenerator {
     int size = 0;
     for (int i = 0; i < keys.length; i++) {
       double key = keys[i];
+      int pos;
       if (size < k) {
-        int pos = size++;
+        pos = size++;
         while (pos > 0) { // sift up
           int parent = (pos - 1) >>> 1;
           if (heapKeys[parent] <= key) {
             break;
           }
-          heapKeys[pos] = heapKeys[parent];
-          outItems[pos] = outItems[parent];
-          pos = parent;
+          pos = moveHole(heapKeys, outItems, parent, pos);
         }
-        heapKeys[pos] = key;
-        outItems[pos] = i;
       } else if (key > heapKeys[0]) {
-        int pos = 0;
+        pos = 0;
         while (true) { // sift down from the root
           int child = 2 * pos + 1;
           if (child >= k) {
@@ -163,14 +160,21 @@ public final class SyntheticGenerator {
           if (heapKeys[child] >= key) {
             break;
           }
-          heapKeys[pos] = heapKeys[child];
-          outItems[pos] = outItems[child];
-          pos = child;
+          pos = moveHole(heapKeys, outItems, child, pos);
         }
-        heapKeys[pos] = key;
-        outItems[pos] = i;
+      } else {
+        continue;
       }
+      heapKeys[pos] = key;
+      outItems[pos] = i;
     }
     return size;
+  }
+
+  /** Moves the entry at {@code from} into the hole at {@code hole}; returns the new hole. */
+  private static int moveHole(double[] heapKeys, int[] outItems, int from, int hole) {
+    heapKeys[hole] = heapKeys[from];
+    outItems[hole] = outItems[from];
+    return from;
   }
 }

@@ -14,9 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -163,36 +165,29 @@ final class TestDatasetFormat {
   void detectsARowCountThatDisagreesWithTheManifest(@TempDir Path tmp) {
     Path dir = written(tmp, plain());
     editManifest(dir, m -> ((ObjectNode) m.get("train")).put("rows", 5));
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
-        .hasMessageContaining("train.arrow: holds 4 rows but manifest.json says 5");
+    assertOpenFails(dir).hasMessageContaining("train.arrow: holds 4 rows but manifest.json says 5");
   }
 
   @Test
   void detectsItemCountsThatDisagreeWithTrain(@TempDir Path tmp) throws IOException {
     Path dir = written(tmp, plain());
-    Path counts = dir.resolve(DatasetLayout.ITEM_COUNTS);
-    Files.delete(counts);
-    try (BufferAllocator a = new RootAllocator()) {
-      ArrowColumns.writeItemCounts(counts, new long[] {1, 2, 1, 1}, a);
-    }
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
+    replace(
+        dir.resolve(DatasetLayout.ITEM_COUNTS),
+        (f, a) -> ArrowColumns.writeItemCounts(f, new long[] {1, 2, 1, 1}, a));
+    assertOpenFails(dir)
         .hasMessageContaining("item_counts.arrow: item 1 has count 2 but train.arrow holds 1");
   }
 
   @Test
   void detectsDataChangedBehindTheManifest(@TempDir Path tmp) throws IOException {
     Path dir = written(tmp, plain());
-    Path train = dir.resolve(DatasetLayout.TRAIN);
-    Files.delete(train);
-    try (BufferAllocator a = new RootAllocator()) {
-      // same item counts, different pairs: only the fingerprint can tell
-      ArrowColumns.writeInteractions(
-          train, InteractionTable.of(new int[] {0, 0, 2, 1}, new int[] {0, 1, 2, 3}), a);
-    }
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
+    // same item counts, different pairs: only the fingerprint can tell
+    replace(
+        dir.resolve(DatasetLayout.TRAIN),
+        (f, a) ->
+            ArrowColumns.writeInteractions(
+                f, InteractionTable.of(new int[] {0, 0, 2, 1}, new int[] {0, 1, 2, 3}), a));
+    assertOpenFails(dir)
         .hasMessageContaining("manifest.json: fingerprint")
         .hasMessageContaining("does not match the data");
   }
@@ -206,8 +201,7 @@ final class TestDatasetFormat {
           m.put("schema_version", 99);
           m.remove("train"); // the version message must win over the missing key
         });
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
+    assertOpenFails(dir)
         .hasMessageContaining("manifest.json: schema_version 99 is not supported")
         .hasMessageContaining("reads 1");
   }
@@ -216,30 +210,23 @@ final class TestDatasetFormat {
   void namesTheMissingManifestKey(@TempDir Path tmp) {
     Path dir = written(tmp, plain());
     editManifest(dir, m -> m.remove("num_items"));
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
-        .hasMessageContaining("manifest.json: missing key 'num_items'");
+    assertOpenFails(dir).hasMessageContaining("manifest.json: missing key 'num_items'");
   }
 
   @Test
   void rejectsIdsOutsideTheManifestSizes(@TempDir Path tmp) {
     Path dir = written(tmp, plain());
     editManifest(dir, m -> m.put("num_users", 2));
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
-        .hasMessageContaining("train.arrow: row 3 has user_id 2 outside [0, 2)");
+    assertOpenFails(dir).hasMessageContaining("train.arrow: row 3 has user_id 2 outside [0, 2)");
   }
 
   @Test
   void rejectsAFileWithoutTheExpectedColumns(@TempDir Path tmp) throws IOException {
     Path dir = written(tmp, plain());
-    Path test = dir.resolve(DatasetLayout.TEST);
-    Files.delete(test);
-    try (BufferAllocator a = new RootAllocator()) {
-      ArrowColumns.writeIdMap(test, new String[] {"a", "b", "c"}, a);
-    }
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
+    replace(
+        dir.resolve(DatasetLayout.TEST),
+        (f, a) -> ArrowColumns.writeIdMap(f, new String[] {"a", "b", "c"}, a));
+    assertOpenFails(dir)
         .hasMessageContaining("test.arrow: column 'user_id' of type Int(32, true) expected");
   }
 
@@ -247,9 +234,7 @@ final class TestDatasetFormat {
   void rejectsAFileThatIsNotArrow(@TempDir Path tmp) throws IOException {
     Path dir = written(tmp, plain());
     Files.writeString(dir.resolve(DatasetLayout.TRAIN), "user item\n0 1\n");
-    assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
-        .isInstanceOf(CbnsException.class)
-        .hasMessageContaining("train.arrow");
+    assertOpenFails(dir).hasMessageContaining("train.arrow");
   }
 
   @Test
@@ -265,6 +250,21 @@ final class TestDatasetFormat {
     Path dir = tmp.resolve("ds");
     DatasetWriter.write(c, build(), dir, false);
     return dir;
+  }
+
+  /** Opening {@code dir} fails with a {@link CbnsException}; the caller checks the message. */
+  private static AbstractThrowableAssert<?, ? extends Throwable> assertOpenFails(Path dir) {
+    return assertThatThrownBy(() -> ArrowInteractionDataset.open(dir))
+        .isInstanceOf(CbnsException.class);
+  }
+
+  /** Replaces a table file of a written dataset by what {@code writer} writes. */
+  private static void replace(Path file, BiConsumer<Path, BufferAllocator> writer)
+      throws IOException {
+    Files.delete(file);
+    try (BufferAllocator a = new RootAllocator()) {
+      writer.accept(file, a);
+    }
   }
 
   private static void editManifest(Path dir, Consumer<ObjectNode> edit) {

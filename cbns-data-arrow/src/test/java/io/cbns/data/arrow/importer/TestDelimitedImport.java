@@ -41,8 +41,7 @@ final class TestDelimitedImport {
   }
 
   private static Map<String, Object> uData(Path file) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", file.toString());
+    Map<String, Object> o = pathOptions(file);
     o.put("separator", "tab");
     o.put("rating-column", 2);
     o.put("timestamp-column", 3);
@@ -111,8 +110,7 @@ final class TestDelimitedImport {
       }
     }
     Path file = TestData.write(tmp, "ratings.dat", sb.toString());
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", file.toString());
+    Map<String, Object> o = pathOptions(file);
     o.put("separator", "::");
     o.put("id-mapping", "identity");
     o.put("test-ratio", 0.2);
@@ -183,8 +181,7 @@ final class TestDelimitedImport {
   @Test
   void whitespaceSeparatorSplitsOnRuns(@TempDir Path tmp) {
     Path file = TestData.write(tmp, "ws.txt", "a  x\t 1\nb   y 2\na y    3\nb x 4\n");
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", file.toString());
+    Map<String, Object> o = pathOptions(file);
     o.put("separator", "whitespace");
     o.put("timestamp-column", 2);
     o.put("split", "leave-last-out");
@@ -213,8 +210,7 @@ final class TestDelimitedImport {
 
   @Test
   void identityIdsRejectNegativeAndOverflowingIds(@TempDir Path tmp) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", TestData.write(tmp, "neg.csv", "1,2\n-3,4\n").toString());
+    Map<String, Object> o = pathOptions(TestData.write(tmp, "neg.csv", "1,2\n-3,4\n"));
     o.put("id-mapping", "identity");
     assertFailsCleanly(tmp, o, "neg.csv:2: negative user id -3");
     o.put("path", TestData.write(tmp, "big.csv", "1,2\n3,4294967296\n").toString());
@@ -223,8 +219,7 @@ final class TestDelimitedImport {
 
   @Test
   void emptyAndAllFilteredFilesAreRejected(@TempDir Path tmp) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", TestData.write(tmp, "empty.csv", "\n\n").toString());
+    Map<String, Object> o = pathOptions(TestData.write(tmp, "empty.csv", "\n\n"));
     assertFailsCleanly(tmp, o, "empty.csv: empty file");
     o.put("path", TestData.write(tmp, "header-only.csv", "user,item\n").toString());
     o.put("header", true);
@@ -236,8 +231,7 @@ final class TestDelimitedImport {
 
   @Test
   void missingHeaderColumnListsTheColumns(@TempDir Path tmp) {
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", TestData.write(tmp, "r.csv", "user,movie\na,b\n").toString());
+    Map<String, Object> o = pathOptions(TestData.write(tmp, "r.csv", "user,movie\na,b\n"));
     o.put("header", true);
     o.put("user-column", "user");
     o.put("item-column", "item");
@@ -249,9 +243,7 @@ final class TestDelimitedImport {
   void invalidUtf8IsReportedWithTheLine(@TempDir Path tmp) throws Exception {
     Path file = tmp.resolve("latin1.csv");
     Files.write(file, new byte[] {'a', ',', 'b', '\n', 'c', ',', (byte) 0xe9, '\n'});
-    Map<String, Object> o = new HashMap<>();
-    o.put("path", file.toString());
-    assertFailsCleanly(tmp, o, "latin1.csv:");
+    assertFailsCleanly(tmp, pathOptions(file), "latin1.csv:");
   }
 
   @Test
@@ -283,17 +275,26 @@ final class TestDelimitedImport {
   }
 
   private static void assertConfigError(Path tmp, Map<String, Object> o, String message) {
-    assertThatThrownBy(() -> run(tmp.resolve("outs/ds"), o))
-        .isInstanceOf(ConfigException.class)
-        .hasMessageContaining(message);
-    assertThat(TestData.list(tmp.resolve("outs"))).isEmpty();
+    assertFailsCleanly(tmp, o, ConfigException.class, message);
   }
 
   private static void assertFailsCleanly(Path tmp, Map<String, Object> o, String message) {
+    assertFailsCleanly(tmp, o, CbnsException.class, message);
+  }
+
+  private static void assertFailsCleanly(
+      Path tmp, Map<String, Object> o, Class<? extends CbnsException> type, String message) {
     Path outs = tmp.resolve("outs");
     assertThatThrownBy(() -> run(outs.resolve("ds"), o))
-        .isInstanceOf(CbnsException.class)
+        .isInstanceOf(type)
         .hasMessageContaining(message);
     assertThat(TestData.list(outs)).as("no output or temp directory left").isEmpty();
+  }
+
+  /** Options with just {@code path}, to add to. */
+  private static Map<String, Object> pathOptions(Path file) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("path", file.toString());
+    return o;
   }
 }

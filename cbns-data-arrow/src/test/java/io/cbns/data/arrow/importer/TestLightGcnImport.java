@@ -214,11 +214,7 @@ final class TestLightGcnImport {
   void missingTestFileIsRejected(@TempDir Path tmp) throws Exception {
     Path src = fixture(tmp, TRAIN, TEST);
     Files.delete(src.resolve("test.txt"));
-    Path outs = tmp.resolve("outs");
-    assertThatThrownBy(() -> run(src, outs.resolve("ds"), Map.of()))
-        .isInstanceOf(CbnsException.class)
-        .hasMessageContaining("test.txt: not found");
-    assertThat(TestData.list(outs)).isEmpty();
+    assertFailsCleanly(tmp, src, "test.txt: not found");
   }
 
   @Test
@@ -254,7 +250,10 @@ final class TestLightGcnImport {
   }
 
   private static void assertFailsCleanly(Path tmp, String train, String test, String message) {
-    Path src = fixture(tmp, train, test);
+    assertFailsCleanly(tmp, fixture(tmp, train, test), message);
+  }
+
+  private static void assertFailsCleanly(Path tmp, Path src, String message) {
     Path outs = tmp.resolve("outs");
     assertThatThrownBy(() -> run(src, outs.resolve("ds"), Map.of()))
         .isInstanceOf(CbnsException.class)
