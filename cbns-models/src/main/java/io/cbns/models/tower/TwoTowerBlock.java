@@ -179,7 +179,13 @@ public abstract class TwoTowerBlock extends AbstractBlock implements TwoTowerMod
       }
       for (int i = 0; i < targets.size(); i++) {
         NDArray array = targets.get(i).getArray();
-        array.intern(loaded.get(i).toDevice(array.getDevice(), false));
+        // a decoded array may wrap a Java buffer that the garbage collector frees later, and
+        // toDevice to the same device returns an alias: duplicate() gives it storage of its own
+        NDArray value = loaded.get(i);
+        array.intern(
+            value.getDevice().equals(array.getDevice())
+                ? value.duplicate()
+                : value.toDevice(array.getDevice(), true));
         array.setRequiresGradient(targets.get(i).requiresGradient());
       }
     }

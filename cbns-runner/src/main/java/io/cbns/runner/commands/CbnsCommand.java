@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ImportCommand.class,
       PluginsCommand.class,
-      DriftCommand.class
+      DriftCommand.class,
+      ExportOnnxCommand.class,
+      EmbedCommand.class,
+      RecommendCommand.class
     })
 public final class CbnsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
