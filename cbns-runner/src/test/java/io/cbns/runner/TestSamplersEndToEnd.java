@@ -116,9 +116,9 @@ final class TestSamplersEndToEnd {
   }
 
   /**
-   * Far above random ranking (Recall@20 of a random ranking is about 20 / 150). Each sampler gets the same bound; beating the
-   * most-popular baseline needs more data than a unit test affords (TestTrainCommand checks it for
-   * the default sampler).
+   * Far above random ranking (Recall@20 of a random ranking is about 20 / 150). Each sampler gets
+   * the same bound; beating the most-popular baseline needs more data than a unit test affords
+   * (TestTrainCommand checks it for the default sampler).
    */
   private static void assertLearned(Path run) throws IOException {
     assertRecallAbove(run, 1.5 * 20.0 / 150);

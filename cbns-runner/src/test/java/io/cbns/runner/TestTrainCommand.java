@@ -29,6 +29,13 @@ final class TestTrainCommand {
                 "data.users=600",
                 "--set",
                 "data.items=" + items,
+                // sharp user affinities, mild popularity skew: personalisation must win clearly,
+                // so that the check holds on every trajectory (training on 2 threads is not
+                // bit-reproducible from run to run; see docs/architecture.md)
+                "--set",
+                "data.zipf-exponent=0.5",
+                "--set",
+                "data.affinity-temperature=0.05",
                 "--set",
                 "model.dim=32",
                 "--set",
@@ -49,7 +56,7 @@ final class TestTrainCommand {
     double model = summary.at("/model/recall@20").asDouble();
     double popular = summary.at("/most_popular/recall@20").asDouble();
     double random = 20.0 / items;
-    assertThat(model).as(r.out()).isGreaterThan(1.5 * popular).isGreaterThan(3 * random);
+    assertThat(model).as(r.out()).isGreaterThan(3 * popular).isGreaterThan(3 * random);
     assertThat(Files.readAllLines(run.resolve("metrics.jsonl"))).hasSize(2);
     assertThat(Files.readAllLines(run.resolve("epochs.jsonl"))).hasSize(10);
     assertThat(r.out()).contains("Recall@20").contains("most popular");
