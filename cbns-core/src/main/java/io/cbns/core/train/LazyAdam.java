@@ -52,11 +52,14 @@ public final class LazyAdam extends Optimizer {
     float correction2 = (float) (1 - Math.pow(beta2, t));
     NDArray mean = means.computeIfAbsent(parameterId, k -> weight.zerosLike());
     NDArray variance = variances.computeIfAbsent(parameterId, k -> weight.zerosLike());
+    NDIndex touched = null;
     try (NDScope scope = new NDScope()) {
       if (weight.getShape().dimension() == 2) {
-        NDArray rows = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
+        // a boolean pass (1 byte per element) finds the rows this step touched
+        NDArray rows = grad.neq(0).sum(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (rows.size() > 0) {
           NDIndex index = new NDIndex("{}", rows);
+          touched = index;
           NDArray g = prepare(grad.get(index), weight.get(index));
           NDArray m = mean.get(index).mul(beta1).add(g.mul(1 - beta1));
           NDArray v = variance.get(index).mul(beta2).add(g.square().mul(1 - beta2));
@@ -70,10 +73,25 @@ public final class LazyAdam extends Optimizer {
         variance.muli(beta2).addi(g.square().mul(1 - beta2));
         weight.subi(step(mean, variance, lr, correction1, correction2));
       }
-      if (weight.hasGradient()) {
-        NDArray accumulated = weight.getGradient();
-        accumulated.subi(accumulated);
+      if (weight.getShape().dimension() != 2) {
+        zeroGradient(weight, null);
+      } else if (touched != null) {
+        // only the touched rows hold a gradient: zero them instead of the whole table
+        zeroGradient(weight, touched);
       }
+    }
+  }
+
+  /** Zeroes the accumulated gradient of {@code weight} (the rows of {@code rows}, or all). */
+  private static void zeroGradient(NDArray weight, NDIndex rows) {
+    if (!weight.hasGradient()) {
+      return;
+    }
+    NDArray accumulated = weight.getGradient();
+    if (rows == null) {
+      accumulated.subi(accumulated);
+    } else {
+      accumulated.set(rows, 0f);
     }
   }
 
