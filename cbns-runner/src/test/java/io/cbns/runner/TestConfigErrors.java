@@ -66,6 +66,23 @@ final class TestConfigErrors {
   }
 
   @Test
+  void aGpuTheEngineCannotSeeIsAConfigError() throws IOException {
+    CliRun r = train("device=gpu:3", "data.users=60", "data.items=40");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err()).contains("device: asked for gpu:3 but the engine sees").contains("cuda");
+    assertNoRunDirectory();
+  }
+
+  @Test
+  void unknownDeviceNameListsTheChoices() throws IOException {
+    CliRun r = train("device=tpu");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("device: unknown value 'tpu'; valid values: auto, cpu, gpu, gpu:N");
+    assertNoRunDirectory();
+  }
+
+  @Test
   void missingConfigFileIsAnError() throws IOException {
     CliRun r = CliRun.of(List.of("train", "--config", tmp.resolve("nope.yaml").toString()));
     assertThat(r.exitCode()).isEqualTo(1);
