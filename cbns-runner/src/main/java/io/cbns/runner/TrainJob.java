@@ -33,6 +33,7 @@ import io.cbns.runner.commands.VersionProvider;
 import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
 import io.cbns.runner.report.DriftChart;
+import io.cbns.runner.report.HtmlReport;
 import io.cbns.samplers.drift.FeatureDriftMonitor;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -145,10 +146,10 @@ public final class TrainJob {
                     info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
                 cfg.frequency().options());
         Path runDir = runsDir.resolve(runName(cfg));
-        FeatureDriftMonitor drift =
-            cfg.drift().enabled()
-                ? FeatureDriftMonitor.fromOptions(runDir, cfg.seed(), root, cfg.drift().options())
-                : null;
+        // the monitor's keys are validated even when it is off, so a typo is never ignored
+        FeatureDriftMonitor configured =
+            FeatureDriftMonitor.fromOptions(runDir, cfg.seed(), root, cfg.drift().options());
+        FeatureDriftMonitor drift = cfg.drift().enabled() ? configured : null;
         cfg.checkNoUnknownKeys();
 
         createRunDir(runDir);
@@ -191,6 +192,7 @@ public final class TrainJob {
             runDir.resolve(MODEL_FILE),
             os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
         writeJson(runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary));
+        HtmlReport.write(runDir);
         summary
             .finalEvaluation()
             .ifPresent(

@@ -8,7 +8,17 @@ import org.junit.jupiter.api.Test;
 final class TestCommands {
   @Test
   void everyCommandHasHelp() {
-    for (String cmd : List.of("train", "plugins")) {
+    for (String cmd :
+        List.of(
+            "train",
+            "import",
+            "plugins",
+            "drift",
+            "report",
+            "compare",
+            "export-onnx",
+            "embed",
+            "recommend")) {
       CliRun r = CliRun.of(List.of(cmd, "--help"));
       assertThat(r.exitCode()).as(cmd).isZero();
       assertThat(r.out()).as(cmd).contains("Usage: cbns " + cmd);

@@ -13,6 +13,8 @@ import picocli.CommandLine.Command;
       ImportCommand.class,
       PluginsCommand.class,
       DriftCommand.class,
+      ReportCommand.class,
+      CompareCommand.class,
       ExportOnnxCommand.class,
       EmbedCommand.class,
       RecommendCommand.class

@@ -1,0 +1,45 @@
+package io.cbns.runner.commands;
+
+import io.cbns.runner.report.RunComparison;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cbns compare RUN_DIR...}: one table (and optionally one chart) of several runs. */
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    description = "Compare finished runs: tower, sampler, epochs, training time, Recall@K, NDCG@K.")
+public final class CompareCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "RUN_DIR", arity = "1..*", description = "Run directories.")
+  List<Path> runs;
+
+  @Option(
+      names = {"-k"},
+      defaultValue = "20",
+      description = "The cut-off to compare (must have been evaluated); default ${DEFAULT-VALUE}.")
+  int k;
+
+  @Option(
+      names = {"--chart"},
+      paramLabel = "PNG",
+      description = "Also draw a bar chart of the metrics into this PNG file.")
+  Path chart;
+
+  @Override
+  public Integer call() {
+    spec.commandLine().getOut().print(RunComparison.table(runs, k));
+    if (chart != null) {
+      RunComparison.chart(runs, k, chart);
+      spec.commandLine().getOut().println("wrote " + chart);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,213 @@
+package io.cbns.runner.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.cbns.runner.AtomicFiles;
+import java.awt.BasicStroke;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
+
+/**
+ * A self-contained HTML page about one run ({@code report.html}): the final metrics against the
+ * most-popular baseline, the learning curves (loss per epoch; Recall@K and NDCG@K per evaluation,
+ * model and baseline), the feature-drift chart when the run recorded one, the environment and the
+ * resolved configuration. Charts are PNG images embedded as data URIs, so the file can be mailed or
+ * archived alone.
+ */
+public final class HtmlReport {
+  public static final String FILE = "report.html";
+
+  private HtmlReport() {}
+
+  /** Writes {@code report.html} into {@code runDir}; returns its path. */
+  public static Path write(Path runDir) {
+    JsonNode summary = RunFiles.json(runDir, "summary.json");
+    JsonNode provenance = RunFiles.json(runDir, "run.json");
+    List<JsonNode> epochs = RunFiles.lines(runDir, "epochs.jsonl");
+    List<JsonNode> evals = RunFiles.lines(runDir, "metrics.jsonl");
+    String title =
+        runDir.getFileName()
+            + ": "
+            + summary.path("tower").asText()
+            + " + "
+            + summary.path("sampler").asText();
+
+    StringBuilder h = new StringBuilder();
+    h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
+        .append(esc(title))
+        .append("</title><style>body{font-family:sans-serif;margin:2em;max-width:1000px}")
+        .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;")
+        .append("text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{")
+        .append("text-align:left}pre{background:#f8f8f8;padding:1em;overflow:auto}")
+        .append("img{max-width:100%}</style></head><body>\n<h1>")
+        .append(esc(title))
+        .append("</h1>\n");
+    h.append("<p>")
+        .append(summary.path("epochs").asInt())
+        .append(" epochs, ")
+        .append(summary.path("steps").asLong())
+        .append(" steps, ")
+        .append(String.format(Locale.ROOT, "%.1f", summary.path("train_seconds").asDouble()))
+        .append(" s of training; stopped: ")
+        .append(esc(summary.path("stop_reason").asText()))
+        .append(".</p>\n");
+    metricsTable(h, summary);
+    h.append("<h2>Learning curves</h2>\n");
+    if (!epochs.isEmpty()) {
+      img(h, "loss per epoch", lossChart(epochs));
+    }
+    if (!evals.isEmpty()) {
+      img(h, "ranking metrics per evaluation", metricsChart(evals));
+    }
+    Path drift = runDir.resolve(DriftChart.PNG);
+    if (Files.isRegularFile(drift)) {
+      h.append("<h2>Feature drift of the item tower</h2>\n");
+      try {
+        img(h, "feature drift", Files.readAllBytes(drift));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    h.append("<h2>Environment</h2>\n<table>");
+    for (Iterator<Map.Entry<String, JsonNode>> it = provenance.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String value = e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString();
+      h.append("<tr><td>")
+          .append(esc(e.getKey()))
+          .append("</td><td style=\"text-align:left\">")
+          .append(esc(value))
+          .append("</td></tr>");
+    }
+    h.append("</table>\n<h2>Configuration</h2>\n<pre>")
+        .append(esc(RunFiles.text(runDir, "config.yaml")))
+        .append("</pre>\n</body></html>\n");
+    Path out = runDir.resolve(FILE);
+    AtomicFiles.writeString(out, h.toString());
+    return out;
+  }
+
+  private static void metricsTable(StringBuilder h, JsonNode summary) {
+    JsonNode model = summary.path("model");
+    JsonNode popular = summary.path("most_popular");
+    if (model.isMissingNode()) {
+      return;
+    }
+    h.append("<h2>Final metrics (")
+        .append(esc(summary.path("split").asText("test")))
+        .append(")</h2>\n<table><tr><th></th>");
+    for (Iterator<String> it = model.fieldNames(); it.hasNext(); ) {
+      h.append("<th>").append(esc(it.next())).append("</th>");
+    }
+    h.append("</tr>");
+    row(h, "model", model);
+    row(h, "most popular", popular);
+    h.append("</table>\n");
+  }
+
+  private static void row(StringBuilder h, String label, JsonNode values) {
+    h.append("<tr><td>").append(esc(label)).append("</td>");
+    for (Iterator<JsonNode> it = values.elements(); it.hasNext(); ) {
+      h.append(String.format(Locale.ROOT, "<td>%.4f</td>", it.next().asDouble()));
+    }
+    h.append("</tr>");
+  }
+
+  private static byte[] lossChart(List<JsonNode> epochs) {
+    XYSeries loss = new XYSeries("mean training loss");
+    for (JsonNode e : epochs) {
+      loss.add(e.path("epoch").asDouble(), e.path("loss").asDouble());
+    }
+    return png(
+        ChartFactory.createXYLineChart(
+            "Training loss",
+            "epoch",
+            "loss",
+            new XYSeriesCollection(loss),
+            PlotOrientation.VERTICAL,
+            true,
+            false,
+            false));
+  }
+
+  private static byte[] metricsChart(List<JsonNode> evals) {
+    XYSeriesCollection data = new XYSeriesCollection();
+    for (String who : List.of("model", "most_popular")) {
+      for (Iterator<String> it = evals.get(0).path(who).fieldNames(); it.hasNext(); ) {
+        String metric = it.next();
+        XYSeries s = new XYSeries(who.replace('_', ' ') + " " + metric);
+        for (JsonNode ev : evals) {
+          s.add(ev.path("epoch").asDouble(), ev.path(who).path(metric).asDouble());
+        }
+        data.addSeries(s);
+      }
+    }
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            "Ranking metrics (" + evals.get(evals.size() - 1).path("split").asText() + ")",
+            "epoch",
+            "value",
+            data,
+            PlotOrientation.VERTICAL,
+            true,
+            false,
+            false);
+    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+    for (int i = 0; i < data.getSeriesCount(); i++) {
+      if (data.getSeriesKey(i).toString().startsWith("most popular")) {
+        r.setSeriesStroke(
+            i,
+            new BasicStroke(
+                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
+      }
+    }
+    chart.getXYPlot().setRenderer(r);
+    return png(chart);
+  }
+
+  private static byte[] png(JFreeChart chart) {
+    System.setProperty("java.awt.headless", "true");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      ChartUtils.writeChartAsPNG(out, chart, 900, 450);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static void img(StringBuilder h, String alt, byte[] png) {
+    h.append("<p><img alt=\"")
+        .append(esc(alt))
+        .append("\" src=\"data:image/png;base64,")
+        .append(Base64.getEncoder().encodeToString(png))
+        .append("\"></p>\n");
+  }
+
+  static String esc(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '<' -> b.append("&lt;");
+        case '>' -> b.append("&gt;");
+        case '&' -> b.append("&amp;");
+        case '"' -> b.append("&quot;");
+        default -> b.append(c);
+      }
+    }
+    return b.toString();
+  }
+}
