@@ -81,16 +81,22 @@ public final class SampledSoftmaxLoss {
 
   private NDArray removedColumns(
       NDManager m, long b, long c, Candidates candidates, NDArray positiveItemIds) {
+    boolean maskHits = config.maskAccidentalHits();
+    boolean maskBatch = !candidates.batchNegatives();
+    if (!maskHits && !maskBatch) {
+      return null;
+    }
+    NDArray offDiagonal = eyeComplement(m, b, c);
     NDArray removed = null;
-    if (config.maskAccidentalHits()) {
+    if (maskHits) {
       removed =
           positiveItemIds
               .reshape(b, 1)
               .eq(candidates.itemIds().reshape(1, c))
-              .logicalAnd(eyeComplement(m, b, c));
+              .logicalAnd(offDiagonal);
     }
-    if (!candidates.batchNegatives()) {
-      NDArray offDiagonalBatch = eyeComplement(m, b, c);
+    if (maskBatch) {
+      NDArray offDiagonalBatch = offDiagonal;
       if (c > b) {
         NDArray columnIndex = m.arange(0, (int) c, 1, DataType.INT64).reshape(1, c);
         offDiagonalBatch = offDiagonalBatch.logicalAnd(columnIndex.lt(b));
