@@ -2,11 +2,12 @@ package io.cbns.models;
 
 import io.cbns.core.spi.CbnsPlugin;
 import io.cbns.core.spi.TowerFactory;
+import io.cbns.models.tower.FeaturesTowerFactory;
 import io.cbns.models.tower.MatrixFactorizationFactory;
 import io.cbns.models.tower.YoutubeDnnFactory;
 import java.util.List;
 
-/** The towers of this module: {@code mf} and {@code youtube-dnn}. */
+/** The towers of this module: {@code mf}, {@code youtube-dnn} and {@code features}. */
 public final class ModelsPlugin implements CbnsPlugin {
   @Override
   public String name() {
@@ -15,6 +16,7 @@ public final class ModelsPlugin implements CbnsPlugin {
 
   @Override
   public List<TowerFactory> towerFactories() {
-    return List.of(new MatrixFactorizationFactory(), new YoutubeDnnFactory());
+    return List.of(
+        new MatrixFactorizationFactory(), new YoutubeDnnFactory(), new FeaturesTowerFactory());
   }
 }

@@ -23,7 +23,7 @@ final class TestModelsPlugin {
   void discoversBothTowers() {
     PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader());
     assertThat(registry.plugins()).anyMatch(p -> p instanceof ModelsPlugin);
-    assertThat(registry.towers()).containsKeys("mf", "youtube-dnn");
+    assertThat(registry.towers()).containsKeys("mf", "youtube-dnn", "features");
     assertThat(registry.towers().values()).allMatch(f -> !f.description().isBlank());
   }
 

@@ -11,6 +11,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.data.FeatureTable;
 import io.cbns.core.loss.LossConfig;
 import io.cbns.core.loss.SampledSoftmaxLoss;
 import io.cbns.core.model.TowerContext;
@@ -39,6 +40,60 @@ public final class TestingTowers {
       NDManager manager, CsrMatrix train, int d, boolean normalize, long seed) {
     return new TowerContext(
         train.numRows(), train.numColumns(), d, normalize, seed, train, manager);
+  }
+
+  /**
+   * Toy item features for {@code items} items: a single-valued {@code genre} (vocabulary 3), a
+   * multi-valued {@code tags} (vocabulary 5; every third item has none) and a dense {@code vec} of
+   * width 2.
+   */
+  public static FeatureTable toyItemFeatures(int items) {
+    int[] genreOffsets = new int[items + 1];
+    int[] genre = new int[items];
+    int[] tagOffsets = new int[items + 1];
+    java.util.List<Integer> tags = new java.util.ArrayList<>();
+    float[] vec = new float[items * 2];
+    for (int i = 0; i < items; i++) {
+      genre[i] = i % 3;
+      genreOffsets[i + 1] = i + 1;
+      if (i % 3 != 2) {
+        tags.add(i % 5);
+        if (i % 2 == 0) {
+          tags.add((i + 2) % 5);
+        }
+      }
+      tagOffsets[i + 1] = tags.size();
+      vec[2 * i] = (i % 4) / 4f;
+      vec[2 * i + 1] = -(i % 7) / 7f;
+    }
+    return new FeatureTable(
+        items,
+        java.util.List.of(
+            new FeatureTable.CategoricalFeature("genre", 3, genreOffsets, genre),
+            new FeatureTable.CategoricalFeature(
+                "tags", 5, tagOffsets, tags.stream().mapToInt(Integer::intValue).toArray())),
+        java.util.List.of(new FeatureTable.DenseFeature("vec", 2, vec)));
+  }
+
+  /** A context with item (and optionally user) features. */
+  public static TowerContext featureContext(
+      NDManager manager,
+      CsrMatrix train,
+      int d,
+      boolean normalize,
+      long seed,
+      FeatureTable items,
+      FeatureTable users) {
+    return new TowerContext(
+        train.numRows(),
+        train.numColumns(),
+        d,
+        normalize,
+        seed,
+        train,
+        java.util.Optional.of(items),
+        java.util.Optional.ofNullable(users),
+        manager);
   }
 
   /** All (user, item) pairs of {@code train}: [0] users, [1] items. */

@@ -127,6 +127,8 @@ public final class TrainJob {
                       cfg.model().normalize(),
                       cfg.seed(),
                       dataset.trainByUser(),
+                      dataset.itemFeatures(),
+                      dataset.userFeatures(),
                       root),
                   cfg.model().options());
           NegativeSampler sampler =

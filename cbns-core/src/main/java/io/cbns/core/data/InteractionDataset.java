@@ -27,6 +27,19 @@ public interface InteractionDataset extends AutoCloseable {
   }
 
   /**
+   * Content features of the items ({@link FeatureTable#numRows()} equals the number of items), when
+   * the dataset has them. They describe every item, including items that never occur in train.
+   */
+  default Optional<FeatureTable> itemFeatures() {
+    return Optional.empty();
+  }
+
+  /** Content features of the users (one row per user), when the dataset has them. */
+  default Optional<FeatureTable> userFeatures() {
+    return Optional.empty();
+  }
+
+  /**
    * How often each item occurs in the train split ({@code numItems} entries). The source of the
    * exact {@code log q} used for the logQ correction.
    */

@@ -6,6 +6,7 @@ import io.cbns.core.data.BatchIterator;
 import io.cbns.core.data.BatchSpec;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.DatasetInfo;
+import io.cbns.core.data.FeatureTable;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.data.arrow.format.DatasetContent;
 import io.cbns.data.arrow.format.DatasetManifest;
@@ -44,6 +45,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final long[] itemCounts;
   private final List<String> userIdMap;
   private final List<String> itemIdMap;
+  private final FeatureTable itemFeatures;
+  private final FeatureTable userFeatures;
 
   private ArrowInteractionDataset(DatasetReader.Loaded loaded) {
     this.directory = loaded.directory();
@@ -57,6 +60,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     this.itemCounts = c.itemTrainCounts();
     this.userIdMap = c.userIdMap() == null ? null : List.of(c.userIdMap());
     this.itemIdMap = c.itemIdMap() == null ? null : List.of(c.itemIdMap());
+    this.itemFeatures = c.itemFeatures();
+    this.userFeatures = c.userFeatures();
     this.info =
         new DatasetInfo(
             manifest.name(),
@@ -121,6 +126,18 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   @Override
   public Optional<CsrMatrix> validationByUser() {
     return Optional.ofNullable(validation);
+  }
+
+  /** The item features ({@code item_features.arrow}), when the directory has them. */
+  @Override
+  public Optional<FeatureTable> itemFeatures() {
+    return Optional.ofNullable(itemFeatures);
+  }
+
+  /** The user features ({@code user_features.arrow}), when the directory has them. */
+  @Override
+  public Optional<FeatureTable> userFeatures() {
+    return Optional.ofNullable(userFeatures);
   }
 
   /** A fresh copy of the train count of each item. */

@@ -79,6 +79,29 @@ public final class TowerGraph {
     return input(name, TensorProto.DataType.FLOAT, BATCH_DIM, HISTORY_DIM);
   }
 
+  /** Declares a padded id input {@code int64 [batch, lengthDim]} (a features tower input). */
+  public Value paddedIdsInput(String name, String lengthDim) {
+    return input(name, TensorProto.DataType.INT64, BATCH_DIM, lengthDim);
+  }
+
+  /** Declares a padding mask input {@code float [batch, lengthDim]}, 0 or 1. */
+  public Value paddedMaskInput(String name, String lengthDim) {
+    return input(name, TensorProto.DataType.FLOAT, BATCH_DIM, lengthDim);
+  }
+
+  /** Declares a float input {@code [batch, width]} with a fixed width. */
+  public Value floatMatrixInput(String name, int width) {
+    if (width < 1) {
+      throw new IllegalArgumentException(name + ": width must be >= 1");
+    }
+    OnnxMl.TensorShapeProto shape =
+        OnnxMl.TensorShapeProto.newBuilder()
+            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(BATCH_DIM))
+            .addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimValue(width))
+            .build();
+    return declare(name, TensorProto.DataType.FLOAT, shape);
+  }
+
   /**
    * Adds a parameter as a float initializer (its values are copied to the host).
    *
@@ -175,12 +198,16 @@ public final class TowerGraph {
   }
 
   private Value input(String name, TensorProto.DataType type, String... dims) {
-    if (inputs.containsKey(name)) {
-      throw new IllegalStateException("input " + name + " declared twice");
-    }
     OnnxMl.TensorShapeProto.Builder shape = OnnxMl.TensorShapeProto.newBuilder();
     for (String d : dims) {
       shape.addDim(OnnxMl.TensorShapeProto.Dimension.newBuilder().setDimParam(d));
+    }
+    return declare(name, type, shape.build());
+  }
+
+  private Value declare(String name, TensorProto.DataType type, OnnxMl.TensorShapeProto shape) {
+    if (inputs.containsKey(name)) {
+      throw new IllegalStateException("input " + name + " declared twice");
     }
     OnnxMl.TypeProto typeProto =
         OnnxMl.TypeProto.newBuilder()

@@ -167,6 +167,8 @@ public final class RecommendCommand implements Callable<Integer> {
         .setUserTower(user)
         .setItemTower(item)
         .setTrainByUser(run.dataset().trainByUser())
+        .optItemFeatures(run.dataset().itemFeatures().orElse(null))
+        .optUserFeatures(run.dataset().userFeatures().orElse(null))
         .optDimension(run.config().model().dimension())
         .optDatasetFingerprint(run.dataset().info().fingerprint())
         .optProvider(p)

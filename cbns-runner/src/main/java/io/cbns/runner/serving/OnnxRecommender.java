@@ -9,6 +9,8 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import io.cbns.core.CbnsException;
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.data.FeatureTable;
+import io.cbns.models.onnx.FeatureInputs;
 import io.cbns.models.onnx.OnnxMetadata;
 import io.cbns.models.onnx.TowerGraph;
 import io.cbns.models.tower.HistoryBatch;
@@ -92,6 +94,7 @@ public final class OnnxRecommender implements AutoCloseable {
   // the item embeddings transposed, one array per dimension, for the scoring loop
   private final float[][] itemColumns;
   private final int batchSize;
+  private final FeatureTable userFeatures;
 
   private OnnxRecommender(
       OrtEnvironment env,
@@ -103,7 +106,8 @@ public final class OnnxRecommender implements AutoCloseable {
       UserHistories histories,
       int dimension,
       float[][] itemColumns,
-      int batchSize) {
+      int batchSize,
+      FeatureTable userFeatures) {
     this.env = env;
     this.userSession = userSession;
     this.itemSession = itemSession;
@@ -115,6 +119,7 @@ public final class OnnxRecommender implements AutoCloseable {
     this.numItems = trainByUser.numColumns();
     this.itemColumns = itemColumns;
     this.batchSize = batchSize;
+    this.userFeatures = userFeatures;
   }
 
   public static Builder builder() {
@@ -216,6 +221,28 @@ public final class OnnxRecommender implements AutoCloseable {
     }
   }
 
+  /** Whether {@code session} declares inputs of {@code side} beyond its id: a features tower. */
+  private static boolean readsFeatures(OrtSession session, String side) {
+    for (String name : session.getInputNames()) {
+      if (name.startsWith(side + "_") && !name.equals(side + "_id")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static void putFeatures(
+      OrtEnvironment env, Map<String, OnnxTensor> in, List<FeatureInputs.Input> inputs)
+      throws OrtException {
+    for (FeatureInputs.Input x : inputs) {
+      in.put(
+          x.name(),
+          x.longs() != null
+              ? OnnxTensor.createTensor(env, LongBuffer.wrap(x.longs()), x.shape())
+              : OnnxTensor.createTensor(env, FloatBuffer.wrap(x.floats()), x.shape()));
+    }
+  }
+
   private void checkUsers(long[] users) {
     for (long u : users) {
       if (u < 0 || u >= trainByUser.numRows()) {
@@ -228,9 +255,14 @@ public final class OnnxRecommender implements AutoCloseable {
   private float[] encodeUsers(long[] users) {
     Map<String, OnnxTensor> in = new HashMap<>();
     try {
-      in.put(
-          TowerGraph.USER_ID,
-          OnnxTensor.createTensor(env, LongBuffer.wrap(users), new long[] {users.length}));
+      if (userSession.getInputNames().contains(TowerGraph.USER_ID)) {
+        in.put(
+            TowerGraph.USER_ID,
+            OnnxTensor.createTensor(env, LongBuffer.wrap(users), new long[] {users.length}));
+      }
+      if (userFeatures != null) {
+        putFeatures(env, in, FeatureInputs.build("user", userFeatures, users));
+      }
       if (histories != null) {
         HistoryBatch h = histories.batch(users, null);
         long[] shape = {h.rows(), h.length()};
@@ -392,12 +424,29 @@ public final class OnnxRecommender implements AutoCloseable {
     private Path userTower;
     private Path itemTower;
     private CsrMatrix trainByUser;
+    private FeatureTable itemFeatures;
+    private FeatureTable userFeatures;
     private Integer expectedDimension;
     private String expectedFingerprint;
     private Provider provider = Provider.AUTO;
     private int batchSize = 4096;
 
     private Builder() {}
+
+    /**
+     * The dataset's item features: the inputs of a {@code features} item tower (optional; needed
+     * when the item tower declares feature inputs).
+     */
+    public Builder optItemFeatures(FeatureTable features) {
+      this.itemFeatures = features;
+      return this;
+    }
+
+    /** The dataset's user features, for a {@code features} user tower that reads them. */
+    public Builder optUserFeatures(FeatureTable features) {
+      this.userFeatures = features;
+      return this;
+    }
 
     /** The exported {@code user_tower.onnx}. */
     public Builder setUserTower(Path file) {
@@ -489,6 +538,8 @@ public final class OnnxRecommender implements AutoCloseable {
                 ? OnnxMetadata.userHistories(userMeta, trainByUser)
                 : null;
         long t0 = System.nanoTime();
+        checkFeatureInputs(item, itemTower, itemFeatures, "item");
+        checkFeatureInputs(user, userTower, userFeatures, "user");
         float[][] items = encodeAllItems(env, item, d);
         LOG.info(
             "encoded {} items (d = {}) with {} in {} ms",
@@ -497,7 +548,17 @@ public final class OnnxRecommender implements AutoCloseable {
             itemTower.getFileName(),
             (System.nanoTime() - t0) / 1_000_000);
         return new OnnxRecommender(
-            env, user, item, userTower, used, trainByUser, histories, d, items, batchSize);
+            env,
+            user,
+            item,
+            userTower,
+            used,
+            trainByUser,
+            histories,
+            d,
+            items,
+            batchSize,
+            readsFeatures(user, "user") ? userFeatures : null);
       } catch (RuntimeException e) {
         closeQuietly(user);
         closeQuietly(item);
@@ -654,19 +715,50 @@ public final class OnnxRecommender implements AutoCloseable {
         for (int i = 0; i < rows; i++) {
           ids[i] = start + i;
         }
-        try (OnnxTensor in = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {rows});
-            OrtSession.Result r = item.run(Map.of(TowerGraph.ITEM_ID, in))) {
-          float[] e = output(r, rows, d, itemTower);
-          for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < d; j++) {
-              columns[j][start + i] = e[i * d + j];
+        Map<String, OnnxTensor> in = new HashMap<>();
+        try {
+          if (item.getInputNames().contains(TowerGraph.ITEM_ID)) {
+            in.put(
+                TowerGraph.ITEM_ID,
+                OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {rows}));
+          }
+          if (readsFeatures(item, "item")) {
+            putFeatures(env, in, FeatureInputs.build("item", itemFeatures, ids));
+          }
+          try (OrtSession.Result r = item.run(in)) {
+            float[] e = output(r, rows, d, itemTower);
+            for (int i = 0; i < rows; i++) {
+              for (int j = 0; j < d; j++) {
+                columns[j][start + i] = e[i * d + j];
+              }
             }
           }
         } catch (OrtException e) {
           throw new CbnsException(itemTower + ": ONNX Runtime failed: " + e.getMessage(), e);
+        } finally {
+          in.values().forEach(OnnxTensor::close);
         }
       }
       return columns;
+    }
+
+    /**
+     * Fails when the tower reads feature inputs ({@code <side>_...} other than the id) but no
+     * feature table was given.
+     */
+    private static void checkFeatureInputs(
+        OrtSession session, Path file, FeatureTable features, String side) {
+      if (features == null && readsFeatures(session, side)) {
+        throw new CbnsException(
+            file
+                + ": the tower reads "
+                + side
+                + " feature inputs "
+                + session.getInputNames()
+                + " but the run's dataset has no "
+                + side
+                + " features; use the dataset the run was trained on");
+      }
     }
 
     private static String parent(Path file) {

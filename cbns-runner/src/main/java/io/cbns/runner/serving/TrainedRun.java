@@ -200,6 +200,8 @@ public final class TrainedRun implements AutoCloseable {
                     config.model().normalize(),
                     config.seed(),
                     dataset.trainByUser(),
+                    dataset.itemFeatures(),
+                    dataset.userFeatures(),
                     manager),
                 config.model().options());
         loadParameters(m, runDir.resolve(TrainJob.MODEL_FILE), manager);

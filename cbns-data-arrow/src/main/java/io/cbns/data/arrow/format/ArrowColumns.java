@@ -214,17 +214,17 @@ public final class ArrowColumns {
 
   /** Fills one record batch: rows {@code [offset, offset + length)} of the source. */
   @FunctionalInterface
-  private interface BatchFiller {
+  interface BatchFiller {
     void fill(VectorSchemaRoot root, int offset, int length);
   }
 
   /** Consumes one record batch that holds rows {@code [offset, offset + length)}. */
   @FunctionalInterface
-  private interface BatchConsumer {
+  interface BatchConsumer {
     void accept(VectorSchemaRoot root, int offset, int length);
   }
 
-  private static void write(
+  static void write(
       Path file, Schema schema, int rows, BufferAllocator allocator, BatchFiller filler) {
     try (VectorSchemaRoot root = VectorSchemaRoot.create(schema, allocator);
         FileChannel channel =
@@ -246,7 +246,7 @@ public final class ArrowColumns {
     }
   }
 
-  private static void read(
+  static void read(
       Path file, Schema expected, int rows, BufferAllocator allocator, BatchConsumer consumer) {
     try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
@@ -322,14 +322,14 @@ public final class ArrowColumns {
     }
   }
 
-  private static int checkedRows(Path file, long expectedRows) {
+  static int checkedRows(Path file, long expectedRows) {
     if (expectedRows < 0 || expectedRows > Integer.MAX_VALUE - 8) {
       throw new CbnsException(file + ": row count " + expectedRows + " out of range");
     }
     return (int) expectedRows;
   }
 
-  private static void checkNoNulls(Path file, FieldVector v) {
+  static void checkNoNulls(Path file, FieldVector v) {
     if (v.getNullCount() > 0) {
       throw new CbnsException(
           file + ": column '" + v.getName() + "' has " + v.getNullCount() + " null values");

@@ -2,6 +2,7 @@ package io.cbns.data.arrow.format;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.data.FeatureTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -22,6 +23,8 @@ import java.security.MessageDigest;
  * @param test the test split
  * @param userIdMap original user id per dense id, or {@code null} when ids were used as given
  * @param itemIdMap original item id per dense id, or {@code null} when ids were used as given
+ * @param itemFeatures item features ({@code numItems} rows), or {@code null}
+ * @param userFeatures user features ({@code numUsers} rows), or {@code null}
  */
 public record DatasetContent(
     String name,
@@ -31,7 +34,9 @@ public record DatasetContent(
     InteractionTable validation,
     InteractionTable test,
     String[] userIdMap,
-    String[] itemIdMap) {
+    String[] itemIdMap,
+    FeatureTable itemFeatures,
+    FeatureTable userFeatures) {
   public DatasetContent {
     requireNonNull(name, "name is null");
     requireNonNull(train, "train is null");
@@ -59,6 +64,33 @@ public record DatasetContent(
       throw new IllegalArgumentException(
           "itemIdMap has " + itemIdMap.length + " entries, expected " + numItems);
     }
+    if (itemFeatures != null && itemFeatures.numRows() != numItems) {
+      throw new IllegalArgumentException(
+          "itemFeatures has " + itemFeatures.numRows() + " rows, expected " + numItems);
+    }
+    if (userFeatures != null && userFeatures.numRows() != numUsers) {
+      throw new IllegalArgumentException(
+          "userFeatures has " + userFeatures.numRows() + " rows, expected " + numUsers);
+    }
+  }
+
+  /** Content without feature tables. */
+  public DatasetContent(
+      String name,
+      int numUsers,
+      int numItems,
+      InteractionTable train,
+      InteractionTable validation,
+      InteractionTable test,
+      String[] userIdMap,
+      String[] itemIdMap) {
+    this(name, numUsers, numItems, train, validation, test, userIdMap, itemIdMap, null, null);
+  }
+
+  /** This content with the given feature tables (either may be {@code null}). */
+  public DatasetContent withFeatures(FeatureTable items, FeatureTable users) {
+    return new DatasetContent(
+        name, numUsers, numItems, train, validation, test, userIdMap, itemIdMap, items, users);
   }
 
   /** Whether the splits carry a {@code timestamp} column. */
@@ -124,6 +156,31 @@ public record DatasetContent(
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         sink.putInt(b.length);
         sink.bytes(b);
+      }
+    }
+    // feature tables only enter the digest when present, so datasets without them keep the
+    // fingerprints they had before features existed
+    if (itemFeatures != null || userFeatures != null) {
+      sink.bytes("features/".getBytes(StandardCharsets.US_ASCII));
+      for (FeatureTable t : new FeatureTable[] {itemFeatures, userFeatures}) {
+        if (t == null) {
+          sink.putInt(-1);
+          continue;
+        }
+        sink.putInt(t.numRows());
+        for (FeatureTable.CategoricalFeature f : t.categorical()) {
+          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
+          sink.putInt(f.vocabularySize());
+          sink.ints(f.offsets());
+          sink.ints(f.ids());
+        }
+        for (FeatureTable.DenseFeature f : t.dense()) {
+          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
+          sink.putInt(f.width());
+          for (float x : f.values()) {
+            sink.putInt(Float.floatToIntBits(x));
+          }
+        }
       }
     }
     return Sha256.hex(sink.finish());

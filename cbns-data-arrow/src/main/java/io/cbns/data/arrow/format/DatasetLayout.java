@@ -12,6 +12,8 @@ public final class DatasetLayout {
   public static final String ITEM_COUNTS = "item_counts.arrow";
   public static final String USER_IDS = "user_ids.arrow";
   public static final String ITEM_IDS = "item_ids.arrow";
+  public static final String ITEM_FEATURES = "item_features.arrow";
+  public static final String USER_FEATURES = "user_features.arrow";
 
   public static final String USER_ID = "user_id";
   public static final String ITEM_ID = "item_id";

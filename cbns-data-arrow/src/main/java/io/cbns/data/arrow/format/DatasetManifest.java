@@ -51,6 +51,9 @@ import java.util.TreeMap;
  * @param hasWeights whether the split files have a {@code weight} column
  * @param build how the dataset was built
  * @param fingerprint {@link DatasetContent#fingerprint()} of the content
+ * @param itemFeatures the item feature file and its columns, or {@code null} (key {@code
+ *     item_features}, absent or null when there is none)
+ * @param userFeatures the user feature file and its columns, or {@code null}
  */
 public record DatasetManifest(
     int schemaVersion,
@@ -66,7 +69,9 @@ public record DatasetManifest(
     boolean hasTimestamps,
     boolean hasWeights,
     BuildInfo build,
-    String fingerprint) {
+    String fingerprint,
+    FeatureFile itemFeatures,
+    FeatureFile userFeatures) {
   public DatasetManifest {
     requireNonNull(name, "name is null");
     requireNonNull(train, "train is null");
@@ -74,6 +79,94 @@ public record DatasetManifest(
     requireNonNull(itemCounts, "itemCounts is null");
     requireNonNull(build, "build is null");
     requireNonNull(fingerprint, "fingerprint is null");
+  }
+
+  /** A manifest without feature files. */
+  public DatasetManifest(
+      int schemaVersion,
+      String name,
+      int numUsers,
+      int numItems,
+      FileEntry train,
+      FileEntry validation,
+      FileEntry test,
+      FileEntry itemCounts,
+      FileEntry userIds,
+      FileEntry itemIds,
+      boolean hasTimestamps,
+      boolean hasWeights,
+      BuildInfo build,
+      String fingerprint) {
+    this(
+        schemaVersion,
+        name,
+        numUsers,
+        numItems,
+        train,
+        validation,
+        test,
+        itemCounts,
+        userIds,
+        itemIds,
+        hasTimestamps,
+        hasWeights,
+        build,
+        fingerprint,
+        null,
+        null);
+  }
+
+  /**
+   * A feature file: {@code {"file": "item_features.arrow", "rows": 40981, "features": [{"name":
+   * "genre", "kind": "categorical", "vocab_size": 20}, {"name": "vec", "kind": "dense", "width":
+   * 8}]}}.
+   *
+   * @param file the file name, relative to the dataset directory
+   * @param rows the number of rows (the entity count)
+   * @param features the columns, in file order
+   */
+  public record FeatureFile(String file, long rows, List<FeatureSpec> features) {
+    public FeatureFile {
+      requireNonNull(file, "file is null");
+      features = List.copyOf(requireNonNull(features, "features is null"));
+      if (rows < 0) {
+        throw new IllegalArgumentException("rows must be >= 0, got " + rows);
+      }
+      if (features.isEmpty()) {
+        throw new IllegalArgumentException("a feature file needs at least one feature");
+      }
+    }
+  }
+
+  /**
+   * One feature column.
+   *
+   * @param name the column name
+   * @param kind {@link #CATEGORICAL} or {@link #DENSE}
+   * @param size the vocabulary size of a categorical feature, the width of a dense one (>= 1)
+   */
+  public record FeatureSpec(String name, String kind, int size) {
+    /** A {@code list<int32>} column of ids in {@code [0, vocab_size)}. */
+    public static final String CATEGORICAL = "categorical";
+
+    /** A {@code fixed_size_list<float32>[width]} column. */
+    public static final String DENSE = "dense";
+
+    public FeatureSpec {
+      requireNonNull(name, "name is null");
+      requireNonNull(kind, "kind is null");
+      if (!kind.equals(CATEGORICAL) && !kind.equals(DENSE)) {
+        throw new IllegalArgumentException("kind must be categorical or dense, got " + kind);
+      }
+      if (size < 1) {
+        throw new IllegalArgumentException(name + ": size must be >= 1, got " + size);
+      }
+    }
+
+    /** Whether the feature is categorical. */
+    public boolean categorical() {
+      return kind.equals(CATEGORICAL);
+    }
   }
 
   /**
@@ -161,6 +254,12 @@ public record DatasetManifest(
     }
     b.set("stats", JSON.valueToTree(build.stats()));
     root.put("fingerprint", fingerprint);
+    if (itemFeatures != null) {
+      root.set("item_features", featureNode(itemFeatures));
+    }
+    if (userFeatures != null) {
+      root.set("user_features", featureNode(userFeatures));
+    }
     try {
       return JSON.writeValueAsString(root) + "\n";
     } catch (JsonProcessingException e) {
@@ -240,7 +339,23 @@ public record DatasetManifest(
         r.bool(root, "has_timestamps"),
         r.bool(root, "has_weights"),
         build,
-        r.text(root, "fingerprint"));
+        r.text(root, "fingerprint"),
+        r.features(root, "item_features"),
+        r.features(root, "user_features"));
+  }
+
+  private static JsonNode featureNode(FeatureFile f) {
+    ObjectNode n = JSON.createObjectNode();
+    n.put("file", f.file());
+    n.put("rows", f.rows());
+    ArrayNode features = n.putArray("features");
+    for (FeatureSpec s : f.features()) {
+      ObjectNode c = features.addObject();
+      c.put("name", s.name());
+      c.put("kind", s.kind());
+      c.put(s.categorical() ? "vocab_size" : "width", s.size());
+    }
+    return n;
   }
 
   private static JsonNode fileNode(FileEntry e) {
@@ -298,6 +413,44 @@ public record DatasetManifest(
         throw new CbnsException(where + ": '" + key + "' must be an object, got " + n);
       }
       return n;
+    }
+
+    FeatureFile features(JsonNode parent, String key) {
+      FileEntry entry = file(parent, key, false);
+      if (entry == null) {
+        return null;
+      }
+      JsonNode list = parent.get(key).get("features");
+      if (list == null || !list.isArray() || list.isEmpty()) {
+        throw new CbnsException(
+            where + ": " + key + ".features must be a non-empty list; re-create the dataset");
+      }
+      List<FeatureSpec> specs = new ArrayList<>();
+      java.util.Set<String> names = new java.util.HashSet<>();
+      for (JsonNode f : list) {
+        String name = text(f, "name");
+        String kind = text(f, "kind");
+        if (!names.add(name)) {
+          throw new CbnsException(where + ": " + key + ".features: duplicate name '" + name + "'");
+        }
+        if (kind.equals(FeatureSpec.CATEGORICAL)) {
+          specs.add(
+              new FeatureSpec(name, kind, (int) integer(f, "vocab_size", 1, Integer.MAX_VALUE)));
+        } else if (kind.equals(FeatureSpec.DENSE)) {
+          specs.add(new FeatureSpec(name, kind, (int) integer(f, "width", 1, 1 << 20)));
+        } else {
+          throw new CbnsException(
+              where
+                  + ": "
+                  + key
+                  + ".features: kind of '"
+                  + name
+                  + "' must be categorical or dense, got '"
+                  + kind
+                  + "'");
+        }
+      }
+      return new FeatureFile(entry.file(), entry.rows(), specs);
     }
 
     FileEntry file(JsonNode parent, String key, boolean required) {

@@ -3,6 +3,7 @@ package io.cbns.data.arrow.format;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.CbnsException;
+import io.cbns.core.data.FeatureTable;
 import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -71,9 +72,22 @@ public final class DatasetReader {
               dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
       String[] userMap = idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator);
       String[] itemMap = idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator);
+      FeatureTable itemFeatures =
+          features(dir, m.itemFeatures(), m.numItems(), "num_items", allocator);
+      FeatureTable userFeatures =
+          features(dir, m.userFeatures(), m.numUsers(), "num_users", allocator);
       content =
           new DatasetContent(
-              m.name(), m.numUsers(), m.numItems(), train, validation, test, userMap, itemMap);
+              m.name(),
+              m.numUsers(),
+              m.numItems(),
+              train,
+              validation,
+              test,
+              userMap,
+              itemMap,
+              itemFeatures,
+              userFeatures);
       checkCounts(dir.resolve(m.itemCounts().file()), counts, content.itemTrainCounts());
     }
     String actual = content.fingerprint();
@@ -87,6 +101,19 @@ public final class DatasetReader {
               + "); the directory was modified after it was written, re-create the dataset");
     }
     return new Loaded(dir, m, content);
+  }
+
+  private static FeatureTable features(
+      Path dir,
+      DatasetManifest.FeatureFile f,
+      int expected,
+      String key,
+      BufferAllocator allocator) {
+    if (f == null) {
+      return null;
+    }
+    checkRows(dir, new FileEntry(f.file(), f.rows()), expected, key);
+    return FeatureColumns.read(dir.resolve(f.file()), f.rows(), f.features(), allocator);
   }
 
   private static InteractionTable split(

@@ -94,6 +94,12 @@ public final class DatasetWriter {
       if (c.itemIdMap() != null) {
         ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), c.itemIdMap(), allocator);
       }
+      if (c.itemFeatures() != null) {
+        FeatureColumns.write(dir.resolve(DatasetLayout.ITEM_FEATURES), c.itemFeatures(), allocator);
+      }
+      if (c.userFeatures() != null) {
+        FeatureColumns.write(dir.resolve(DatasetLayout.USER_FEATURES), c.userFeatures(), allocator);
+      }
     }
     DatasetManifest manifest =
         new DatasetManifest(
@@ -112,7 +118,19 @@ public final class DatasetWriter {
             c.hasTimestamps(),
             c.hasWeights(),
             build,
-            c.fingerprint());
+            c.fingerprint(),
+            c.itemFeatures() == null
+                ? null
+                : new DatasetManifest.FeatureFile(
+                    DatasetLayout.ITEM_FEATURES,
+                    c.numItems(),
+                    FeatureColumns.specs(c.itemFeatures())),
+            c.userFeatures() == null
+                ? null
+                : new DatasetManifest.FeatureFile(
+                    DatasetLayout.USER_FEATURES,
+                    c.numUsers(),
+                    FeatureColumns.specs(c.userFeatures())));
     Files.writeString(
         dir.resolve(DatasetLayout.MANIFEST),
         manifest.toJson(),

@@ -25,6 +25,8 @@ import java.util.Map;
  *     ({@code validation-ratio}, default 0)
  * @param seed the generator's seed ({@code seed}, default 42, deliberately not the run seed: the
  *     default dataset is the same for every run and cached once)
+ * @param itemFeatures whether the dataset gets item features derived from the hidden item factors
+ *     ({@code item-features}, default false; see {@link SyntheticGenerator})
  */
 public record SyntheticConfig(
     int users,
@@ -35,7 +37,8 @@ public record SyntheticConfig(
     double affinityTemperature,
     double testRatio,
     double validationRatio,
-    long seed) {
+    long seed,
+    boolean itemFeatures) {
   /** Bump when the generator's algorithm changes, so that caches of the old output are rebuilt. */
   public static final int GENERATOR_VERSION = 1;
 
@@ -53,6 +56,30 @@ public record SyntheticConfig(
     if (!(testRatio > 0 && testRatio < 1) || !(validationRatio >= 0 && validationRatio < 1)) {
       throw new IllegalArgumentException("testRatio in (0, 1), validationRatio in [0, 1)");
     }
+  }
+
+  /** A configuration without item features. */
+  public SyntheticConfig(
+      int users,
+      int items,
+      int interactionsPerUser,
+      int latentDim,
+      double zipfExponent,
+      double affinityTemperature,
+      double testRatio,
+      double validationRatio,
+      long seed) {
+    this(
+        users,
+        items,
+        interactionsPerUser,
+        latentDim,
+        zipfExponent,
+        affinityTemperature,
+        testRatio,
+        validationRatio,
+        seed,
+        false);
   }
 
   /** The embedded default. */
@@ -76,6 +103,7 @@ public record SyntheticConfig(
     private double testRatio = 0.2;
     private double validationRatio = 0.0;
     private long seed = 42;
+    private boolean itemFeatures;
 
     private Builder() {}
 
@@ -124,6 +152,11 @@ public record SyntheticConfig(
       return this;
     }
 
+    public Builder optItemFeatures(boolean itemFeatures) {
+      this.itemFeatures = itemFeatures;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException when a value is out of range
      */
@@ -137,7 +170,8 @@ public record SyntheticConfig(
           affinityTemperature,
           testRatio,
           validationRatio,
-          seed);
+          seed,
+          itemFeatures);
     }
   }
 
@@ -153,6 +187,7 @@ public record SyntheticConfig(
     double test = o.getDouble("test-ratio", d.testRatio(), 0.01, 0.9);
     double validation = o.getDouble("validation-ratio", d.validationRatio(), 0.0, 0.9);
     long seed = o.getLong("seed", d.seed(), Long.MIN_VALUE, Long.MAX_VALUE);
+    boolean itemFeatures = o.getBoolean("item-features", d.itemFeatures());
     if (perUser > items) {
       throw new ConfigException(
           o.keyPath("interactions-per-user"), "must be <= items (" + items + "), got " + perUser);
@@ -179,6 +214,7 @@ public record SyntheticConfig(
         .optTestRatio(test)
         .optValidationRatio(validation)
         .optSeed(seed)
+        .optItemFeatures(itemFeatures)
         .build();
   }
 
@@ -195,6 +231,10 @@ public record SyntheticConfig(
     m.put("validation-ratio", validationRatio);
     m.put("seed", seed);
     m.put("generator-version", GENERATOR_VERSION);
+    if (itemFeatures) {
+      // only when on, so that the cache key (and cached data) of the default stays the same
+      m.put("item-features", true);
+    }
     return m;
   }
 }

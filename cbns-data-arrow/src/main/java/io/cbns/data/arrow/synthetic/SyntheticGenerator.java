@@ -2,12 +2,15 @@ package io.cbns.data.arrow.synthetic;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.data.FeatureTable;
+import io.cbns.data.arrow.format.DatasetContent;
 import io.cbns.data.arrow.importer.DatasetAssembler;
 import io.cbns.data.arrow.importer.ImportSpec;
 import io.cbns.data.arrow.importer.InteractionBuffer;
 import io.cbns.data.arrow.importer.SplitMethod;
 import io.cbns.data.arrow.importer.UnseenPolicy;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -24,6 +27,14 @@ import java.util.SplittableRandom;
  * items) for the mean {@code m}. A seeded per-user random {@code test-ratio} of each user's items
  * is held out as test.
  *
+ * <p>With {@link SyntheticConfig#itemFeatures()} the items get content features that carry their
+ * hidden factor {@code q_i} (so that a features tower can learn, and score items it never saw in
+ * train): {@code genre} (single-valued, vocabulary {@code 2 * latentDim}) the signed dimension of
+ * largest magnitude of {@code q_i}; {@code tags} (multi-valued, vocabulary {@code latentDim}) the
+ * two dimensions with the largest values; {@code latent} (dense, width {@code latentDim}) a fixed
+ * random rotation-like projection of {@code q_i} plus Gaussian noise (std 0.1). They are drawn from
+ * their own random stream, so the interactions do not depend on the option.
+ *
  * <p>Stateless.
  */
 public final class SyntheticGenerator {
@@ -36,6 +47,7 @@ public final class SyntheticGenerator {
     SplittableRandom factorRng = root.split();
     SplittableRandom popularityRng = root.split();
     SplittableRandom userRng = root.split();
+    SplittableRandom featureRng = root.split();
     int d = c.latentDim();
     double[] userFactors = unitVectors(c.users(), d, factorRng);
     double[] itemFactors = unitVectors(c.items(), d, factorRng);
@@ -77,7 +89,65 @@ public final class SyntheticGenerator {
     Map<String, Long> stats = new LinkedHashMap<>();
     stats.put("generated", (long) all.size());
     stats.put("unseen_dropped", r.stats().unseenDropped());
-    return new ImportSpec.Loaded(r.content(), stats);
+    DatasetContent content = r.content();
+    if (c.itemFeatures()) {
+      content = content.withFeatures(itemFeatures(itemFactors, c.items(), d, featureRng), null);
+    }
+    return new ImportSpec.Loaded(content, stats);
+  }
+
+  /** The item features described in the class comment. */
+  static FeatureTable itemFeatures(double[] q, int items, int d, SplittableRandom rng) {
+    int[] genreOffsets = new int[items + 1];
+    int[] genre = new int[items];
+    int tagsPerItem = Math.min(2, d);
+    int[] tagOffsets = new int[items + 1];
+    int[] tags = new int[items * tagsPerItem];
+    double[] projection = new double[d * d];
+    for (int k = 0; k < projection.length; k++) {
+      projection[k] = gaussian(rng) / StrictMath.sqrt(d);
+    }
+    float[] latent = new float[items * d];
+    for (int i = 0; i < items; i++) {
+      int best = 0;
+      for (int k = 1; k < d; k++) {
+        if (Math.abs(q[i * d + k]) > Math.abs(q[i * d + best])) {
+          best = k;
+        }
+      }
+      genre[i] = 2 * best + (q[i * d + best] < 0 ? 1 : 0);
+      genreOffsets[i + 1] = i + 1;
+      int first = 0;
+      for (int k = 1; k < d; k++) {
+        if (q[i * d + k] > q[i * d + first]) {
+          first = k;
+        }
+      }
+      tags[i * tagsPerItem] = first;
+      if (tagsPerItem == 2) {
+        int second = first == 0 ? 1 : 0;
+        for (int k = 0; k < d; k++) {
+          if (k != first && q[i * d + k] > q[i * d + second]) {
+            second = k;
+          }
+        }
+        tags[i * tagsPerItem + 1] = second;
+      }
+      tagOffsets[i + 1] = (i + 1) * tagsPerItem;
+      for (int o = 0; o < d; o++) {
+        double x = 0;
+        for (int k = 0; k < d; k++) {
+          x += projection[o * d + k] * q[i * d + k];
+        }
+        latent[i * d + o] = (float) (x + 0.1 * gaussian(rng));
+      }
+    }
+    return new FeatureTable(
+        items,
+        List.of(
+            new FeatureTable.CategoricalFeature("genre", 2 * d, genreOffsets, genre),
+            new FeatureTable.CategoricalFeature("tags", d, tagOffsets, tags)),
+        List.of(new FeatureTable.DenseFeature("latent", d, latent)));
   }
 
   /** {@code n} unit vectors of dimension {@code d}, row-major. */

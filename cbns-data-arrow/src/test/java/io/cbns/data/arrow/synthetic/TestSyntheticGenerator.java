@@ -31,6 +31,43 @@ final class TestSyntheticGenerator {
   }
 
   @Test
+  void itemFeaturesAreDeterministicAndLeaveTheInteractionsAlone() {
+    SyntheticConfig plain = small(1, 0.1);
+    SyntheticConfig withFeatures =
+        SyntheticConfig.fromOptions(
+            Options.of(
+                "data",
+                Map.of(
+                    "users", 300,
+                    "items", 200,
+                    "interactions-per-user", 20,
+                    "latent-dim", 8,
+                    "affinity-temperature", 0.1,
+                    "seed", 1,
+                    "item-features", true)));
+    assertThat(withFeatures.itemFeatures()).isTrue();
+    assertThat(withFeatures.resolvedOptions()).containsEntry("item-features", true);
+    assertThat(plain.resolvedOptions()).doesNotContainKey("item-features");
+    DatasetContent a = SyntheticGenerator.generate(withFeatures).content();
+    DatasetContent b = SyntheticGenerator.generate(withFeatures).content();
+    DatasetContent c = SyntheticGenerator.generate(plain).content();
+    assertThat(c.itemFeatures()).isNull();
+    assertThat(a.fingerprint()).isEqualTo(b.fingerprint()).isNotEqualTo(c.fingerprint());
+    assertThat(a.train().itemIds()).containsExactly(c.train().itemIds());
+    assertThat(a.test().userIds()).containsExactly(c.test().userIds());
+    io.cbns.core.data.FeatureTable f = a.itemFeatures();
+    assertThat(f.numRows()).isEqualTo(200);
+    assertThat(f.categorical()).extracting(x -> x.name()).containsExactly("genre", "tags");
+    assertThat(f.categorical().get(0).vocabularySize()).isEqualTo(16);
+    assertThat(f.categorical().get(1).ids()).hasSize(400);
+    assertThat(f.dense().get(0).width()).isEqualTo(8);
+    assertThat(f.dense().get(0).values()).isEqualTo(b.itemFeatures().dense().get(0).values());
+    // the genre is informative: not every item has the same one
+    assertThat(java.util.Arrays.stream(f.categorical().get(0).ids()).distinct().count())
+        .isGreaterThan(8);
+  }
+
+  @Test
   void sameOptionsSameContent() {
     DatasetContent a = SyntheticGenerator.generate(small(1, 0.1)).content();
     DatasetContent b = SyntheticGenerator.generate(small(1, 0.1)).content();
