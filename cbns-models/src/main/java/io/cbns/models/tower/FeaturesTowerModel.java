@@ -3,7 +3,6 @@ package io.cbns.models.tower;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.data.FeatureTable;
 import io.cbns.core.model.TowerContext;
@@ -188,15 +187,6 @@ public final class FeaturesTowerModel extends TwoTowerBlock {
       x = x.concat(itemTable.lookup(ps, itemIds, training), 1);
     }
     return maybeNormalize(itemMlp.forward(ps, x, training));
-  }
-
-  private static long[] hostIds(NDArray ids) {
-    if (ids.getDataType() == DataType.INT64) {
-      return ids.toLongArray();
-    }
-    try (NDArray cast = ids.toType(DataType.INT64, false)) {
-      return cast.toLongArray();
-    }
   }
 
   @Override

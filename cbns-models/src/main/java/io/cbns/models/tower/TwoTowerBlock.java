@@ -191,6 +191,16 @@ public abstract class TwoTowerBlock extends AbstractBlock implements TwoTowerMod
     }
   }
 
+  /** The ids on the host as int64 (towers that build per-row inputs, such as histories). */
+  protected static long[] hostIds(NDArray ids) {
+    if (ids.getDataType() == DataType.INT64) {
+      return ids.toLongArray();
+    }
+    try (NDArray cast = ids.toType(DataType.INT64, false)) {
+      return cast.toLongArray();
+    }
+  }
+
   /** Frees the parameters. */
   @Override
   public void close() {

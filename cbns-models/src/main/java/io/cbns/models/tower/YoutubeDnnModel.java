@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.model.TowerContext;
@@ -200,15 +199,6 @@ public final class YoutubeDnnModel extends TwoTowerBlock {
       x = itemMlp.forward(ps, x, training);
     }
     return maybeNormalize(x);
-  }
-
-  private static long[] hostIds(NDArray ids) {
-    if (ids.getDataType() == DataType.INT64) {
-      return ids.toLongArray();
-    }
-    try (NDArray cast = ids.toType(DataType.INT64, false)) {
-      return cast.toLongArray();
-    }
   }
 
   @Override
