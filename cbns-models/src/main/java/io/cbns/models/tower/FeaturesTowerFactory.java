@@ -50,15 +50,7 @@ public final class FeaturesTowerFactory implements TowerFactory {
   static FeaturesTowerModel.Config readConfig(Options options) {
     FeaturesTowerModel.Config d = FeaturesTowerModel.Config.defaults();
     int embeddingDim = options.getInt("embedding-dim", d.embeddingDim(), 1, 65_536);
-    List<Integer> hidden = options.getIntList("hidden", d.hidden(), 0, 65_536);
-    if (hidden.contains(0)) {
-      if (hidden.size() != 1) {
-        throw new ConfigException(
-            options.keyPath("hidden"),
-            "0 means 'no hidden layer' and must be the only entry, got " + hidden);
-      }
-      hidden = List.of();
-    }
+    List<Integer> hidden = Mlp.readHiddenLayers(options, d.hidden());
     double dropout = options.getDouble("dropout", d.dropout(), 0.0, 0.95);
     boolean itemId = options.getBoolean("item-id-embedding", d.itemIdEmbedding());
     String users =

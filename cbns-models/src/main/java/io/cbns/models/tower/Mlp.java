@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
+import io.cbns.core.config.ConfigException;
+import io.cbns.core.config.Options;
 import io.cbns.models.onnx.TowerGraph;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,5 +96,22 @@ final class Mlp {
       }
     }
     return x;
+  }
+
+  /**
+   * The {@code hidden} option of towers with an MLP: layer widths, each in [1, 65536]; {@code [0]}
+   * alone means no hidden layer (an empty list).
+   */
+  static List<Integer> readHiddenLayers(Options options, List<Integer> defaultValue) {
+    List<Integer> hidden = options.getIntList("hidden", defaultValue, 0, 65_536);
+    if (hidden.contains(0)) {
+      if (hidden.size() != 1) {
+        throw new ConfigException(
+            options.keyPath("hidden"),
+            "0 means 'no hidden layer' and must be the only entry, got " + hidden);
+      }
+      return List.of();
+    }
+    return hidden;
   }
 }

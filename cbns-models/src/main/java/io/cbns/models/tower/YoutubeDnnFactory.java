@@ -36,15 +36,7 @@ public final class YoutubeDnnFactory implements TowerFactory {
     YoutubeDnnModel.Config d = YoutubeDnnModel.Config.defaults(ctx.dimension());
     int historyLength = options.getInt("history-length", d.historyLength(), 1, 10_000);
     boolean userIdEmbedding = options.getBoolean("user-id-embedding", d.userIdEmbedding());
-    List<Integer> hidden = options.getIntList("hidden", d.hidden(), 0, 65_536);
-    if (hidden.contains(0)) {
-      if (hidden.size() != 1) {
-        throw new ConfigException(
-            options.keyPath("hidden"),
-            "0 means 'no hidden layer' and must be the only entry, got " + hidden);
-      }
-      hidden = List.of();
-    }
+    List<Integer> hidden = Mlp.readHiddenLayers(options, d.hidden());
     double dropout = options.getDouble("dropout", d.dropout(), 0.0, 0.95);
     boolean itemMlp = options.getBoolean("item-mlp", d.itemMlp());
     boolean share = options.getBoolean("share-item-embeddings", d.shareItemEmbeddings());

@@ -81,41 +81,6 @@ public record DatasetManifest(
     requireNonNull(fingerprint, "fingerprint is null");
   }
 
-  /** A manifest without feature files. */
-  public DatasetManifest(
-      int schemaVersion,
-      String name,
-      int numUsers,
-      int numItems,
-      FileEntry train,
-      FileEntry validation,
-      FileEntry test,
-      FileEntry itemCounts,
-      FileEntry userIds,
-      FileEntry itemIds,
-      boolean hasTimestamps,
-      boolean hasWeights,
-      BuildInfo build,
-      String fingerprint) {
-    this(
-        schemaVersion,
-        name,
-        numUsers,
-        numItems,
-        train,
-        validation,
-        test,
-        itemCounts,
-        userIds,
-        itemIds,
-        hasTimestamps,
-        hasWeights,
-        build,
-        fingerprint,
-        null,
-        null);
-  }
-
   /**
    * A feature file: {@code {"file": "item_features.arrow", "rows": 40981, "features": [{"name":
    * "genre", "kind": "categorical", "vocab_size": 20}, {"name": "vec", "kind": "dense", "width":

@@ -58,30 +58,6 @@ public record SyntheticConfig(
     }
   }
 
-  /** A configuration without item features. */
-  public SyntheticConfig(
-      int users,
-      int items,
-      int interactionsPerUser,
-      int latentDim,
-      double zipfExponent,
-      double affinityTemperature,
-      double testRatio,
-      double validationRatio,
-      long seed) {
-    this(
-        users,
-        items,
-        interactionsPerUser,
-        latentDim,
-        zipfExponent,
-        affinityTemperature,
-        testRatio,
-        validationRatio,
-        seed,
-        false);
-  }
-
   /** The embedded default. */
   public static SyntheticConfig defaults() {
     return builder().build();
