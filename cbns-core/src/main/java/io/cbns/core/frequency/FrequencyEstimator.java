@@ -1,12 +1,17 @@
 package io.cbns.core.frequency;
 
+import io.cbns.core.checkpoint.Checkpointable;
+
 /**
  * Estimates {@code log q(item)}, the probability that a batch column holds the item.
  *
  * <p>Host-side and cheap (O(B) per step). Not thread-safe: the trainer calls {@link #observe} after
  * it has read {@link #logQ} for the same batch.
+ *
+ * <p>An estimator that learns in {@link #observe} must checkpoint what it learned ({@link
+ * Checkpointable}); the defaults save nothing, which is right for fixed estimates.
  */
-public interface FrequencyEstimator {
+public interface FrequencyEstimator extends Checkpointable {
   /**
    * Writes {@code log q} of each id into {@code out}.
    *

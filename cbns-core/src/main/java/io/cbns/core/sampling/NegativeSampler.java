@@ -1,6 +1,7 @@
 package io.cbns.core.sampling;
 
 import ai.djl.ndarray.NDArray;
+import io.cbns.core.checkpoint.Checkpointable;
 
 /**
  * Chooses the negatives of each training step.
@@ -14,9 +15,15 @@ import ai.djl.ndarray.NDArray;
  * the sampler creates in its own manager and frees in {@link #close()}. State written in {@code
  * onStepEnd} must be copied out of the step's arrays, which are freed right after.
  *
+ * <p><b>Checkpoints.</b> A sampler with state that changes during training (a memory bank, a
+ * warm-up decision) must implement {@link Checkpointable#saveState} and {@link
+ * Checkpointable#loadState}, so that a resumed run continues exactly; random draws should come from
+ * a stream seeded by the configured seed and {@link StepContext#step()}, which then needs no
+ * saving. The defaults save nothing, which is right for stateless samplers only.
+ *
  * <p>Not thread-safe; one trainer drives it.
  */
-public interface NegativeSampler extends AutoCloseable {
+public interface NegativeSampler extends AutoCloseable, Checkpointable {
   /**
    * The candidate columns for this step.
    *

@@ -4,11 +4,14 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
+import io.cbns.core.checkpoint.StateIo;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.TreeMap;
 
 /**
  * Adam with lazy (row-sparse) updates of matrices: only the rows of a 2-d parameter whose gradient
@@ -20,24 +23,29 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>When every row is touched every step the result equals Adam's (a test checks it against DJL's
  * Adam). Bias correction counts the updates of each parameter, as Adam does.
  *
+ * <p>{@link Builder#optDense(boolean) Dense} mode updates every row every step: that is Adam, which
+ * the runner's {@code adam} optimizer uses (so that its state, too, can be checkpointed).
+ *
  * <p>After the update the parameter's gradient is zeroed (the engine accumulates gradients).
  * Intermediate arrays are closed in an {@link NDScope}; the moment arrays live in the parameter's
  * manager. Not thread-safe.
  */
-public final class LazyAdam extends Optimizer {
-  private final ParameterTracker learningRate;
+public final class LazyAdam extends CheckpointableOptimizer {
   private final float beta1;
   private final float beta2;
   private final float epsilon;
-  private final Map<String, NDArray> means = new ConcurrentHashMap<>();
-  private final Map<String, NDArray> variances = new ConcurrentHashMap<>();
+  private final boolean dense;
+  private final Map<String, NDArray> means = new TreeMap<>();
+  private final Map<String, NDArray> variances = new TreeMap<>();
+  private final Map<String, StateIo.HostArray> pendingMeans = new TreeMap<>();
+  private final Map<String, StateIo.HostArray> pendingVariances = new TreeMap<>();
 
   private LazyAdam(Builder b) {
-    super(b);
-    this.learningRate = b.learningRate;
+    super(b, b.learningRate);
     this.beta1 = b.beta1;
     this.beta2 = b.beta2;
     this.epsilon = b.epsilon;
+    this.dense = b.dense;
   }
 
   public static Builder builder() {
@@ -46,15 +54,16 @@ public final class LazyAdam extends Optimizer {
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    int t = updateCount(parameterId);
-    float lr = learningRate.getNewValue(parameterId, t);
+    int t = nextCount(parameterId);
+    float lr = learningRate(parameterId, t);
     float correction1 = (float) (1 - Math.pow(beta1, t));
     float correction2 = (float) (1 - Math.pow(beta2, t));
-    NDArray mean = means.computeIfAbsent(parameterId, k -> weight.zerosLike());
-    NDArray variance = variances.computeIfAbsent(parameterId, k -> weight.zerosLike());
+    NDArray mean = means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight));
+    NDArray variance =
+        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight));
     NDIndex touched = null;
     try (NDScope scope = new NDScope()) {
-      if (weight.getShape().dimension() == 2) {
+      if (!dense && weight.getShape().dimension() == 2) {
         // the rows this step touched: max |g| > 0 (measured 2x faster than counting non-zeros)
         NDArray rows = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (rows.size() > 0) {
@@ -67,46 +76,65 @@ public final class LazyAdam extends Optimizer {
           variance.set(index, v);
           weight.set(index, weight.get(index).sub(step(m, v, lr, correction1, correction2)));
         }
+        if (touched != null) {
+          // only the touched rows hold a gradient: zero them instead of the whole table
+          zeroGradient(weight, touched);
+        }
       } else {
         NDArray g = prepare(grad, weight);
         mean.muli(beta1).addi(g.mul(1 - beta1));
         variance.muli(beta2).addi(g.square().mul(1 - beta2));
         weight.subi(step(mean, variance, lr, correction1, correction2));
-      }
-      if (weight.getShape().dimension() != 2) {
         zeroGradient(weight, null);
-      } else if (touched != null) {
-        // only the touched rows hold a gradient: zero them instead of the whole table
-        zeroGradient(weight, touched);
       }
     }
-  }
-
-  /** Zeroes the accumulated gradient of {@code weight} (the rows of {@code rows}, or all). */
-  private static void zeroGradient(NDArray weight, NDIndex rows) {
-    if (!weight.hasGradient()) {
-      return;
-    }
-    NDArray accumulated = weight.getGradient();
-    if (rows == null) {
-      accumulated.subi(accumulated);
-    } else {
-      accumulated.set(rows, 0f);
-    }
-  }
-
-  /** Rescales and clips the gradient rows, and adds weight decay, like DJL's optimizers. */
-  private NDArray prepare(NDArray g, NDArray w) {
-    NDArray out = rescaleGrad == 1f ? g : g.mul(rescaleGrad);
-    if (clipGrad > 0) {
-      out = out.clip(-clipGrad, clipGrad);
-    }
-    float wd = getWeightDecay();
-    return wd > 0 ? out.add(w.mul(wd)) : out;
   }
 
   private NDArray step(NDArray m, NDArray v, float lr, float c1, float c2) {
     return m.div(c1).mul(lr).div(v.div(c2).sqrt().add(epsilon));
+  }
+
+  @Override
+  protected void saveMoments(DataOutputStream out) throws IOException {
+    out.writeInt(means.size());
+    for (Map.Entry<String, NDArray> e : means.entrySet()) {
+      out.writeUTF(e.getKey());
+      StateIo.writeArray(out, e.getValue());
+      StateIo.writeArray(out, variances.get(e.getKey()));
+    }
+  }
+
+  /**
+   * Reads moments. Moments are created on first use in the manager and on the device of their
+   * parameter, so the stored ones are kept on the host until then.
+   */
+  @Override
+  protected void loadMoments(DataInputStream in) throws IOException {
+    int n = in.readInt();
+    for (int i = 0; i < n; i++) {
+      String id = in.readUTF();
+      pendingMeans.put(id, StateIo.readHost(in, id + " (Adam mean)"));
+      pendingVariances.put(id, StateIo.readHost(in, id + " (Adam variance)"));
+    }
+    means.values().forEach(NDArray::close);
+    variances.values().forEach(NDArray::close);
+    means.clear();
+    variances.clear();
+  }
+
+  /** A restored moment of {@code weight}'s shape on its device, or zeros. */
+  private static NDArray moment(Map<String, StateIo.HostArray> pending, String id, NDArray weight) {
+    StateIo.HostArray stored = pending.remove(id);
+    if (stored == null) {
+      return weight.zerosLike();
+    }
+    try {
+      stored.checkMatches(weight);
+    } catch (IOException e) {
+      throw new io.cbns.core.CbnsException(e.getMessage(), e);
+    }
+    NDArray restored = stored.toArray(weight.getManager());
+    return restored.toDevice(weight.getDevice(), false);
   }
 
   /** The device of this optimizer's state for {@code parameterId}, if any (for tests). */
@@ -121,6 +149,7 @@ public final class LazyAdam extends Optimizer {
     private float beta1 = 0.9f;
     private float beta2 = 0.999f;
     private float epsilon = 1e-8f;
+    private boolean dense;
 
     private Builder() {}
 
@@ -146,6 +175,12 @@ public final class LazyAdam extends Optimizer {
 
     public Builder optEpsilon(float epsilon) {
       this.epsilon = epsilon;
+      return this;
+    }
+
+    /** Whether every row is updated every step (plain Adam) instead of the touched rows only. */
+    public Builder optDense(boolean dense) {
+      this.dense = dense;
       return this;
     }
 

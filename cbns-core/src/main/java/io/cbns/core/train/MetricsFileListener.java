@@ -2,6 +2,7 @@ package io.cbns.core.train;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
 import io.cbns.core.eval.RankingMetrics;
 import java.io.IOException;
@@ -11,13 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Appends one JSON object per line to {@code metrics.jsonl} (one line per evaluation) and {@code
  * epochs.jsonl} (one line per epoch: loss and timings) in the run directory. Each line is written
- * and flushed whole, so a killed run leaves only complete lines.
+ * and flushed whole, so a killed run leaves only complete lines. A resumed run first drops the
+ * lines written after its checkpoint (they are written again), rewriting each file atomically.
  */
 public final class MetricsFileListener implements TrainingListener {
   public static final String METRICS_FILE = "metrics.jsonl";
@@ -32,6 +37,45 @@ public final class MetricsFileListener implements TrainingListener {
     requireNonNull(runDir, "runDir is null");
     this.metrics = runDir.resolve(METRICS_FILE);
     this.epochs = runDir.resolve(EPOCHS_FILE);
+  }
+
+  @Override
+  public void onTrainingBegin(TrainingInfo info) {
+    if (!info.resumed()) {
+      return;
+    }
+    trainSeconds = 0;
+    lastLoss = Double.NaN;
+    StringBuilder kept = new StringBuilder();
+    for (String line : lines(epochs)) {
+      if (field(line, "epoch") <= info.resumedAtEpoch()) {
+        kept.append(line).append('\n');
+        trainSeconds += field(line, "train_seconds");
+        lastLoss = field(line, "loss");
+      }
+    }
+    AtomicFiles.writeString(epochs, kept.toString());
+    kept.setLength(0);
+    for (String line : lines(metrics)) {
+      if (field(line, "step") <= info.resumedAtStep()) {
+        kept.append(line).append('\n');
+      }
+    }
+    AtomicFiles.writeString(metrics, kept.toString());
+  }
+
+  private static List<String> lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file, StandardCharsets.UTF_8) : List.of();
+    } catch (IOException e) {
+      throw new CbnsException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** A numeric top-level field of one of this listener's lines (NaN when absent or null). */
+  private static double field(String line, String name) {
+    Matcher m = Pattern.compile("\"" + name + "\":([-0-9.eE+]+)").matcher(line);
+    return m.find() ? Double.parseDouble(m.group(1)) : Double.NaN;
   }
 
   @Override

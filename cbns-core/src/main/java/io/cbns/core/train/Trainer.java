@@ -5,11 +5,15 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.optimizer.Optimizer;
 import io.cbns.core.CbnsException;
+import io.cbns.core.checkpoint.CheckpointFile;
+import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.data.BatchIterator;
 import io.cbns.core.data.BatchSpec;
 import io.cbns.core.data.CsrMatrix;
@@ -25,9 +29,16 @@ import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +63,11 @@ public final class Trainer {
   private final FullRankingEvaluator evaluator;
   private final List<TrainingListener> listeners;
   private final NDManager manager;
+  private final Checkpointing checkpointing;
+  private final BooleanSupplier stopRequest;
+  private final boolean restoreBest;
+  private final Map<String, Checkpointable> extraState;
+  private final ParameterSnapshot best;
 
   private Trainer(Builder b) {
     this.model = b.model;
@@ -64,6 +80,11 @@ public final class Trainer {
     this.evaluator = b.evaluator;
     this.listeners = List.copyOf(b.listeners);
     this.manager = b.manager;
+    this.checkpointing = b.checkpointing;
+    this.stopRequest = b.stopRequest;
+    this.restoreBest = b.restoreBest;
+    this.extraState = new LinkedHashMap<>(b.extraState);
+    this.best = new ParameterSnapshot(manager);
   }
 
   public static Builder builder() {
@@ -77,9 +98,13 @@ public final class Trainer {
 
   /**
    * Trains, evaluating every {@link TrainingConfig#evaluateEvery()} epochs on the validation split
-   * when the dataset has one (the test split otherwise), and on the test split at the end.
+   * when the dataset has one (the test split otherwise), and on the test split at the end. With a
+   * validation split and restore-best on, the parameters of the best validation evaluation are
+   * restored before the final test evaluation.
    *
-   * @throws CbnsException when the loss becomes NaN or infinite (naming the step)
+   * @throws CbnsException when the loss or a gradient becomes NaN or infinite (naming the step; the
+   *     last checkpoint, written before, stays as it was)
+   * @throws TrainingInterruptedException when the stop request became true (after a checkpoint)
    */
   public TrainingSummary fit() {
     long started = System.nanoTime();
@@ -92,6 +117,10 @@ public final class Trainer {
               + config.batchSize()
               + " with drop-last on; lower training.batch-size or set training.drop-last: false");
     }
+    Progress p = new Progress();
+    if (checkpointing != null && checkpointing.resume()) {
+      restore(p);
+    }
     TrainingInfo info =
         new TrainingInfo(
             dataset.info(),
@@ -99,100 +128,172 @@ public final class Trainer {
             spe,
             config.batchSize(),
             model.dimension(),
-            this::encodeItemsForInference);
+            this::encodeItemsForInference,
+            p.step,
+            p.epoch);
     listeners.forEach(l -> l.onTrainingBegin(info));
 
     // no parameter server: parameters are read in place and updated by update()
     ParameterStore ps = new ParameterStore(manager, false);
     BatchSpec spec =
         new BatchSpec(config.batchSize(), config.dropLast(), config.seed(), config.prefetch());
-
-    long step = 0;
-    double trainSeconds = 0;
-    int epochsDone = 0;
-    String stopReason = "completed";
-    Optional<EvaluationInfo> last = Optional.empty();
-    double best = Double.NEGATIVE_INFINITY;
-    int sinceBest = 0;
-    outer:
-    for (int epoch = 0; epoch < config.epochs(); epoch++) {
+    boolean validation = dataset.validationByUser().isPresent();
+    while (p.epoch < config.epochs() && p.stopReason == null) {
+      int epoch = p.epoch;
       long epochStart = System.nanoTime();
-      double lossSum = 0;
-      long steps = 0;
-      long interactions = 0;
       long waitNanos;
       try (BatchIterator it = dataset.trainBatches(spec, epoch)) {
+        // a resumed epoch: the order is a function of (seed, epoch), so skip what was done
+        for (long skip = 0; skip < p.stepInEpoch && it.hasNext(); skip++) {
+          it.next();
+        }
         while (it.hasNext()) {
           InteractionBatch batch = it.next();
           long t0 = System.nanoTime();
-          double value = step(ps, batch, step, epoch);
+          double value = step(ps, batch, p.step, epoch);
           long nanos = System.nanoTime() - t0;
-          StepInfo si = new StepInfo(step, epoch, steps, value, batch.size(), nanos);
+          StepInfo si = new StepInfo(p.step, epoch, p.stepInEpoch, value, batch.size(), nanos);
           for (TrainingListener l : listeners) {
             l.onStep(si);
           }
-          lossSum += value;
-          steps++;
-          step++;
-          interactions += batch.size();
-          if (config.maxSteps() > 0 && step >= config.maxSteps()) {
-            stopReason = "max-steps";
-            waitNanos = it.waitNanos();
-            finishEpoch(epoch, steps, lossSum, epochStart, waitNanos, interactions);
-            trainSeconds += (System.nanoTime() - epochStart) / 1e9;
-            epochsDone = epoch + 1;
-            break outer;
+          p.epochLossSum += value;
+          p.stepInEpoch++;
+          p.step++;
+          p.epochInteractions += batch.size();
+          if (config.maxSteps() > 0 && p.step >= config.maxSteps()) {
+            p.stopReason = "max-steps";
+            break;
+          }
+          boolean epochEnd = p.stepInEpoch == spe;
+          if (stopRequest.getAsBoolean()) {
+            p.epochSeconds += (System.nanoTime() - epochStart) / 1e9;
+            Path file = checkpointing == null ? null : writeCheckpoint(p);
+            throw new TrainingInterruptedException(p.step, file);
+          }
+          if (checkpointing != null
+              && checkpointing.everySteps() > 0
+              && !epochEnd
+              && p.step % checkpointing.everySteps() == 0) {
+            p.epochSeconds += (System.nanoTime() - epochStart) / 1e9;
+            epochStart = System.nanoTime();
+            writeCheckpoint(p);
           }
         }
         waitNanos = it.waitNanos();
       }
-      double seconds = finishEpoch(epoch, steps, lossSum, epochStart, waitNanos, interactions);
-      trainSeconds += seconds;
-      epochsDone = epoch + 1;
-      boolean lastEpoch = epoch + 1 == config.epochs();
-      if (evaluator != null
-          && !lastEpoch
-          && config.evaluateEvery() > 0
-          && (epoch + 1) % config.evaluateEvery() == 0) {
-        CsrMatrix split = dataset.validationByUser().orElse(dataset.testByUser());
-        String name = dataset.validationByUser().isPresent() ? "validation" : "test";
-        EvaluationInfo ev = evaluate(split, name, epoch + 1, step);
-        double score = ev.model().recallAt(evaluator.ks().get(0));
-        if (score > best) {
-          best = score;
-          sinceBest = 0;
-        } else if (config.patience() > 0 && ++sinceBest >= config.patience()) {
-          stopReason = "early-stopping";
-          LOG.info(
-              "stopping early: no Recall@{} improvement on {} in {} evaluations",
-              evaluator.ks().get(0),
-              name,
-              sinceBest);
-          break;
-        }
+      p.epochSeconds += (System.nanoTime() - epochStart) / 1e9;
+      EpochInfo ei =
+          new EpochInfo(
+              epoch,
+              p.stepInEpoch,
+              p.stepInEpoch == 0 ? 0 : p.epochLossSum / p.stepInEpoch,
+              p.epochSeconds,
+              waitNanos / 1e9,
+              p.epochInteractions);
+      listeners.forEach(l -> l.onEpochEnd(ei));
+      p.trainSeconds += p.epochSeconds;
+      p.epoch = epoch + 1;
+      p.stepInEpoch = 0;
+      p.epochLossSum = 0;
+      p.epochInteractions = 0;
+      p.epochSeconds = 0;
+      boolean lastEpoch = p.epoch == config.epochs();
+      boolean periodic = config.evaluateEvery() > 0 && p.epoch % config.evaluateEvery() == 0;
+      // when the epoch is chosen on validation, the last epoch must compete too
+      boolean selecting = validation && restoreBest && config.evaluateEvery() > 0;
+      if (p.stopReason == null
+          && evaluator != null
+          && ((periodic && !lastEpoch) || (lastEpoch && selecting))) {
+        periodicEvaluation(p, validation);
+      }
+      if (checkpointing != null && p.stopReason == null && !lastEpoch) {
+        writeCheckpoint(p);
       }
     }
+    String stopReason = p.stopReason == null ? "completed" : p.stopReason;
+    int selected = p.epoch;
+    if (restoreBest && validation && p.bestEpoch > 0 && p.bestEpoch != p.epoch) {
+      LOG.info(
+          "restoring the parameters of epoch {} (best validation Recall@{} {})",
+          p.bestEpoch,
+          evaluator.ks().get(0),
+          String.format(java.util.Locale.ROOT, "%.4f", p.best));
+      best.copyTo(model);
+      selected = p.bestEpoch;
+    }
+    Optional<EvaluationInfo> last = Optional.empty();
     if (evaluator != null) {
-      last = Optional.of(evaluate(dataset.testByUser(), "test", epochsDone, step));
+      last = Optional.of(evaluate(dataset.testByUser(), "test", selected, p.step));
     }
     TrainingSummary summary =
         new TrainingSummary(
-            epochsDone, step, trainSeconds, (System.nanoTime() - started) / 1e9, last, stopReason);
+            p.epoch,
+            p.step,
+            p.trainSeconds,
+            (System.nanoTime() - started) / 1e9,
+            last,
+            stopReason,
+            selected);
     listeners.forEach(l -> l.onTrainingEnd(summary));
     return summary;
   }
 
-  private double finishEpoch(
-      int epoch, long steps, double lossSum, long epochStart, long waitNanos, long interactions) {
-    double seconds = (System.nanoTime() - epochStart) / 1e9;
-    EpochInfo ei =
-        new EpochInfo(
-            epoch, steps, steps == 0 ? 0 : lossSum / steps, seconds, waitNanos / 1e9, interactions);
-    listeners.forEach(l -> l.onEpochEnd(ei));
-    return seconds;
+  private void periodicEvaluation(Progress p, boolean validation) {
+    CsrMatrix split = dataset.validationByUser().orElse(dataset.testByUser());
+    String name = validation ? "validation" : "test";
+    EvaluationInfo ev = evaluate(split, name, p.epoch, p.step);
+    double score = ev.model().recallAt(evaluator.ks().get(0));
+    if (score > p.best) {
+      p.best = score;
+      p.bestEpoch = p.epoch;
+      p.sinceBest = 0;
+      if (restoreBest && validation) {
+        best.copyFrom(model);
+      }
+    } else if (config.patience() > 0 && ++p.sinceBest >= config.patience()) {
+      p.stopReason = "early-stopping";
+      LOG.info(
+          "stopping early: no Recall@{} improvement on {} in {} evaluations",
+          evaluator.ks().get(0),
+          name,
+          p.sinceBest);
+    }
+  }
+
+  private Path writeCheckpoint(Progress p) {
+    Path file = checkpointing.file();
+    long t0 = System.nanoTime();
+    CheckpointFile.write(file, checkpointing.fingerprint(), checkpointParts(p));
+    LOG.debug("checkpoint at step {} written in {} ms", p.step, (System.nanoTime() - t0) / 1e6);
+    return file;
+  }
+
+  private Map<String, Checkpointable> checkpointParts(Progress p) {
+    Map<String, Checkpointable> parts = new LinkedHashMap<>();
+    parts.put("trainer", p);
+    parts.put("parameters", new ModelParameters(model));
+    parts.put("optimizer", (Checkpointable) optimizer);
+    parts.put("sampler", sampler);
+    parts.put("frequency", frequency);
+    parts.put("best", best);
+    parts.putAll(extraState);
+    return parts;
+  }
+
+  private void restore(Progress p) {
+    CheckpointFile file = CheckpointFile.read(checkpointing.file(), checkpointing.fingerprint());
+    checkpointParts(p).forEach(file::restore);
+    LOG.info(
+        "resumed from {}: step {}, epoch {} (+{} steps)",
+        checkpointing.file(),
+        p.step,
+        p.epoch + 1,
+        p.stepInEpoch);
   }
 
   private double step(ParameterStore ps, InteractionBatch batch, long step, int epoch) {
+    // engine randomness (dropout) as a function of the step, so a resumed run draws the same
+    Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
     try (NDManager m = manager.newSubManager()) {
       long[] itemIds = batch.itemIds();
       float[] logQ = new float[itemIds.length];
@@ -210,39 +311,65 @@ public final class Trainer {
         NDArray lossValue = loss.compute(users, candidates, b.itemIds());
         value = lossValue.getFloat();
         if (!Float.isFinite(value)) {
-          throw new CbnsException(
-              "the loss became "
-                  + value
-                  + " at step "
-                  + step
-                  + " (epoch "
-                  + (epoch + 1)
-                  + "); usual causes: a learning rate too high for the optimizer, a temperature"
-                  + " too low (logits overflow), or non-finite log q; lower optimizer"
-                  + ".learning-rate or raise loss.temperature");
+          throw diverged("the loss became " + value, step, epoch);
         }
         gc.backward(lossValue);
       }
-      update();
+      update(step, epoch);
       sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
       frequency.observe(step, itemIds);
       return value;
     }
   }
 
+  private static CbnsException diverged(String what, long step, int epoch) {
+    return new CbnsException(
+        what
+            + " at step "
+            + step
+            + " (epoch "
+            + (epoch + 1)
+            + "); training stopped and the last checkpoint was kept as it was. Usual causes: a"
+            + " learning rate too high for the optimizer, a temperature too low (logits"
+            + " overflow), or non-finite log q; lower optimizer.learning-rate, raise"
+            + " loss.temperature, or set optimizer.clip-gradient");
+  }
+
   /**
    * Applies the optimizer to every trainable parameter. Unlike DJL's {@code LocalParameterServer},
    * which copies each gradient first (a full copy of every embedding table per step), the optimizer
-   * reads the gradient in place; DJL's Adam and {@link LazyAdam} zero it afterwards.
+   * reads the gradient in place; cbns's optimizers and DJL's Adam zero it afterwards. A non-finite
+   * gradient stops training before any parameter is changed.
    */
-  private void update() {
+  private void update(long step, int epoch) {
+    // keyed by the parameter's path in the block, not its id: ids are random per instance, and a
+    // resumed run's optimizer state must find its parameters again
+    Map<String, Parameter> trainable = new LinkedHashMap<>();
     for (var entry : model.block().getParameters()) {
       Parameter p = entry.getValue();
       if (p.requiresGradient() && p.isInitialized()) {
-        NDArray weight = p.getArray();
-        try (NDArray grad = weight.getGradient()) {
-          optimizer.update(p.getId(), weight, grad);
+        trainable.put(entry.getKey(), p);
+      }
+    }
+    try (NDScope scope = new NDScope()) {
+      NDArray total = null;
+      for (Parameter p : trainable.values()) {
+        NDArray sum = p.getArray().getGradient().sum();
+        total = total == null ? sum : total.add(sum);
+      }
+      // one host read for all gradients: a NaN or infinity anywhere makes the sum non-finite
+      if (total != null && !Float.isFinite(total.toType(DataType.FLOAT32, false).getFloat())) {
+        for (var e : trainable.entrySet()) {
+          if (!Float.isFinite(e.getValue().getArray().getGradient().sum().getFloat())) {
+            throw diverged("the gradient of " + e.getKey() + " became non-finite", step, epoch);
+          }
         }
+      }
+    }
+    for (var e : trainable.entrySet()) {
+      NDArray weight = e.getValue().getArray();
+      try (NDArray grad = weight.getGradient()) {
+        optimizer.update(e.getKey(), weight, grad);
       }
     }
   }
@@ -263,6 +390,49 @@ public final class Trainer {
     return model.encodeItems(ps, m.create(itemIds), false);
   }
 
+  /** Where training stands: what a checkpoint's "trainer" section holds. */
+  private static final class Progress implements Checkpointable {
+    long step;
+    int epoch;
+    long stepInEpoch;
+    double epochLossSum;
+    long epochInteractions;
+    double epochSeconds;
+    double trainSeconds;
+    double best = Double.NEGATIVE_INFINITY;
+    int bestEpoch;
+    int sinceBest;
+    String stopReason;
+
+    @Override
+    public void saveState(DataOutputStream out) throws IOException {
+      out.writeLong(step);
+      out.writeInt(epoch);
+      out.writeLong(stepInEpoch);
+      out.writeDouble(epochLossSum);
+      out.writeLong(epochInteractions);
+      out.writeDouble(epochSeconds);
+      out.writeDouble(trainSeconds);
+      out.writeDouble(best);
+      out.writeInt(bestEpoch);
+      out.writeInt(sinceBest);
+    }
+
+    @Override
+    public void loadState(DataInputStream in) throws IOException {
+      step = in.readLong();
+      epoch = in.readInt();
+      stepInEpoch = in.readLong();
+      epochLossSum = in.readDouble();
+      epochInteractions = in.readLong();
+      epochSeconds = in.readDouble();
+      trainSeconds = in.readDouble();
+      best = in.readDouble();
+      bestEpoch = in.readInt();
+      sinceBest = in.readInt();
+    }
+  }
+
   /** Builder: {@code setX} for required parts, {@code optX} for optional ones. */
   public static final class Builder {
     private TwoTowerModel model;
@@ -275,6 +445,10 @@ public final class Trainer {
     private FullRankingEvaluator evaluator;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private NDManager manager;
+    private Checkpointing checkpointing;
+    private BooleanSupplier stopRequest = () -> false;
+    private boolean restoreBest = true;
+    private final Map<String, Checkpointable> extraState = new LinkedHashMap<>();
 
     private Builder() {}
 
@@ -324,6 +498,46 @@ public final class Trainer {
       return this;
     }
 
+    /**
+     * Writes checkpoints (at each epoch end and every {@link Checkpointing#everySteps()} steps) and
+     * optionally resumes from one. The optimizer must be {@link Checkpointable} (cbns's are).
+     */
+    public Builder optCheckpointing(Checkpointing checkpointing) {
+      this.checkpointing = checkpointing;
+      return this;
+    }
+
+    /**
+     * Polled after every step; when it returns true the trainer writes a checkpoint (if
+     * checkpointing is on) and throws {@link TrainingInterruptedException}. For Ctrl-C handling.
+     */
+    public Builder optStopRequest(BooleanSupplier stopRequest) {
+      this.stopRequest = requireNonNull(stopRequest, "stopRequest is null");
+      return this;
+    }
+
+    /**
+     * Whether the parameters of the best periodic validation evaluation are restored before the
+     * final test evaluation (default true; only with a validation split, so that the epoch is never
+     * chosen on the test split).
+     */
+    public Builder optRestoreBest(boolean restoreBest) {
+      this.restoreBest = restoreBest;
+      return this;
+    }
+
+    /** Adds a component whose state goes into checkpoints under {@code name} (a listener's). */
+    public Builder addCheckpointable(String name, Checkpointable state) {
+      requireNonNull(name, "name is null");
+      requireNonNull(state, "state is null");
+      if (List.of("trainer", "parameters", "optimizer", "sampler", "frequency", "best")
+              .contains(name)
+          || extraState.putIfAbsent(name, state) != null) {
+        throw new IllegalArgumentException("checkpoint section name already used: " + name);
+      }
+      return this;
+    }
+
     public Builder addListener(TrainingListener listener) {
       listeners.add(requireNonNull(listener, "listener is null"));
       return this;
@@ -338,6 +552,12 @@ public final class Trainer {
       requireNonNull(config, "config is not set");
       requireNonNull(manager, "manager is not set");
       requireNonNull(loss, "loss is null");
+      if (checkpointing != null && !(optimizer instanceof Checkpointable)) {
+        throw new IllegalArgumentException(
+            "checkpointing needs an optimizer that can save its state ("
+                + optimizer.getClass().getSimpleName()
+                + " cannot): use LazyAdam or Sgd");
+      }
       return new Trainer(this);
     }
   }

@@ -11,6 +11,8 @@ import java.util.Optional;
  * @param totalSeconds wall time of the whole run
  * @param finalEvaluation the last evaluation, if any
  * @param stopReason why training stopped ({@code completed}, {@code early-stopping}, ...)
+ * @param selectedEpoch the epoch whose parameters were kept and tested: the best one on the
+ *     validation split when the trainer restored it, else the last one
  */
 public record TrainingSummary(
     int epochs,
@@ -18,4 +20,5 @@ public record TrainingSummary(
     double trainSeconds,
     double totalSeconds,
     Optional<EvaluationInfo> finalEvaluation,
-    String stopReason) {}
+    String stopReason,
+    int selectedEpoch) {}

@@ -26,6 +26,18 @@ final class TestingMfModel implements TwoTowerModel {
     this.tables = new Tables(users, items, dim);
     tables.setInitializer(new NormalInitializer(0.1f), Parameter.Type.WEIGHT);
     tables.initialize(manager, DataType.FLOAT32);
+    // values from a seeded host generator, so every model built with these sizes starts the same
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    for (var entry : tables.getParameters()) {
+      NDArray w = entry.getValue().getArray();
+      float[] values = new float[Math.toIntExact(w.size())];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = (float) ((random.nextDouble() - 0.5) * 0.2);
+      }
+      try (NDArray v = manager.create(values, w.getShape())) {
+        w.set(new ai.djl.ndarray.index.NDIndex("0:"), v);
+      }
+    }
   }
 
   @Override

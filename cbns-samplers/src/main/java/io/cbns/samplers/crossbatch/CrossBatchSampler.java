@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.cbns.core.checkpoint.StateIo;
 import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
@@ -15,6 +16,9 @@ import io.cbns.samplers.drift.DriftMeasurement;
 import io.cbns.samplers.drift.DriftTracker;
 import io.cbns.samplers.drift.ProbeSets;
 import io.cbns.samplers.sampler.InBatchSampler;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -202,6 +206,74 @@ public final class CrossBatchSampler implements NegativeSampler {
         drift,
         a.threshold(),
         a.maxSteps());
+  }
+
+  /**
+   * Writes the bank (contents, write position, fill) and the warm-up's state: the probe, the drift
+   * snapshots, and when and why the bank was (or was decided to be) switched on.
+   */
+  @Override
+  public void saveState(DataOutputStream out) throws IOException {
+    out.writeBoolean(bank != null);
+    if (bank == null) {
+      return;
+    }
+    bank.saveState(out);
+    out.writeLong(activationStep);
+    out.writeUTF(activationReason == null ? "" : activationReason);
+    out.writeLong(decidedFrom);
+    out.writeUTF(decidedReason == null ? "" : decidedReason);
+    out.writeLong(lastDriftStep);
+    out.writeDouble(lastRelativeDrift);
+    out.writeBoolean(probe != null);
+    StateIo.writeLongs(
+        out, probe != null ? probe : probeCollector.stream().mapToLong(Long::longValue).toArray());
+    out.writeBoolean(tracker != null);
+    if (tracker != null) {
+      tracker.saveState(out);
+    }
+  }
+
+  @Override
+  public void loadState(DataInputStream in) throws IOException {
+    boolean hasBank = in.readBoolean();
+    if (hasBank != (bank != null)) {
+      throw new IOException(
+          "the checkpoint's bank-size does not match this run's (" + bankSize + ")");
+    }
+    if (bank == null) {
+      return;
+    }
+    bank.loadState(in);
+    activationStep = in.readLong();
+    activationReason = emptyToNull(in.readUTF());
+    decidedFrom = in.readLong();
+    decidedReason = emptyToNull(in.readUTF());
+    lastDriftStep = in.readLong();
+    lastRelativeDrift = in.readDouble();
+    boolean fixedProbe = in.readBoolean();
+    long[] ids = StateIo.readLongs(in, -1, "cross-batch drift probe");
+    if (fixedProbe) {
+      probe = ids;
+      probeCollector = null;
+    } else {
+      probe = null;
+      probeCollector = new LinkedHashSet<>();
+      for (long id : ids) {
+        probeCollector.add(id);
+      }
+    }
+    boolean hasTracker = in.readBoolean();
+    if (hasTracker != (tracker != null)) {
+      throw new IOException("the checkpoint's warm-up does not match this run's (" + warmup + ")");
+    }
+    if (tracker != null) {
+      tracker.loadState(in);
+    }
+  }
+
+  private static String emptyToNull(String s) {
+    return s.isEmpty() ? null : s;
   }
 
   @Override

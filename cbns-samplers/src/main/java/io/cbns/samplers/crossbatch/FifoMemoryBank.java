@@ -7,6 +7,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.cbns.core.checkpoint.Checkpointable;
+import io.cbns.core.checkpoint.StateIo;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 
 /**
  * The FIFO memory bank of CBNS: the item columns of the most recent batches, preallocated once as a
@@ -31,7 +36,7 @@ import ai.djl.ndarray.types.Shape;
  * (close it, typically the step's, to release the handle; the storage stays), and see later
  * enqueues. Not thread-safe.
  */
-public final class FifoMemoryBank implements AutoCloseable {
+public final class FifoMemoryBank implements AutoCloseable, Checkpointable {
   private final NDManager manager;
   private final int capacity;
   private final int dimension;
@@ -177,6 +182,49 @@ public final class FifoMemoryBank implements AutoCloseable {
   /** The bank's own manager; for tests. */
   NDManager manager() {
     return manager;
+  }
+
+  /** Writes the storage (all M slots), the write position, fill and count. */
+  @Override
+  public void saveState(DataOutputStream out) throws IOException {
+    out.writeInt(writePosition);
+    out.writeInt(size);
+    out.writeLong(enqueued);
+    out.writeBoolean(embeddings != null);
+    if (embeddings != null) {
+      StateIo.writeArray(out, embeddings);
+    }
+    StateIo.writeArray(out, logQ);
+    StateIo.writeArray(out, itemIds);
+  }
+
+  /** Restores what {@link #saveState} wrote into this bank's storage, in place. */
+  @Override
+  public void loadState(DataInputStream in) throws IOException {
+    int position = in.readInt();
+    int filled = in.readInt();
+    long count = in.readLong();
+    boolean stored = in.readBoolean();
+    if (position < 0 || position >= capacity || filled < 0 || filled > capacity) {
+      throw new IOException(
+          "memory bank position " + position + " / fill " + filled + " for capacity " + capacity);
+    }
+    if (stored != (embeddings != null)) {
+      throw new IOException(
+          "the checkpoint's memory bank "
+              + (stored ? "stores" : "does not store")
+              + " embeddings, this one "
+              + (embeddings != null ? "does" : "does not")
+              + " (was bank-mode changed?)");
+    }
+    if (embeddings != null) {
+      StateIo.readInto(in, embeddings, "memory bank embeddings");
+    }
+    StateIo.readInto(in, logQ, "memory bank log q");
+    StateIo.readInto(in, itemIds, "memory bank item ids");
+    writePosition = position;
+    size = filled;
+    enqueued = count;
   }
 
   @Override

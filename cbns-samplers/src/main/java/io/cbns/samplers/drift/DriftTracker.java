@@ -2,6 +2,10 @@ package io.cbns.samplers.drift;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.checkpoint.Checkpointable;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -18,7 +22,7 @@ import java.util.TreeSet;
  * <p>The tracker counts in measurements; the caller decides how many training steps lie between two
  * of them. Not thread-safe.
  */
-public final class DriftTracker {
+public final class DriftTracker implements Checkpointable {
   /** Norms below this count as zero when dividing (an all-zero embedding). */
   private static final double MIN_NORM = 1e-12;
 
@@ -107,6 +111,45 @@ public final class DriftTracker {
     ring[(int) (measurements % ring.length)] = embeddings;
     measurements++;
     return out;
+  }
+
+  /** Writes the snapshots held and the measurement count. */
+  @Override
+  public void saveState(DataOutputStream out) throws IOException {
+    out.writeLong(measurements);
+    out.writeInt(rows);
+    out.writeInt(columns);
+    for (float[] snapshot : ring) {
+      out.writeBoolean(snapshot != null);
+      if (snapshot != null) {
+        out.writeInt(snapshot.length);
+        for (float v : snapshot) {
+          out.writeFloat(v);
+        }
+      }
+    }
+  }
+
+  @Override
+  public void loadState(DataInputStream in) throws IOException {
+    measurements = in.readLong();
+    rows = in.readInt();
+    columns = in.readInt();
+    for (int i = 0; i < ring.length; i++) {
+      ring[i] = null;
+      if (in.readBoolean()) {
+        int n = in.readInt();
+        if (n != (long) rows * columns) {
+          throw new IOException(
+              "drift snapshot of " + n + " values, expected " + rows + " x " + columns);
+        }
+        float[] snapshot = new float[n];
+        for (int j = 0; j < n; j++) {
+          snapshot[j] = in.readFloat();
+        }
+        ring[i] = snapshot;
+      }
+    }
   }
 
   private static DriftMeasurement compare(

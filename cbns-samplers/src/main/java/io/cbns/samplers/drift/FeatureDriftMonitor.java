@@ -5,13 +5,17 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.config.Options;
 import io.cbns.core.train.InferenceItemEncoder;
 import io.cbns.core.train.StepInfo;
 import io.cbns.core.train.TrainingInfo;
 import io.cbns.core.train.TrainingListener;
 import io.cbns.core.train.TrainingSummary;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -53,7 +57,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Called on the training thread only; not thread-safe.
  */
-public final class FeatureDriftMonitor implements TrainingListener, AutoCloseable {
+public final class FeatureDriftMonitor implements TrainingListener, AutoCloseable, Checkpointable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureDriftMonitor.class);
 
   /** The file written in the run directory. */
@@ -81,6 +85,7 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
   private final StringBuilder pending = new StringBuilder();
   private int pendingMeasurements;
   private DriftRecord last;
+  private DriftTracker restored;
 
   private FeatureDriftMonitor(Builder b) {
     this.runDirectory = b.runDirectory;
@@ -162,21 +167,30 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
     closeQuietly();
     this.encoder = info.itemEncoder();
     this.probe = ProbeSets.uniform(info.dataset().numItems(), probeSize, seed);
-    this.tracker = new DriftTracker(lags);
-    this.last = null;
+    boolean resumed = info.resumed() && restored != null;
+    this.tracker = resumed ? restored : new DriftTracker(lags);
+    this.restored = null;
     pending.setLength(0);
     pendingMeasurements = 0;
     try {
       Files.createDirectories(runDirectory);
-      writer =
-          Files.newBufferedWriter(
-              file,
-              StandardCharsets.UTF_8,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE);
-      writer.write(DriftCsv.HEADER + "\n");
-      writer.flush();
+      if (resumed) {
+        keepUpToStep(info.resumedAtStep());
+        writer =
+            Files.newBufferedWriter(
+                file, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+      } else {
+        this.last = null;
+        writer =
+            Files.newBufferedWriter(
+                file,
+                StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE);
+        writer.write(DriftCsv.HEADER + "\n");
+        writer.flush();
+      }
     } catch (IOException e) {
       throw new CbnsException(
           "cannot create the drift file "
@@ -187,7 +201,50 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
               + " directory is writable",
           e);
     }
-    measure(0);
+    if (!resumed) {
+      measure(0);
+    }
+  }
+
+  /**
+   * A resumed run: drops the lines measured after the checkpoint (they are measured again), by
+   * rewriting the file atomically.
+   */
+  private void keepUpToStep(long step) throws IOException {
+    StringBuilder kept = new StringBuilder(DriftCsv.HEADER).append('\n');
+    if (Files.exists(file)) {
+      List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+      for (int i = 1; i < lines.size(); i++) {
+        String line = lines.get(i);
+        int comma = line.indexOf(',');
+        if (comma > 0 && Long.parseLong(line.substring(0, comma)) <= step) {
+          kept.append(line).append('\n');
+        }
+      }
+    }
+    AtomicFiles.writeString(file, kept.toString());
+  }
+
+  /** Flushes what was measured, then writes the drift snapshots. */
+  @Override
+  public void saveState(DataOutputStream out) throws IOException {
+    if (writer != null) {
+      flush();
+    }
+    out.writeBoolean(tracker != null);
+    if (tracker != null) {
+      tracker.saveState(out);
+    }
+  }
+
+  /** Reads the snapshots; {@link #onTrainingBegin} of the resumed run continues from them. */
+  @Override
+  public void loadState(DataInputStream in) throws IOException {
+    restored = null;
+    if (in.readBoolean()) {
+      restored = new DriftTracker(lags);
+      restored.loadState(in);
+    }
   }
 
   @Override

@@ -1,6 +1,10 @@
 package io.cbns.samplers.frequency;
 
+import io.cbns.core.checkpoint.StateIo;
 import io.cbns.core.frequency.FrequencyEstimator;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -130,6 +134,23 @@ public final class StreamingFrequencyEstimator implements FrequencyEstimator {
         i = j;
       }
     }
+  }
+
+  /** Writes the hashed arrays and the first step observed. */
+  @Override
+  public void saveState(DataOutputStream out) throws IOException {
+    out.writeLong(firstStep);
+    StateIo.writeLongs(out, lastSeen);
+    StateIo.writeDoubles(out, gap);
+  }
+
+  @Override
+  public void loadState(DataInputStream in) throws IOException {
+    firstStep = in.readLong();
+    long[] seen = StateIo.readLongs(in, lastSeen.length, "streaming frequency (last seen)");
+    double[] gaps = StateIo.readDoubles(in, gap.length, "streaming frequency (gaps)");
+    System.arraycopy(seen, 0, lastSeen, 0, seen.length);
+    System.arraycopy(gaps, 0, gap, 0, gaps.length);
   }
 
   private void update(int slot, long step, int count) {

@@ -56,7 +56,7 @@ public final class MixedSampler implements NegativeSampler {
     double total = (double) b + numNegatives;
     double uniformShare = numNegatives / ((double) negatives.numItems * total);
 
-    long[] drawn = negatives.draw();
+    long[] drawn = negatives.draw(ctx.step());
     float[] drawnLogQ = new float[numNegatives];
     ctx.frequency().logQ(drawn, drawnLogQ);
     for (int i = 0; i < numNegatives; i++) {

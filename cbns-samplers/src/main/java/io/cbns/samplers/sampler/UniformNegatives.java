@@ -11,13 +11,14 @@ import java.util.SplittableRandom;
 
 /**
  * What the uniform and mixed samplers share: {@code numNegatives} item ids drawn uniformly from
- * {@code [0, numItems)} (with replacement, from a seeded {@link SplittableRandom} owned here),
- * encoded with gradient and appended after the batch's own columns. Not thread-safe.
+ * {@code [0, numItems)} (with replacement, from a {@link SplittableRandom} seeded by the sampler's
+ * seed and the step, so a resumed run draws what the uninterrupted one would have, with no state to
+ * checkpoint), encoded with gradient and appended after the batch's own columns. Not thread-safe.
  */
 final class UniformNegatives {
   final int numItems;
   final int numNegatives;
-  private final SplittableRandom random;
+  private final long seed;
 
   /**
    * @param numItems corpus size, at least 1
@@ -34,11 +35,12 @@ final class UniformNegatives {
     }
     this.numItems = numItems;
     this.numNegatives = numNegatives;
-    this.random = new SplittableRandom(seed);
+    this.seed = new SplittableRandom(seed).nextLong();
   }
 
-  /** The next {@code numNegatives} draws. */
-  long[] draw() {
+  /** The {@code numNegatives} draws of global step {@code step}. */
+  long[] draw(long step) {
+    SplittableRandom random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (step + 1));
     long[] ids = new long[numNegatives];
     for (int i = 0; i < numNegatives; i++) {
       ids[i] = random.nextInt(numItems);

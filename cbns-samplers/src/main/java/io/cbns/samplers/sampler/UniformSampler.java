@@ -42,7 +42,7 @@ public final class UniformSampler implements NegativeSampler {
   @Override
   public Candidates candidates(StepContext ctx, StepBatch batch, NDArray batchItemEmbeddings) {
     requireNonNull(ctx, "ctx is null");
-    long[] drawn = negatives.draw();
+    long[] drawn = negatives.draw(ctx.step());
     NDArray drawnLogQ =
         ctx.manager()
             .full(new Shape(negatives.numNegatives), (float) -Math.log(negatives.numItems));

@@ -66,7 +66,7 @@ final class TestFeatureDriftMonitor {
       }
       // nothing flushed yet but the header
       assertThat(DriftCsv.read(monitor.file())).isEmpty();
-      monitor.onTrainingEnd(new TrainingSummary(1, 10, 1, 1, Optional.empty(), "completed"));
+      monitor.onTrainingEnd(new TrainingSummary(1, 10, 1, 1, Optional.empty(), "completed", 1));
 
       List<DriftRecord> rows =
           DriftCsv.read(dir.resolve("run").resolve(FeatureDriftMonitor.FILE_NAME));

@@ -1,0 +1,62 @@
+package io.cbns.core;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Writes files whole or not at all: a temporary sibling, forced to disk, then an atomic rename over
+ * the target. A reader sees the old content or the new, never a mix; a crash leaves the old file.
+ */
+public final class AtomicFiles {
+  private AtomicFiles() {}
+
+  /** Something that writes a file's content to a stream. */
+  @FunctionalInterface
+  public interface Content {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  public static void writeString(Path target, String text) {
+    write(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  public static void write(Path target, Content content) {
+    Path dir = target.toAbsolutePath().getParent();
+    Path tmp = null;
+    try {
+      Files.createDirectories(dir);
+      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
+          OutputStream out = Channels.newOutputStream(channel)) {
+        content.writeTo(out);
+        out.flush();
+        // on disk before the rename, so a crash cannot leave a renamed but empty file
+        channel.force(true);
+      }
+      try {
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new CbnsException("cannot write " + target + ": " + e.getMessage(), e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // best effort: the temporary file never replaces the target
+        }
+      }
+    }
+  }
+}
