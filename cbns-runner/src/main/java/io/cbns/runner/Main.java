@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
+import io.cbns.core.train.TrainingInterruptedException;
 import io.cbns.runner.commands.CbnsCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -25,6 +26,10 @@ public final class Main {
     cli.setExecutionExceptionHandler(
         (e, cmd, parsed) -> {
           Throwable t = unwrap(e);
+          if (t instanceof TrainingInterruptedException) {
+            err.println("interrupted: " + t.getMessage());
+            return 130;
+          }
           if (t instanceof ConfigException) {
             err.println("error: config " + t.getMessage());
             return 2;

@@ -6,11 +6,11 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cbns.core.CbnsException;
+import io.cbns.core.checkpoint.CheckpointFile;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.data.DatasetContext;
 import io.cbns.core.data.DatasetInfo;
@@ -24,8 +24,11 @@ import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.PluginRegistry;
+import io.cbns.core.train.Checkpointing;
 import io.cbns.core.train.LazyAdam;
+import io.cbns.core.train.LearningRateSchedule;
 import io.cbns.core.train.MetricsFileListener;
+import io.cbns.core.train.Sgd;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
 import io.cbns.core.train.TrainingSummary;
@@ -46,6 +49,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,6 +97,52 @@ public final class TrainJob {
       PrintWriter out,
       boolean interactive,
       List<TrainingListener> extraListeners) {
+    return run(tree, out, interactive, extraListeners, null, () -> false);
+  }
+
+  /**
+   * Continues the run in {@code runDir} from its checkpoint, with its own {@code config.yaml}.
+   *
+   * @param stopRequest polled after every step; true stops training after a checkpoint
+   */
+  public Result resume(
+      Path runDir,
+      PrintWriter out,
+      boolean interactive,
+      List<TrainingListener> extraListeners,
+      BooleanSupplier stopRequest) {
+    Path config = runDir.resolve(CONFIG_FILE);
+    if (!Files.isRegularFile(config)) {
+      throw new CbnsException(
+          "cannot resume " + runDir + ": it has no " + CONFIG_FILE + " (is it a run directory?)");
+    }
+    if (!Files.exists(runDir.resolve(CheckpointFile.FILE_NAME))
+        && Files.exists(runDir.resolve(SUMMARY_FILE))) {
+      throw new CbnsException(
+          "run " + runDir + " has already completed (its " + SUMMARY_FILE + " exists)");
+    }
+    return run(
+        ConfigLoader.load(config, List.of()),
+        out,
+        interactive,
+        extraListeners,
+        runDir,
+        stopRequest);
+  }
+
+  /**
+   * Runs the training described by {@code tree}, or continues the one in {@code resumeDir}.
+   *
+   * @param resumeDir the run directory to continue from its checkpoint, or null for a new run
+   * @param stopRequest polled after every step; true stops training after a checkpoint
+   */
+  public Result run(
+      Map<String, Object> tree,
+      PrintWriter out,
+      boolean interactive,
+      List<TrainingListener> extraListeners,
+      Path resumeDir,
+      BooleanSupplier stopRequest) {
     RunConfig cfg = RunConfig.parse(tree);
     configureThreads(cfg.threads());
     var datasetFactory =
@@ -104,7 +154,9 @@ public final class TrainJob {
         PluginRegistry.select(
             plugins.frequencyEstimators(), cfg.frequency().name(), "frequency.name");
     Path runsDir = Path.of(cfg.run().dir());
-    if (cfg.run().name() != null && Files.exists(runsDir.resolve(cfg.run().name()))) {
+    if (resumeDir == null
+        && cfg.run().name() != null
+        && Files.exists(runsDir.resolve(cfg.run().name()))) {
       throw new ConfigException(
           "run.name",
           "run directory "
@@ -147,17 +199,24 @@ public final class TrainJob {
                 new FrequencyContext(
                     info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
                 cfg.frequency().options());
-        Path runDir = runsDir.resolve(runName(cfg));
+        Path runDir = resumeDir != null ? resumeDir : runsDir.resolve(runName(cfg));
         // the monitor's keys are validated even when it is off, so a typo is never ignored
         FeatureDriftMonitor configured =
             FeatureDriftMonitor.fromOptions(runDir, cfg.seed(), root, cfg.drift().options());
         FeatureDriftMonitor drift = cfg.drift().enabled() ? configured : null;
         cfg.checkNoUnknownKeys();
 
-        createRunDir(runDir);
-        AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
-        writeJson(runDir.resolve(PROVENANCE_FILE), provenance(cfg, info, device));
-        out.printf("run directory: %s (device %s)%n", runDir, device);
+        if (resumeDir == null) {
+          createRunDir(runDir);
+          AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
+          writeJson(runDir.resolve(PROVENANCE_FILE), provenance(cfg, info, device));
+          out.printf("run directory: %s (device %s)%n", runDir, device);
+        } else {
+          out.printf("resuming run directory: %s (device %s)%n", runDir, device);
+        }
+        long spe =
+            Trainer.stepsPerEpoch(
+                info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast());
 
         FullRankingEvaluator evaluator =
             new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize());
@@ -167,15 +226,29 @@ public final class TrainJob {
                 .setDataset(dataset)
                 .setSampler(sampler)
                 .setFrequencyEstimator(frequency)
-                .setOptimizer(optimizer(cfg.optimizer()))
+                .setOptimizer(optimizer(cfg.optimizer(), spe, cfg.training().epochs()))
                 .setConfig(cfg.training())
                 .setManager(root)
                 .optLoss(cfg.loss())
                 .optEvaluator(evaluator)
                 .addListener(new io.cbns.runner.report.ConsoleProgressListener(out, interactive))
-                .addListener(new MetricsFileListener(runDir));
+                .addListener(new MetricsFileListener(runDir))
+                .optRestoreBest(cfg.evaluation().restoreBest())
+                .optStopRequest(stopRequest);
+        if (cfg.checkpoint().enabled()) {
+          builder.optCheckpointing(
+              new Checkpointing(
+                  runDir.resolve(CheckpointFile.FILE_NAME),
+                  cfg.checkpoint().everySteps(),
+                  fingerprint(cfg),
+                  resumeDir != null));
+        } else if (resumeDir != null) {
+          throw new ConfigException(
+              "checkpoint.enabled", "is false in " + runDir + ", so the run cannot be resumed");
+        }
         if (drift != null) {
           builder.addListener(drift);
+          builder.addCheckpointable("drift", drift);
         }
         extraListeners.forEach(builder::addListener);
         TrainingSummary summary;
@@ -195,6 +268,8 @@ public final class TrainJob {
             os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
         writeJson(runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary));
         HtmlReport.write(runDir);
+        // model.params holds the final parameters; the checkpoint was only needed to resume
+        deleteQuietly(runDir.resolve(CheckpointFile.FILE_NAME));
         summary
             .finalEvaluation()
             .ifPresent(
@@ -274,28 +349,61 @@ public final class TrainJob {
     }
   }
 
-  static Optimizer optimizer(RunConfig.OptimizerSection o) {
-    Tracker lr = Tracker.fixed((float) o.learningRate());
+  /**
+   * The optimizer: {@code lazy-adam} (row-sparse Adam), {@code adam} (the same class updating every
+   * row: Adam) or {@code sgd}, all checkpointable, with the learning-rate schedule.
+   */
+  static Optimizer optimizer(RunConfig.OptimizerSection o, long stepsPerEpoch, int epochs) {
+    LearningRateSchedule lr =
+        new LearningRateSchedule(
+            LearningRateSchedule.Kind.valueOf(o.schedule().toUpperCase(java.util.Locale.ROOT)),
+            o.learningRate(),
+            o.warmupSteps(),
+            Math.max(1, o.stepEpochs() * stepsPerEpoch),
+            o.stepFactor(),
+            o.minLearningRate(),
+            Math.max(1, epochs * stepsPerEpoch));
+    float clip = o.clipGradient() > 0 ? (float) o.clipGradient() : -1f;
     if (o.name().equals("sgd")) {
-      var b = Optimizer.sgd().setLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
-      if (o.clipGradient() > 0) {
-        b.optClipGrad((float) o.clipGradient());
-      }
-      return b.build();
+      return Sgd.builder()
+          .optLearningRateTracker(lr)
+          .optWeightDecays((float) o.weightDecay())
+          .optClipGrad(clip)
+          .build();
     }
-    if (o.name().equals("lazy-adam")) {
-      var b =
-          LazyAdam.builder().optLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
-      if (o.clipGradient() > 0) {
-        b.optClipGrad((float) o.clipGradient());
-      }
-      return b.build();
+    return LazyAdam.builder()
+        .optLearningRateTracker(lr)
+        .optWeightDecays((float) o.weightDecay())
+        .optClipGrad(clip)
+        .optDense(o.name().equals("adam"))
+        .build();
+  }
+
+  /**
+   * Identifies a configuration for checkpoints: the resolved configuration without the {@code run}
+   * section (where the run lives does not change what it computes), as YAML text.
+   */
+  static String fingerprint(RunConfig cfg) {
+    Map<String, Object> resolved = sorted(cfg.resolved());
+    resolved.remove("run");
+    return ConfigLoader.toYaml(resolved);
+  }
+
+  /** A copy with the keys of every nested map sorted, so that key order does not matter. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> sorted(Map<String, Object> tree) {
+    Map<String, Object> out = new java.util.TreeMap<>();
+    tree.forEach(
+        (k, v) -> out.put(k, v instanceof Map<?, ?> m ? sorted((Map<String, Object>) m) : v));
+    return out;
+  }
+
+  private static void deleteQuietly(Path file) {
+    try {
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      LOG.warn("could not delete {}: {}", file, e.getMessage());
     }
-    var b = Optimizer.adam().optLearningRateTracker(lr).optWeightDecays((float) o.weightDecay());
-    if (o.clipGradient() > 0) {
-      b.optClipGrad((float) o.clipGradient());
-    }
-    return b.build();
   }
 
   private static Map<String, Object> provenance(RunConfig cfg, DatasetInfo info, Device device) {
@@ -331,6 +439,7 @@ public final class TrainJob {
     m.put("train_seconds", s.trainSeconds());
     m.put("total_seconds", s.totalSeconds());
     m.put("stop_reason", s.stopReason());
+    m.put("selected_epoch", s.selectedEpoch());
     s.finalEvaluation()
         .ifPresent(
             ev -> {

@@ -11,6 +11,7 @@ import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -20,7 +21,9 @@ import java.util.zip.CRC32;
 
 /**
  * One checkpoint file: named sections, each the bytes a {@link Checkpointable} wrote, behind a
- * header that names the configuration fingerprint and followed by a CRC-32 of everything before it.
+ * header that holds the configuration fingerprint (any text; the runner uses the resolved
+ * configuration itself, so that a mismatch names the first differing line), and followed by a
+ * CRC-32 of everything before it.
  *
  * <p>Written atomically (a temporary sibling, then a rename over the previous checkpoint), so the
  * previous good checkpoint stays in place until the new one is complete, and a process killed while
@@ -54,7 +57,9 @@ public final class CheckpointFile {
     try (DataOutputStream out = new DataOutputStream(body)) {
       out.writeLong(MAGIC);
       out.writeInt(VERSION);
-      out.writeUTF(fingerprint);
+      byte[] print = fingerprint.getBytes(StandardCharsets.UTF_8);
+      out.writeInt(print.length);
+      out.write(print);
       out.writeInt(parts.size());
       for (Map.Entry<String, Checkpointable> part : parts.entrySet()) {
         ByteArrayOutputStream section = new ByteArrayOutputStream();
@@ -125,15 +130,19 @@ public final class CheckpointFile {
                 + "; this build reads "
                 + VERSION);
       }
-      String fingerprint = in.readUTF();
+      int printLength = in.readInt();
+      if (printLength < 0 || printLength > bodyLength) {
+        throw corrupt(file, "its header is damaged");
+      }
+      byte[] print = new byte[printLength];
+      in.readFully(print);
+      String fingerprint = new String(print, StandardCharsets.UTF_8);
       if (expectedFingerprint != null && !fingerprint.equals(expectedFingerprint)) {
         throw new CbnsException(
             "checkpoint "
                 + file
-                + " was written for another configuration (fingerprint "
-                + fingerprint
-                + ", this run "
-                + expectedFingerprint
+                + " was written for another configuration ("
+                + firstDifference(fingerprint, expectedFingerprint)
                 + "); resume with the run's own config.yaml");
       }
       int count = in.readInt();
@@ -193,6 +202,20 @@ public final class CheckpointFile {
       throw new CbnsException(
           "cannot restore checkpoint section '" + name + "': " + e.getMessage(), e);
     }
+  }
+
+  /** The first line where two fingerprints (usually configuration texts) differ. */
+  private static String firstDifference(String stored, String current) {
+    String[] a = stored.split("\n", -1);
+    String[] b = current.split("\n", -1);
+    for (int i = 0; i < Math.max(a.length, b.length); i++) {
+      String x = i < a.length ? a[i] : "(nothing)";
+      String y = i < b.length ? b[i] : "(nothing)";
+      if (!x.equals(y)) {
+        return "line " + (i + 1) + ": checkpoint '" + x.strip() + "', this run '" + y.strip() + "'";
+      }
+    }
+    return "fingerprints differ";
   }
 
   private static CbnsException corrupt(Path file, String why) {

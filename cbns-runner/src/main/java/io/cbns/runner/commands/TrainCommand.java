@@ -4,6 +4,7 @@ import io.cbns.core.spi.PluginRegistry;
 import io.cbns.runner.TrainJob;
 import io.cbns.runner.config.ConfigLoader;
 import jakarta.inject.Inject;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /** {@code cbns train}: trains with a YAML config (or the synthetic default) and evaluates. */
@@ -42,6 +44,14 @@ public final class TrainCommand implements Callable<Integer> {
           "Override one key, e.g. --set training.epochs=5 --set sampler.name=cross-batch.")
   List<String> overrides = new ArrayList<>();
 
+  @Option(
+      names = "--resume",
+      paramLabel = "RUN_DIR",
+      description =
+          "Continue the run in RUN_DIR from its checkpoint, with its own config.yaml (no --config"
+              + " or --set).")
+  Path resume;
+
   @Inject
   TrainCommand(PluginRegistry plugins, Clock clock) {
     this.plugins = plugins;
@@ -50,12 +60,21 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    new TrainJob(plugins, clock)
-        .run(
-            ConfigLoader.load(config, overrides),
-            spec.commandLine().getOut(),
-            System.console() != null,
-            List.of());
+    if (resume != null && (config != null || !overrides.isEmpty())) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--resume continues a run with its own config.yaml; drop --config and --set");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    boolean interactive = System.console() != null;
+    TrainJob job = new TrainJob(plugins, clock);
+    try (InterruptRequest interrupt = InterruptRequest.install(spec.commandLine().getErr())) {
+      if (resume != null) {
+        job.resume(resume, out, interactive, List.of(), interrupt);
+      } else {
+        job.run(ConfigLoader.load(config, overrides), out, interactive, List.of(), null, interrupt);
+      }
+    }
     return 0;
   }
 }

@@ -31,6 +31,7 @@ public record RunConfig(
     OptimizerSection optimizer,
     TrainingConfig training,
     EvaluationSection evaluation,
+    CheckpointSection checkpoint,
     DriftSection drift,
     Options root,
     List<Options.OptionSpec> genericSpecs) {
@@ -45,6 +46,7 @@ public record RunConfig(
     requireNonNull(optimizer, "optimizer is null");
     requireNonNull(training, "training is null");
     requireNonNull(evaluation, "evaluation is null");
+    requireNonNull(checkpoint, "checkpoint is null");
   }
 
   /** Where runs go and what this one is called. */
@@ -56,17 +58,45 @@ public record RunConfig(
   /** The towers: factory name, output dimension, normalisation, and the section. */
   public record ModelSection(String tower, int dimension, boolean normalize, Options options) {}
 
-  /** The optimizer. */
+  /**
+   * The optimizer and its learning-rate schedule.
+   *
+   * @param schedule {@code constant}, {@code step} or {@code cosine}
+   * @param warmupSteps steps of linear warm-up from 0
+   * @param stepEpochs epochs between two step-decays
+   * @param stepFactor the step-decay multiplier
+   * @param minLearningRate the cosine floor
+   */
   public record OptimizerSection(
-      String name, double learningRate, double weightDecay, double clipGradient) {}
+      String name,
+      double learningRate,
+      double weightDecay,
+      double clipGradient,
+      String schedule,
+      long warmupSteps,
+      int stepEpochs,
+      double stepFactor,
+      double minLearningRate) {}
+
+  /**
+   * Checkpoints: whether they are written, and how often besides each epoch end.
+   *
+   * @param enabled whether checkpoints are written (needed for --resume and Ctrl-C)
+   * @param everySteps also every this many steps (0: epoch ends only)
+   */
+  public record CheckpointSection(boolean enabled, long everySteps) {}
 
   /**
    * The feature-drift monitor: off unless {@code enabled}; its other keys belong to the monitor.
    */
   public record DriftSection(boolean enabled, Options options) {}
 
-  /** Evaluation cut-offs and chunking. */
-  public record EvaluationSection(List<Integer> ks, int chunkSize) {}
+  /**
+   * Evaluation cut-offs, chunking, and model selection.
+   *
+   * @param restoreBest test the parameters of the best validation evaluation, not the last
+   */
+  public record EvaluationSection(List<Integer> ks, int chunkSize, boolean restoreBest) {}
 
   /** Validates the generic keys of {@code tree}. Plugin keys are validated by the factories. */
   public static RunConfig parse(Map<String, Object> tree) {
@@ -114,7 +144,21 @@ public record RunConfig(
             optO.getChoice("name", "lazy-adam", List.of("lazy-adam", "adam", "sgd")),
             optO.getDouble("learning-rate", 0.01, 1e-7, 10),
             optO.getDouble("weight-decay", 0, 0, 1),
-            optO.getDouble("clip-gradient", 0, 0, 1e6));
+            optO.getDouble("clip-gradient", 0, 0, 1e6),
+            optO.getChoice("schedule", "constant", List.of("constant", "step", "cosine")),
+            optO.getLong("warmup-steps", 0, 0, Long.MAX_VALUE),
+            optO.getInt("step-epochs", 10, 1, 100_000),
+            optO.getDouble("step-factor", 0.1, 1e-6, 1),
+            optO.getDouble("min-learning-rate", 0, 0, 10));
+    if (optimizer.minLearningRate() > optimizer.learningRate()) {
+      throw new io.cbns.core.config.ConfigException(
+          "optimizer.min-learning-rate",
+          "is "
+              + optimizer.minLearningRate()
+              + ", above optimizer.learning-rate "
+              + optimizer.learningRate()
+              + "; the cosine schedule decays from the learning rate down to it");
+    }
     optO.requireAllConsumed();
 
     Options trainO = root.section("training");
@@ -134,15 +178,24 @@ public record RunConfig(
     EvaluationSection evaluation =
         new EvaluationSection(
             evalO.getIntList("k", List.of(20, 50), 1, 100_000),
-            evalO.getInt("chunk-size", 1024, 1, 1 << 20));
+            evalO.getInt("chunk-size", 1024, 1, 1 << 20),
+            evalO.getBoolean("restore-best", true));
     evalO.requireAllConsumed();
+    Options ckptO = root.section("checkpoint");
+    CheckpointSection checkpoint =
+        new CheckpointSection(
+            ckptO.getBoolean("enabled", true),
+            ckptO.getLong("every-steps", 1000, 0, Long.MAX_VALUE));
+    ckptO.requireAllConsumed();
     Options driftO = root.section("drift");
     DriftSection drift = new DriftSection(driftO.getBoolean("enabled", false), driftO);
     runO.requireAllConsumed();
     root.requireAllConsumed();
     List<Options.OptionSpec> specs = new java.util.ArrayList<>();
     for (Options o :
-        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, driftO)) {
+        List.of(
+            root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, ckptO,
+            driftO)) {
       o.specs().stream().filter(sp -> !sp.type().equals("section")).forEach(specs::add);
     }
     return new RunConfig(
@@ -158,6 +211,7 @@ public record RunConfig(
         optimizer,
         training,
         evaluation,
+        checkpoint,
         drift,
         root,
         List.copyOf(specs));
@@ -190,6 +244,11 @@ public record RunConfig(
     opt.put("learning-rate", optimizer.learningRate());
     opt.put("weight-decay", optimizer.weightDecay());
     opt.put("clip-gradient", optimizer.clipGradient());
+    opt.put("schedule", optimizer.schedule());
+    opt.put("warmup-steps", optimizer.warmupSteps());
+    opt.put("step-epochs", optimizer.stepEpochs());
+    opt.put("step-factor", optimizer.stepFactor());
+    opt.put("min-learning-rate", optimizer.minLearningRate());
     out.put("optimizer", opt);
     Map<String, Object> tr = new LinkedHashMap<>();
     tr.put("epochs", training.epochs());
@@ -203,7 +262,12 @@ public record RunConfig(
     Map<String, Object> ev = new LinkedHashMap<>();
     ev.put("k", evaluation.ks());
     ev.put("chunk-size", evaluation.chunkSize());
+    ev.put("restore-best", evaluation.restoreBest());
     out.put("evaluation", ev);
+    Map<String, Object> ck = new LinkedHashMap<>();
+    ck.put("enabled", checkpoint.enabled());
+    ck.put("every-steps", checkpoint.everySteps());
+    out.put("checkpoint", ck);
     out.put("drift", drift.options().resolved());
     return out;
   }

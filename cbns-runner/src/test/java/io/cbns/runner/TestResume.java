@@ -1,0 +1,168 @@
+package io.cbns.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.cbns.core.checkpoint.CheckpointFile;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills training in a child process (SIGKILL mid-epoch, and SIGINT), resumes it, and compares the
+ * outcome with an uninterrupted run of the same configuration. Every component with state takes
+ * part: a cross-batch bank in ids mode with the automatic warm-up, the streaming frequency
+ * estimator, the drift monitor, lazy Adam with a cosine schedule.
+ */
+final class TestResume {
+  @TempDir Path tmp;
+
+  private List<String> config(String name) {
+    return List.of(
+        "--set", "run.dir=" + tmp,
+        "--set", "run.name=" + name,
+        "--set", "data.users=400",
+        "--set", "data.items=300",
+        "--set", "model.dim=16",
+        "--set", "sampler.name=cross-batch",
+        "--set", "sampler.bank-size=192",
+        "--set", "sampler.mode=ids",
+        "--set", "sampler.drift-interval=5",
+        "--set", "frequency.name=streaming",
+        "--set", "drift.enabled=true",
+        "--set", "drift.every=7",
+        "--set", "optimizer.schedule=cosine",
+        "--set", "optimizer.warmup-steps=10",
+        "--set", "training.epochs=4",
+        "--set", "training.batch-size=64",
+        "--set", "training.evaluate-every=1",
+        "--set", "checkpoint.every-steps=7",
+        "--set", "threads=2");
+  }
+
+  private static Process start(List<String> cliArgs, Path log) throws IOException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--add-opens=java.base/java.nio=org.apache.arrow.memory.core,ALL-UNNAMED");
+    cmd.add("-Xmx1g");
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("io.cbns.runner.Main");
+    cmd.add("train");
+    cmd.addAll(cliArgs);
+    // the environment (DJL_CACHE_DIR, MKL_CBWR) is inherited from the test JVM
+    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+  }
+
+  private Path run(List<String> cliArgs, String logName) throws Exception {
+    Path log = tmp.resolve(logName);
+    Process p = start(cliArgs, log);
+    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+    return log;
+  }
+
+  /** Waits until {@code ready} holds for the run directory, then returns. */
+  private static void await(Process p, Path runDir, Predicate<Path> ready, Path log)
+      throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+    while (!ready.test(runDir)) {
+      assertThat(p.isAlive())
+          .as("child ended before the kill point: " + Files.readString(log))
+          .isTrue();
+      assertThat(System.nanoTime()).as("timeout").isLessThan(deadline);
+      Thread.sleep(5);
+    }
+  }
+
+  private static long lines(Path file) {
+    try {
+      return Files.exists(file) ? Files.readAllLines(file).size() : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  @Test
+  void killedAndInterruptedRunsResumeToTheUninterruptedResult() throws Exception {
+    run(config("straight"), "straight.log");
+    Path straight = tmp.resolve("straight");
+    assertThat(straight.resolve(CheckpointFile.FILE_NAME))
+        .as("removed on completion")
+        .doesNotExist();
+
+    // SIGKILL in the middle of the second epoch, after a checkpoint
+    Path killedLog = tmp.resolve("killed.log");
+    Process killed = start(config("killed"), killedLog);
+    Path killedDir = tmp.resolve("killed");
+    await(
+        killed,
+        killedDir,
+        d -> lines(d.resolve("epochs.jsonl")) >= 1 && lines(d.resolve("metrics.jsonl")) >= 1,
+        killedLog);
+    killed.destroyForcibly(); // SIGKILL on Linux
+    assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(killed.exitValue()).isEqualTo(137);
+    assertThat(killedDir.resolve(CheckpointFile.FILE_NAME)).exists();
+    assertThat(killedDir.resolve("summary.json")).doesNotExist();
+    String resumedLog = Files.readString(run(List.of("--resume", killedDir.toString()), "k2.log"));
+    assertThat(resumedLog).contains("resuming run directory");
+    assertSameOutcome(straight, killedDir);
+
+    // SIGINT: stops after the step with a checkpoint, exit code 130, says how to resume
+    Path interruptedLog = tmp.resolve("interrupted.log");
+    Process interrupted = start(config("interrupted"), interruptedLog);
+    Path interruptedDir = tmp.resolve("interrupted");
+    await(
+        interrupted,
+        interruptedDir,
+        d -> Files.exists(d.resolve(CheckpointFile.FILE_NAME)),
+        interruptedLog);
+    new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
+    assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String text = Files.readString(interruptedLog);
+    assertThat(interrupted.exitValue()).as(text).isEqualTo(130);
+    assertThat(text).contains("cbns train --resume " + interruptedDir.toAbsolutePath());
+    run(List.of("--resume", interruptedDir.toString()), "i2.log");
+    assertSameOutcome(straight, interruptedDir);
+
+    // a finished run cannot be resumed, and --resume takes no overrides
+    CliRun again = CliRun.of(List.of("train", "--resume", interruptedDir.toString()));
+    assertThat(again.exitCode()).isNotZero();
+    assertThat(again.err()).contains("has already completed");
+    CliRun mixed =
+        CliRun.of(
+            List.of("train", "--resume", interruptedDir.toString(), "--set", "training.epochs=9"));
+    assertThat(mixed.exitCode()).isEqualTo(2);
+    assertThat(mixed.err()).contains("drop --config and --set");
+  }
+
+  /**
+   * Same seed, same thread count, MKL_CBWR=AUTO: the arithmetic is identical, so the tolerance is
+   * zero: identical parameters, losses, metrics and drift records.
+   */
+  private static void assertSameOutcome(Path expected, Path actual) throws IOException {
+    assertThat(Files.readAllBytes(actual.resolve("model.params")))
+        .isEqualTo(Files.readAllBytes(expected.resolve("model.params")));
+    assertThat(withoutTimes(actual.resolve("epochs.jsonl")))
+        .isEqualTo(withoutTimes(expected.resolve("epochs.jsonl")));
+    assertThat(withoutTimes(actual.resolve("metrics.jsonl")))
+        .isEqualTo(withoutTimes(expected.resolve("metrics.jsonl")));
+    assertThat(Files.readAllLines(actual.resolve("drift.csv")))
+        .isEqualTo(Files.readAllLines(expected.resolve("drift.csv")));
+  }
+
+  private static List<String> withoutTimes(Path file) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      out.add(line.replaceAll("\"[a-z_]*seconds\":[-0-9.eE+]+", ""));
+    }
+    return out;
+  }
+}
