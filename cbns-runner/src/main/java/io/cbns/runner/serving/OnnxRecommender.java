@@ -275,7 +275,7 @@ public final class OnnxRecommender implements AutoCloseable {
         return output(r, users.length, dimension, userFile);
       }
     } catch (OrtException e) {
-      throw new CbnsException(userFile + ": ONNX Runtime failed: " + e.getMessage(), e);
+      throw new CbnsException(userFile + ": ONNX Runtime failed: " + ortMessage(e), e);
     } finally {
       in.values().forEach(OnnxTensor::close);
     }
@@ -394,7 +394,16 @@ public final class OnnxRecommender implements AutoCloseable {
 
   private static float[] output(OrtSession.Result r, int rows, int dimension, Path file)
       throws OrtException {
-    OnnxTensor t = (OnnxTensor) r.get(0);
+    // a model that is not ours may return a sequence, a map or integers: say so, not crash
+    if (r.size() == 0
+        || !(r.get(0) instanceof OnnxTensor t)
+        || t.getInfo().type != ai.onnxruntime.OnnxJavaType.FLOAT) {
+      throw new CbnsException(
+          file
+              + ": the model's first output is "
+              + (r.size() == 0 ? "missing" : r.get(0).getInfo())
+              + ", not a float tensor of embeddings; export it again with cbns export-onnx");
+    }
     long[] shape = t.getInfo().getShape();
     if (shape.length != 2 || shape[0] != rows || shape[1] != dimension) {
       throw new CbnsException(
@@ -534,9 +543,7 @@ public final class OnnxRecommender implements AutoCloseable {
         Map<String, String> itemMeta = metadata(item, itemTower);
         int d = checkMetadata(userMeta, itemMeta);
         UserHistories histories =
-            user.getInputNames().contains(TowerGraph.HISTORY)
-                ? OnnxMetadata.userHistories(userMeta, trainByUser)
-                : null;
+            user.getInputNames().contains(TowerGraph.HISTORY) ? histories(userMeta) : null;
         long t0 = System.nanoTime();
         checkFeatureInputs(item, itemTower, itemFeatures, "item");
         checkFeatureInputs(user, userTower, userFeatures, "user");
@@ -585,11 +592,22 @@ public final class OnnxRecommender implements AutoCloseable {
      * CUDA libraries), so that the caller falls back to the CPU.
      */
     private OrtSession session(OrtEnvironment env, Path file, Provider p) {
+      if (Files.isDirectory(file)) {
+        throw new CbnsException(
+            file
+                + ": a directory, not an ONNX file; export the towers with cbns export-onnx RUN_DIR"
+                + " --out "
+                + parent(file));
+      }
       if (!Files.isRegularFile(file)) {
         throw new CbnsException(
             file
                 + ": not found; export the towers with cbns export-onnx RUN_DIR --out "
                 + parent(file));
+      }
+      if (isEmpty(file)) {
+        throw new CbnsException(
+            file + ": an empty file, not an ONNX model; export it again with cbns export-onnx");
       }
       try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
         if (p == Provider.CUDA) {
@@ -599,7 +617,7 @@ public final class OnnxRecommender implements AutoCloseable {
           } catch (OrtException e) {
             if (provider == Provider.CUDA) {
               throw new CbnsException(
-                  "cannot use the CUDA execution provider on GPU 0: " + e.getMessage(), e);
+                  "cannot use the CUDA execution provider on GPU 0: " + ortMessage(e), e);
             }
             LOG.info("CUDA execution provider unavailable ({}); using the CPU", e.getMessage());
             return null;
@@ -610,7 +628,7 @@ public final class OnnxRecommender implements AutoCloseable {
         throw new CbnsException(
             file
                 + ": not a valid ONNX model ("
-                + e.getMessage()
+                + ortMessage(e)
                 + "); export it again with cbns export-onnx",
             e);
       }
@@ -620,7 +638,7 @@ public final class OnnxRecommender implements AutoCloseable {
       try {
         return session.getMetadata().getCustomMetadata();
       } catch (OrtException e) {
-        throw new CbnsException(file + ": cannot read the ONNX metadata: " + e.getMessage(), e);
+        throw new CbnsException(file + ": cannot read the ONNX metadata: " + ortMessage(e), e);
       }
     }
 
@@ -647,8 +665,11 @@ public final class OnnxRecommender implements AutoCloseable {
                 + du
                 + " but the trained model has "
                 + expectedDimension
-                + " (model.dim); they were exported from another model: export again with cbns"
-                + " export-onnx");
+                + " (model.dim): "
+                + userTower
+                + " and "
+                + itemTower
+                + " were exported from another model; export again with cbns export-onnx");
       }
       for (var e : List.of(Map.entry(userMeta, userTower), Map.entry(itemMeta, itemTower))) {
         checkSize(e.getKey(), e.getValue(), "num_users", trainByUser.numRows(), "users");
@@ -734,7 +755,7 @@ public final class OnnxRecommender implements AutoCloseable {
             }
           }
         } catch (OrtException e) {
-          throw new CbnsException(itemTower + ": ONNX Runtime failed: " + e.getMessage(), e);
+          throw new CbnsException(itemTower + ": ONNX Runtime failed: " + ortMessage(e), e);
         } finally {
           in.values().forEach(OnnxTensor::close);
         }
@@ -761,6 +782,34 @@ public final class OnnxRecommender implements AutoCloseable {
       }
     }
 
+    /**
+     * The histories a {@code youtube-dnn} user tower pools, with any problem of its metadata
+     * reported against the file.
+     */
+    private UserHistories histories(Map<String, String> userMeta) {
+      try {
+        return OnnxMetadata.userHistories(userMeta, trainByUser);
+      } catch (CbnsException e) {
+        throw new CbnsException(userTower + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        // a history length that is not a number: the file was edited or is not ours
+        throw new CbnsException(
+            userTower
+                + ": unreadable history metadata ("
+                + e.getMessage()
+                + "); export it again with cbns export-onnx",
+            e);
+      }
+    }
+
+    private static boolean isEmpty(Path file) {
+      try {
+        return Files.size(file) == 0;
+      } catch (java.io.IOException e) {
+        throw new CbnsException(file + ": cannot read (" + e.getMessage() + ")", e);
+      }
+    }
+
     private static String parent(Path file) {
       Path p = file.toAbsolutePath().getParent();
       return p == null ? "." : p.toString();
@@ -775,6 +824,17 @@ public final class OnnxRecommender implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * ONNX Runtime's message on one line, without the parts that only repeat what the caller's
+   * message says: it may span lines, starts with {@code Error code - ORT_FAIL - message: }, and a
+   * load error repeats the path ({@code Load model from <file> failed:}).
+   */
+  static String ortMessage(OrtException e) {
+    String m = String.valueOf(e.getMessage()).replaceAll("\\s+", " ").strip();
+    m = m.replaceFirst("^Error code - \\w+ - message: ", "");
+    return m.replaceFirst("^Load model from .* failed: ?", "");
   }
 
   /** One output line: {@code user<TAB>item:score,item:score,...}, scores with 6 decimals. */

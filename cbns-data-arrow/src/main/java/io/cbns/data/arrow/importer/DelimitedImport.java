@@ -5,8 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +20,10 @@ import java.util.Map;
  * train-path}, {@code test-path}).
  *
  * <p>Fields are trimmed and one pair of surrounding double quotes is removed; a quoted field must
- * not contain the separator (no RFC 4180 quoting). Blank lines are skipped; a UTF-8 byte-order mark
- * is ignored.
+ * not contain the separator (no RFC 4180 quoting). Blank lines are skipped. Files are read with
+ * {@link TextLines}: UTF-8, a byte-order mark skipped, {@code \n}, {@code \r\n} or {@code \r} line
+ * ends, and a control character other than tab is an error (trimming would silently strip it from
+ * an id).
  *
  * @param path the single source file, or {@code null} with train/test paths
  * @param trainPath the train file of a pre-split source, or {@code null}
@@ -399,17 +399,13 @@ public record DelimitedImport(
       boolean hasW = columns.weight() != null;
       InteractionBuffer out = new InteractionBuffer(hasTs, hasW);
       Fields bounds = new Fields();
-      int[] idx = header ? null : positions(null, file);
+      int[] idx = header ? null : positions(null, file, 0);
       int needed = idx == null ? 0 : maxIndex(idx) + 1;
       boolean threshold = columns.rating() != null && ratingThreshold > -Double.MAX_VALUE;
-      long lineNo = 0;
       long dataLines = 0;
-      try (BufferedReader reader = ImportSupport.open(file)) {
-        for (String line; (line = reader.readLine()) != null; ) {
-          lineNo++;
-          if (lineNo == 1 && line.startsWith("\uFEFF")) {
-            line = line.substring(1);
-          }
+      try (TextLines reader = TextLines.open(file)) {
+        for (String line; (line = reader.next()) != null; ) {
+          long lineNo = reader.lineNumber();
           if (line.isBlank()) {
             continue;
           }
@@ -419,7 +415,7 @@ public record DelimitedImport(
             for (int k = 0; k < nf; k++) {
               names.add(field(line, bounds, k));
             }
-            idx = positions(names, file);
+            idx = positions(names, file, lineNo);
             needed = maxIndex(idx) + 1;
             continue;
           }
@@ -458,8 +454,6 @@ public record DelimitedImport(
           }
           out.add(user, item, ts, w);
         }
-      } catch (IOException e) {
-        throw ImportSupport.readError(file, lineNo + 1, e);
       }
       if (dataLines == 0) {
         throw new CbnsException(
@@ -473,8 +467,11 @@ public record DelimitedImport(
       return out;
     }
 
-    /** The positions of user, item, rating, timestamp, weight (-1 when absent). */
-    private int[] positions(List<String> headerNames, Path file) {
+    /**
+     * The positions of user, item, rating, timestamp, weight (-1 when absent), from the header
+     * names read on line {@code headerLine} when columns are named.
+     */
+    private int[] positions(List<String> headerNames, Path file, long headerLine) {
       ColumnRef[] refs = columns.all();
       int[] idx = new int[refs.length];
       for (int k = 0; k < refs.length; k++) {
@@ -495,7 +492,9 @@ public record DelimitedImport(
           if (idx[k] < 0) {
             throw new CbnsException(
                 file
-                    + ":1: the header has no column '"
+                    + ":"
+                    + headerLine
+                    + ": the header has no column '"
                     + ref.name()
                     + "' ("
                     + COLUMN_KEYS[k]

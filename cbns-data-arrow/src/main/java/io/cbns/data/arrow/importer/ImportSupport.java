@@ -3,13 +3,8 @@ package io.cbns.data.arrow.importer;
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -32,7 +27,13 @@ final class ImportSupport {
 
   /** An existing path option, resolved against the working directory. */
   static Path existing(Options o, String key, String value, boolean directory) {
-    Path p = Path.of(value).toAbsolutePath().normalize();
+    Path p;
+    try {
+      p = Path.of(value).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      // e.g. a NUL character from an escaped YAML string: not a path any file system accepts
+      throw new ConfigException(o.keyPath(key), "not a valid path: " + e.getMessage());
+    }
     if (directory ? !Files.isDirectory(p) : !Files.isRegularFile(p)) {
       throw new ConfigException(
           o.keyPath(key),
@@ -47,29 +48,6 @@ final class ImportSupport {
     return p;
   }
 
-  /** A reader that fails on malformed UTF-8 instead of replacing it silently. */
-  static BufferedReader open(Path file) {
-    try {
-      return new BufferedReader(
-          new InputStreamReader(
-              Files.newInputStream(file),
-              StandardCharsets.UTF_8
-                  .newDecoder()
-                  .onMalformedInput(CodingErrorAction.REPORT)
-                  .onUnmappableCharacter(CodingErrorAction.REPORT)),
-          1 << 16);
-    } catch (NoSuchFileException e) {
-      throw new CbnsException(file + ": not found", e);
-    } catch (IOException e) {
-      throw new CbnsException(file + ": cannot read (" + e.getMessage() + ")", e);
-    }
-  }
-
-  static CbnsException readError(Path file, long line, IOException e) {
-    return new CbnsException(
-        file + ":" + line + ": cannot read (" + e + "); is the file UTF-8 text?", e);
-  }
-
   /**
    * Parses a decimal id in {@code s[start, end)}.
    *
@@ -79,7 +57,8 @@ final class ImportSupport {
     if (start >= end) {
       throw new CbnsException(file + ":" + line + ": empty " + what);
     }
-    long v = 0;
+    // every character is checked before the value, so that "12x" is reported as not an id even
+    // when its digits alone would overflow
     for (int k = start; k < end; k++) {
       char c = s.charAt(k);
       if (c < '0' || c > '9') {
@@ -105,7 +84,10 @@ final class ImportSupport {
                 + token
                 + "'");
       }
-      v = v * 10 + (c - '0');
+    }
+    long v = 0;
+    for (int k = start; k < end; k++) {
+      v = v * 10 + (s.charAt(k) - '0');
       if (v > MAX_ID) {
         throw new CbnsException(
             file

@@ -4,8 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.Options;
-import java.io.BufferedReader;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,7 +14,8 @@ import java.util.Map;
  * The {@code lightgcn} importer: a directory with {@code train.txt} and {@code test.txt}, one line
  * per user, {@code user item item ...}, 0-based integer ids separated by spaces or tabs (the format
  * of the LightGCN / NGCF data splits). Ids are used as given: the id spaces are {@code [0, max id +
- * 1)} over both files. A line with a user and no items is allowed; blank lines are skipped.
+ * 1)} over both files. A line with a user and no items is allowed; blank lines are skipped. Files
+ * are read with {@link TextLines} (UTF-8, a byte-order mark skipped, any line end).
  *
  * <p>Options: {@code path} (required), {@code name} (default: the directory's name), {@code
  * unseen-test}, {@code validation-ratio}, {@code seed}.
@@ -105,11 +104,10 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
 
   private static InteractionBuffer parse(Path file, long[] max, long[] lines) {
     InteractionBuffer out = new InteractionBuffer(false, false);
-    long lineNo = 0;
     long nonBlank = 0;
-    try (BufferedReader reader = ImportSupport.open(file)) {
-      for (String line; (line = reader.readLine()) != null; ) {
-        lineNo++;
+    try (TextLines reader = TextLines.open(file)) {
+      for (String line; (line = reader.next()) != null; ) {
+        long lineNo = reader.lineNumber();
         int n = line.length();
         int pos = skipSpace(line, 0);
         if (pos == n) {
@@ -128,8 +126,6 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
           pos = skipSpace(line, end);
         }
       }
-    } catch (IOException e) {
-      throw ImportSupport.readError(file, lineNo + 1, e);
     }
     if (nonBlank == 0) {
       throw new CbnsException(file + ": empty file; expected " + LINE_FORMAT);

@@ -7,6 +7,7 @@ import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.spi.DatasetSourceFactory;
 import io.cbns.data.arrow.ArrowInteractionDataset;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
@@ -27,7 +28,12 @@ public final class ArrowDirectorySource implements DatasetSourceFactory {
   @Override
   public InteractionDataset open(DatasetContext ctx, Options options) {
     String raw = options.requireString("path");
-    Path dir = Path.of(raw).toAbsolutePath().normalize();
+    Path dir;
+    try {
+      dir = Path.of(raw).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      throw new ConfigException(options.keyPath("path"), "not a valid path: " + e.getMessage());
+    }
     if (!Files.isDirectory(dir)) {
       throw new ConfigException(
           options.keyPath("path"),
