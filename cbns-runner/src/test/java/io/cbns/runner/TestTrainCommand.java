@@ -29,9 +29,7 @@ final class TestTrainCommand {
                 "data.users=600",
                 "--set",
                 "data.items=" + items,
-                // sharp user affinities, mild popularity skew: personalisation must win clearly,
-                // so that the check holds on every trajectory (training on 2 threads is not
-                // bit-reproducible from run to run; see docs/architecture.md)
+                // sharp user affinities, mild popularity skew: personalisation must win clearly
                 "--set",
                 "data.zipf-exponent=0.5",
                 "--set",

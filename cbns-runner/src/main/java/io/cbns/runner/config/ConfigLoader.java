@@ -25,6 +25,8 @@ public final class ConfigLoader {
           YAMLFactory.builder()
               .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
               .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
+              // a key given twice is a mistake, not "the last one wins"
+              .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION)
               .build());
 
   private ConfigLoader() {}
@@ -75,6 +77,8 @@ public final class ConfigLoader {
               + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
               + ": not valid YAML: "
               + e.getOriginalMessage());
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new CbnsException(file + ": not UTF-8 text; save the file as UTF-8");
     } catch (IOException e) {
       throw new CbnsException("cannot read config file " + file + ": " + e.getMessage(), e);
     }
@@ -95,7 +99,13 @@ public final class ConfigLoader {
     } catch (JsonProcessingException e) {
       value = text;
     }
-    String[] keys = path.split("\\.");
+    String[] keys = path.split("\\.", -1);
+    for (String key : keys) {
+      if (key.isBlank()) {
+        throw new CbnsException(
+            "--set " + override + ": empty key in '" + path + "'; expected e.g. training.epochs=5");
+      }
+    }
     Map<String, Object> node = root;
     for (int i = 0; i < keys.length - 1; i++) {
       Object child = node.get(keys[i]);

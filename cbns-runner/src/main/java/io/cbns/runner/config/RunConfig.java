@@ -103,7 +103,7 @@ public record RunConfig(
     Options root = Options.of("", tree);
     long seed = root.getLong("seed", 42, 0, Long.MAX_VALUE);
     String device = root.getString("device", "auto");
-    if (!device.matches("auto|cpu|gpu(:\\d+)?")) {
+    if (!device.matches("auto|cpu|gpu(:\\d{1,4})?")) {
       throw new io.cbns.core.config.ConfigException(
           "device", "unknown value '" + device + "'; valid values: auto, cpu, gpu, gpu:N");
     }
@@ -112,6 +112,19 @@ public record RunConfig(
     Options runO = root.section("run");
     RunSection run =
         new RunSection(runO.getString("dir", "runs"), runO.getString("name", null), runO);
+    String name = run.name();
+    if (name != null
+        && (name.isBlank()
+            || name.equals(".")
+            || name.equals("..")
+            || name.chars().anyMatch(ch -> ch == '/' || ch == '\\' || ch == 0))) {
+      throw new io.cbns.core.config.ConfigException(
+          "run.name",
+          "'"
+              + name.replace("\0", "\\0")
+              + "' must be a plain directory name (no /, \\, . or ..); leave it out for a"
+              + " generated name");
+    }
 
     Options dataO = root.section("data");
     PluginSection data = new PluginSection(dataO.getString("source", "synthetic"), dataO);
