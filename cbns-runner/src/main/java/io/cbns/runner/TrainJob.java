@@ -192,7 +192,8 @@ public final class TrainJob {
                       Trainer.stepsPerEpoch(
                           info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast()),
                       cfg.seed() + 1,
-                      root),
+                      root,
+                      model.cheapItemReencoding()),
                   cfg.sampler().options())) {
         FrequencyEstimator frequency =
             frequencyFactory.create(

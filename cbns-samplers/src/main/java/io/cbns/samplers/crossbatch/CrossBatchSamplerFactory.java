@@ -8,13 +8,17 @@ import io.cbns.core.spi.SamplerFactory;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code sampler.name: cross-batch}. Options (all read, whichever apply):
  *
  * <ul>
  *   <li>{@code bank-size}: M, default {@value #DEFAULT_BANK_SIZE}, in [0, 10^8]; 0 is in-batch
- *   <li>{@code mode}: {@code embeddings} (default) or {@code ids}, see {@link BankMode}
+ *   <li>{@code mode}: {@code auto} (default), {@code embeddings} or {@code ids}, see {@link
+ *       BankMode}; {@code auto} is {@code ids} when the towers declare item re-encoding cheap
+ *       ({@link SamplerContext#cheapItemReencoding()}: id lookups), else {@code embeddings}
  *   <li>{@code warmup-steps}: an integer >= 0 (in-batch steps before the bank is used) or {@code
  *       auto} (default), see {@link Warmup.Auto}
  *   <li>{@code drift-threshold}: default {@value #DEFAULT_DRIFT_THRESHOLD}, in [0, inf] (auto only)
@@ -29,6 +33,8 @@ import java.util.function.Function;
  * </ul>
  */
 public final class CrossBatchSamplerFactory implements SamplerFactory {
+  private static final Logger LOG = LoggerFactory.getLogger(CrossBatchSamplerFactory.class);
+
   public static final String NAME = "cross-batch";
   public static final int DEFAULT_BANK_SIZE = 3072;
   public static final String AUTO = "auto";
@@ -50,7 +56,21 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
   @Override
   public NegativeSampler create(SamplerContext ctx, Options options) {
     int bankSize = options.getInt("bank-size", DEFAULT_BANK_SIZE, 0, 100_000_000);
-    BankMode mode = choice(options, "mode", BankMode.EMBEDDINGS, BankMode::configName);
+    String modeName =
+        options.getChoice(
+            "mode",
+            AUTO,
+            List.of(AUTO, BankMode.EMBEDDINGS.configName(), BankMode.IDS.configName()));
+    BankMode mode;
+    if (modeName.equals(AUTO)) {
+      mode = ctx.cheapItemReencoding() ? BankMode.IDS : BankMode.EMBEDDINGS;
+      LOG.info(
+          "cross-batch: bank mode auto -> {} (the item tower is {} to encode again)",
+          mode.configName(),
+          ctx.cheapItemReencoding() ? "cheap" : "expensive");
+    } else {
+      mode = BankMode.IDS.configName().equals(modeName) ? BankMode.IDS : BankMode.EMBEDDINGS;
+    }
     String warmupText = options.getString("warmup-steps", AUTO);
     double threshold =
         options.getDouble("drift-threshold", DEFAULT_DRIFT_THRESHOLD, 0, Double.MAX_VALUE);
