@@ -34,8 +34,10 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--config"},
       paramLabel = "FILE",
-      description = "YAML configuration (see docs/configuration.md).")
-  Path config;
+      description =
+          "YAML configuration (see docs/configuration.md); repeat to merge several, later files"
+              + " overriding earlier ones.")
+  List<Path> configs = new ArrayList<>();
 
   @Option(
       names = {"-s", "--set"},
@@ -60,7 +62,7 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (resume != null && (config != null || !overrides.isEmpty())) {
+    if (resume != null && (!configs.isEmpty() || !overrides.isEmpty())) {
       throw new ParameterException(
           spec.commandLine(),
           "--resume continues a run with its own config.yaml; drop --config and --set");
@@ -72,7 +74,8 @@ public final class TrainCommand implements Callable<Integer> {
       if (resume != null) {
         job.resume(resume, out, interactive, List.of(), interrupt);
       } else {
-        job.run(ConfigLoader.load(config, overrides), out, interactive, List.of(), null, interrupt);
+        job.run(
+            ConfigLoader.load(configs, overrides), out, interactive, List.of(), null, interrupt);
       }
     }
     return 0;

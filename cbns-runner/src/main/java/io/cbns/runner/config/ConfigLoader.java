@@ -36,11 +36,35 @@ public final class ConfigLoader {
    * overrides applied.
    */
   public static Map<String, Object> load(Path file, List<String> overrides) {
-    Map<String, Object> root = file == null ? new LinkedHashMap<>() : read(file);
+    return load(file == null ? List.of() : List.of(file), overrides);
+  }
+
+  /**
+   * The configuration trees of {@code files} merged in order (a later file's value replaces an
+   * earlier one's; sections are merged key by key), with the overrides applied.
+   */
+  public static Map<String, Object> load(List<Path> files, List<String> overrides) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    for (Path file : files) {
+      merge(root, read(file));
+    }
     for (String o : overrides) {
       apply(root, o);
     }
     return root;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void merge(Map<String, Object> into, Map<String, Object> from) {
+    from.forEach(
+        (key, value) -> {
+          Object existing = into.get(key);
+          if (existing instanceof Map && value instanceof Map) {
+            merge((Map<String, Object>) existing, (Map<String, Object>) value);
+          } else {
+            into.put(key, value);
+          }
+        });
   }
 
   /** Renders a tree as YAML. */
