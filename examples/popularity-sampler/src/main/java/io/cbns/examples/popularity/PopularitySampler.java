@@ -28,15 +28,17 @@ import java.util.SplittableRandom;
  *
  * <p>The distribution is built from q at the first step (and again every {@code refreshEvery} steps
  * when that is positive, for streaming estimators): {@code O(numItems)} host memory and time then,
- * {@code O(N log numItems)} per step. Draws come from a seeded {@link SplittableRandom}. Arrays are
- * attached to the step's manager; the sampler holds no NDArray. Not thread-safe.
+ * {@code O(N log numItems)} per step. Draws come from a {@link SplittableRandom} seeded by the seed
+ * and the step, so a resumed run draws what the uninterrupted one would have (nothing to
+ * checkpoint). Arrays are attached to the step's manager; the sampler holds no NDArray. Not
+ * thread-safe.
  */
 public final class PopularitySampler implements NegativeSampler {
   private final int numItems;
   private final int numNegatives;
   private final double alpha;
   private final long refreshEvery;
-  private final SplittableRandom random;
+  private final long seed;
   private double[] cumulative;
   private float[] logP;
   private long builtAt = -1;
@@ -60,7 +62,7 @@ public final class PopularitySampler implements NegativeSampler {
     this.numNegatives = numNegatives;
     this.alpha = alpha;
     this.refreshEvery = refreshEvery;
-    this.random = new SplittableRandom(seed);
+    this.seed = seed;
   }
 
   @Override
@@ -71,6 +73,7 @@ public final class PopularitySampler implements NegativeSampler {
     }
     long[] drawn = new long[numNegatives];
     float[] drawnLogP = new float[numNegatives];
+    SplittableRandom random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (ctx.step() + 1));
     for (int i = 0; i < numNegatives; i++) {
       int item = draw(random.nextDouble());
       drawn[i] = item;
