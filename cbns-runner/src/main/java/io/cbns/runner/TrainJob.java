@@ -235,6 +235,7 @@ public final class TrainJob {
                 .addListener(new io.cbns.runner.report.ConsoleProgressListener(out, interactive))
                 .addListener(new MetricsFileListener(runDir))
                 .optRestoreBest(cfg.evaluation().restoreBest())
+                .optRowSparse(cfg.optimizer().sparseGradients())
                 .optStopRequest(stopRequest);
         if (cfg.checkpoint().enabled()) {
           builder.optCheckpointing(

@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * Intermediate arrays are closed in an {@link NDScope}; the moment arrays live in the parameter's
  * manager. Not thread-safe.
  */
-public final class LazyAdam extends CheckpointableOptimizer {
+public final class LazyAdam extends CheckpointableOptimizer implements RowSparseOptimizer {
   private final float beta1;
   private final float beta2;
   private final float epsilon;
@@ -68,17 +68,9 @@ public final class LazyAdam extends CheckpointableOptimizer {
         NDArray rows = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (rows.size() > 0) {
           NDIndex index = new NDIndex("{}", rows);
-          touched = index;
-          NDArray g = prepare(grad.get(index), weight.get(index));
-          NDArray m = mean.get(index).mul(beta1).add(g.mul(1 - beta1));
-          NDArray v = variance.get(index).mul(beta2).add(g.square().mul(1 - beta2));
-          mean.set(index, m);
-          variance.set(index, v);
-          weight.set(index, weight.get(index).sub(step(m, v, lr, correction1, correction2)));
-        }
-        if (touched != null) {
+          updateRows(index, weight, grad.get(index), mean, variance, lr, correction1, correction2);
           // only the touched rows hold a gradient: zero them instead of the whole table
-          zeroGradient(weight, touched);
+          zeroGradient(weight, index);
         }
       } else {
         NDArray g = prepare(grad, weight);
@@ -88,6 +80,52 @@ public final class LazyAdam extends CheckpointableOptimizer {
         zeroGradient(weight, null);
       }
     }
+  }
+
+  /** Lazy (the default) wants row-sparse gradients; dense mode updates every row. */
+  @Override
+  public boolean rowSparse() {
+    return !dense;
+  }
+
+  /**
+   * Updates the given rows from their gradients alone (row-sparse gradients): Adam on those rows
+   * and their moments, as the lazy path does for the rows it finds touched.
+   */
+  @Override
+  public void updateRows(String parameterId, NDArray weight, NDArray rowIds, NDArray rowGradients) {
+    int t = nextCount(parameterId);
+    float lr = learningRate(parameterId, t);
+    float correction1 = (float) (1 - Math.pow(beta1, t));
+    float correction2 = (float) (1 - Math.pow(beta2, t));
+    NDArray mean = means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight));
+    NDArray variance =
+        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight));
+    if (rowIds.size() == 0) {
+      return;
+    }
+    try (NDScope scope = new NDScope()) {
+      NDIndex index = new NDIndex("{}", rowIds);
+      updateRows(index, weight, rowGradients, mean, variance, lr, correction1, correction2);
+    }
+  }
+
+  private void updateRows(
+      NDIndex index,
+      NDArray weight,
+      NDArray rowGradients,
+      NDArray mean,
+      NDArray variance,
+      float lr,
+      float correction1,
+      float correction2) {
+    NDArray w = weight.get(index);
+    NDArray g = prepare(rowGradients, w);
+    NDArray m = mean.get(index).mul(beta1).add(g.mul(1 - beta1));
+    NDArray v = variance.get(index).mul(beta2).add(g.square().mul(1 - beta2));
+    mean.set(index, m);
+    variance.set(index, v);
+    weight.set(index, w.sub(step(m, v, lr, correction1, correction2)));
   }
 
   private NDArray step(NDArray m, NDArray v, float lr, float c1, float c2) {

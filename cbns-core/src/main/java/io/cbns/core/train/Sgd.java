@@ -2,6 +2,7 @@ package io.cbns.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.tracker.ParameterTracker;
 import ai.djl.training.tracker.Tracker;
 
@@ -10,7 +11,7 @@ import ai.djl.training.tracker.Tracker;
  * rate from a schedule. Dense: every row of every parameter is updated, which matters only with
  * weight decay. Its only state is the update count (checkpointed). Not thread-safe.
  */
-public final class Sgd extends CheckpointableOptimizer {
+public final class Sgd extends CheckpointableOptimizer implements RowSparseOptimizer {
   private Sgd(Builder b) {
     super(b, b.learningRate);
   }
@@ -25,6 +26,20 @@ public final class Sgd extends CheckpointableOptimizer {
     try (NDScope scope = new NDScope()) {
       weight.subi(prepare(grad, weight).mul(lr));
       zeroGradient(weight, null);
+    }
+  }
+
+  /** Updates only the given rows (row-sparse gradients); weight decay then applies to them only. */
+  @Override
+  public void updateRows(String parameterId, NDArray weight, NDArray rowIds, NDArray rowGradients) {
+    float lr = learningRate(parameterId, nextCount(parameterId));
+    if (rowIds.size() == 0) {
+      return;
+    }
+    try (NDScope scope = new NDScope()) {
+      NDIndex index = new NDIndex("{}", rowIds);
+      NDArray w = weight.get(index);
+      weight.set(index, w.sub(prepare(rowGradients, w).mul(lr)));
     }
   }
 

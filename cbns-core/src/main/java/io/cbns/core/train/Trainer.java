@@ -68,6 +68,7 @@ public final class Trainer {
   private final boolean restoreBest;
   private final Map<String, Checkpointable> extraState;
   private final ParameterSnapshot best;
+  private final boolean rowSparse;
 
   private Trainer(Builder b) {
     this.model = b.model;
@@ -85,6 +86,8 @@ public final class Trainer {
     this.restoreBest = b.restoreBest;
     this.extraState = new LinkedHashMap<>(b.extraState);
     this.best = new ParameterSnapshot(manager);
+    // embedding tables get row-sparse gradients when the optimizer can use them
+    this.rowSparse = b.rowSparse && optimizer instanceof RowSparseOptimizer r && r.rowSparse();
   }
 
   public static Builder builder() {
@@ -134,7 +137,7 @@ public final class Trainer {
     listeners.forEach(l -> l.onTrainingBegin(info));
 
     // no parameter server: parameters are read in place and updated by update()
-    ParameterStore ps = new ParameterStore(manager, false);
+    ParameterStore dense = new ParameterStore(manager, false);
     BatchSpec spec =
         new BatchSpec(config.batchSize(), config.dropLast(), config.seed(), config.prefetch());
     boolean validation = dataset.validationByUser().isPresent();
@@ -150,7 +153,7 @@ public final class Trainer {
         while (it.hasNext()) {
           InteractionBatch batch = it.next();
           long t0 = System.nanoTime();
-          double value = step(ps, batch, p.step, epoch);
+          double value = step(dense, batch, p.step, epoch);
           long nanos = System.nanoTime() - t0;
           StepInfo si = new StepInfo(p.step, epoch, p.stepInEpoch, value, batch.size(), nanos);
           for (TrainingListener l : listeners) {
@@ -291,10 +294,11 @@ public final class Trainer {
         p.stepInEpoch);
   }
 
-  private double step(ParameterStore ps, InteractionBatch batch, long step, int epoch) {
+  private double step(ParameterStore dense, InteractionBatch batch, long step, int epoch) {
     // engine randomness (dropout) as a function of the step, so a resumed run draws the same
     Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
     try (NDManager m = manager.newSubManager()) {
+      ParameterStore ps = rowSparse ? new RowGradientStore(m) : dense;
       long[] itemIds = batch.itemIds();
       float[] logQ = new float[itemIds.length];
       frequency.logQ(itemIds, logQ);
@@ -315,7 +319,7 @@ public final class Trainer {
         }
         gc.backward(lossValue);
       }
-      update(step, epoch);
+      update(ps, step, epoch);
       sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
       frequency.observe(step, itemIds);
       return value;
@@ -341,20 +345,30 @@ public final class Trainer {
    * reads the gradient in place; cbns's optimizers and DJL's Adam zero it afterwards. A non-finite
    * gradient stops training before any parameter is changed.
    */
-  private void update(long step, int epoch) {
+  private void update(ParameterStore ps, long step, int epoch) {
+    RowGradientStore rows = ps instanceof RowGradientStore r ? r : null;
     // keyed by the parameter's path in the block, not its id: ids are random per instance, and a
     // resumed run's optimizer state must find its parameters again
     Map<String, Parameter> trainable = new LinkedHashMap<>();
+    Map<String, NDArray[]> sparse = new LinkedHashMap<>();
     for (var entry : model.block().getParameters()) {
       Parameter p = entry.getValue();
       if (p.requiresGradient() && p.isInitialized()) {
-        trainable.put(entry.getKey(), p);
+        if (rows != null && rows.isRowSparse(p)) {
+          sparse.put(entry.getKey(), rows.gradients(p));
+        } else {
+          trainable.put(entry.getKey(), p);
+        }
       }
     }
     try (NDScope scope = new NDScope()) {
       NDArray total = null;
       for (Parameter p : trainable.values()) {
         NDArray sum = p.getArray().getGradient().sum();
+        total = total == null ? sum : total.add(sum);
+      }
+      for (NDArray[] idsAndGradients : sparse.values()) {
+        NDArray sum = idsAndGradients[1].sum();
         total = total == null ? sum : total.add(sum);
       }
       // one host read for all gradients: a NaN or infinity anywhere makes the sum non-finite
@@ -364,7 +378,17 @@ public final class Trainer {
             throw diverged("the gradient of " + e.getKey() + " became non-finite", step, epoch);
           }
         }
+        for (var e : sparse.entrySet()) {
+          if (!Float.isFinite(e.getValue()[1].sum().getFloat())) {
+            throw diverged("the gradient of " + e.getKey() + " became non-finite", step, epoch);
+          }
+        }
       }
+    }
+    for (var e : sparse.entrySet()) {
+      NDArray weight = model.block().getParameters().get(e.getKey()).getArray();
+      ((RowSparseOptimizer) optimizer)
+          .updateRows(e.getKey(), weight, e.getValue()[0], e.getValue()[1]);
     }
     for (var e : trainable.entrySet()) {
       NDArray weight = e.getValue().getArray();
@@ -448,6 +472,7 @@ public final class Trainer {
     private Checkpointing checkpointing;
     private BooleanSupplier stopRequest = () -> false;
     private boolean restoreBest = true;
+    private boolean rowSparse = true;
     private final Map<String, Checkpointable> extraState = new LinkedHashMap<>();
 
     private Builder() {}
@@ -523,6 +548,17 @@ public final class Trainer {
      */
     public Builder optRestoreBest(boolean restoreBest) {
       this.restoreBest = restoreBest;
+      return this;
+    }
+
+    /**
+     * Whether embedding tables that support it ({@link RowGradientStore}) get row-sparse gradients
+     * when the optimizer is a {@link RowSparseOptimizer} (default true). The result is the same as
+     * with dense gradients and {@link LazyAdam}, up to float rounding, except that a row looked up
+     * with an exactly zero gradient is updated too (as PyTorch's SparseAdam does).
+     */
+    public Builder optRowSparse(boolean rowSparse) {
+      this.rowSparse = rowSparse;
       return this;
     }
 

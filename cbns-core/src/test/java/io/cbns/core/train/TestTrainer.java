@@ -77,6 +77,48 @@ final class TestTrainer {
   }
 
   @Test
+  void rowSparseGradientsGiveWhatDenseGradientsGive() {
+    float[][] results = new float[2][];
+    List<List<Double>> losses = List.of(new ArrayList<>(), new ArrayList<>());
+    for (int run = 0; run < 2; run++) {
+      boolean sparse = run == 1;
+      try (NDManager root = NDManager.newBaseManager();
+          TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
+        Trainer.builder()
+            .setModel(model)
+            .setDataset(new TestingDataset(120, 60, 6))
+            .setSampler(IN_BATCH)
+            .setFrequencyEstimator(UNIFORM)
+            .setOptimizer(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build())
+            .setConfig(new TrainingConfig(3, 32, false, 0, 1, 0, 0, 0))
+            .setManager(root)
+            .optLoss(new LossConfig(0.5, false, true))
+            .optRowSparse(sparse)
+            .addListener(
+                new TrainingListener() {
+                  @Override
+                  public void onStep(StepInfo st) {
+                    losses.get(sparse ? 1 : 0).add(st.loss());
+                  }
+                })
+            .build()
+            .fit();
+        results[run] = model.block().getParameters().valueAt(1).getArray().toFloatArray();
+      }
+    }
+    // the same rows get the same Adam updates; only the order of float additions differs
+    for (int i = 0; i < results[0].length; i++) {
+      assertThat(results[1][i])
+          .isCloseTo(results[0][i], org.assertj.core.data.Offset.offset(1e-4f));
+    }
+    for (int i = 0; i < losses.get(0).size(); i++) {
+      assertThat(losses.get(1).get(i))
+          .isCloseTo(losses.get(0).get(i), org.assertj.core.data.Offset.offset(1e-4));
+    }
+    assertThat(losses.get(1)).hasSize(losses.get(0).size()).isNotEmpty();
+  }
+
+  @Test
   void nonFiniteLossStopsWithTheStepAndTheUsualCauses() {
     TestingDataset data = new TestingDataset(30, 12, 3);
     FrequencyEstimator broken = (ids, out) -> java.util.Arrays.fill(out, Float.NaN);

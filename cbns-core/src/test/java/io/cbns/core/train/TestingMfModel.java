@@ -61,6 +61,9 @@ final class TestingMfModel implements TwoTowerModel {
   }
 
   private static NDArray rows(ParameterStore ps, Parameter p, NDArray ids, boolean training) {
+    if (training && ps instanceof RowGradientStore store) {
+      return store.lookupRows(p, ids);
+    }
     // the embedding op is invoked on the ids so that its result belongs to the step's manager
     NDArray weight = ps.getValue(p, ids.getDevice(), training);
     return ids.getNDArrayInternal().embedding(ids, weight, SparseFormat.DENSE).singletonOrThrow();

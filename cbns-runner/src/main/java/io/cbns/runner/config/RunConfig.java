@@ -66,6 +66,7 @@ public record RunConfig(
    * @param stepEpochs epochs between two step-decays
    * @param stepFactor the step-decay multiplier
    * @param minLearningRate the cosine floor
+   * @param sparseGradients row-sparse gradients for embedding tables (lazy-adam, sgd)
    */
   public record OptimizerSection(
       String name,
@@ -76,7 +77,8 @@ public record RunConfig(
       long warmupSteps,
       int stepEpochs,
       double stepFactor,
-      double minLearningRate) {}
+      double minLearningRate,
+      boolean sparseGradients) {}
 
   /**
    * Checkpoints: whether they are written, and how often besides each epoch end.
@@ -162,7 +164,8 @@ public record RunConfig(
             optO.getLong("warmup-steps", 0, 0, Long.MAX_VALUE),
             optO.getInt("step-epochs", 10, 1, 100_000),
             optO.getDouble("step-factor", 0.1, 1e-6, 1),
-            optO.getDouble("min-learning-rate", 0, 0, 10));
+            optO.getDouble("min-learning-rate", 0, 0, 10),
+            optO.getBoolean("sparse-gradients", true));
     if (optimizer.minLearningRate() > optimizer.learningRate()) {
       throw new io.cbns.core.config.ConfigException(
           "optimizer.min-learning-rate",
@@ -262,6 +265,7 @@ public record RunConfig(
     opt.put("step-epochs", optimizer.stepEpochs());
     opt.put("step-factor", optimizer.stepFactor());
     opt.put("min-learning-rate", optimizer.minLearningRate());
+    opt.put("sparse-gradients", optimizer.sparseGradients());
     out.put("optimizer", opt);
     Map<String, Object> tr = new LinkedHashMap<>();
     tr.put("epochs", training.epochs());

@@ -1,0 +1,121 @@
+package io.cbns.core.train;
+
+import static java.util.Objects.requireNonNull;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A parameter store for one training step that gives embedding tables row-sparse gradients, as
+ * PyTorch's {@code nn.Embedding(sparse=True)} does: a tower calls {@link #lookupRows} instead of
+ * running the embedding op on the whole table, and the gradient then has one row per distinct id
+ * looked up, not the table's {@code [N, d]}. The trainer hands those rows to a {@link
+ * RowSparseOptimizer}, so a step costs {@code O(rows looked up x d)} instead of several passes over
+ * every table (allocating, accumulating, scanning and zeroing an {@code [N, d]} gradient).
+ *
+ * <p>How: the distinct ids of a lookup are gathered from the table without gradient into a new leaf
+ * {@code [u, d]} that requires gradient, and the result is the embedding of the inverse indices in
+ * that leaf, so autograd sums the gradients of repeated ids into the leaf's rows. A table looked up
+ * several times in a step (batch items, then bank items) gets one leaf per lookup; {@link
+ * #gradients} adds them up per distinct id.
+ *
+ * <p>A table read through {@link #lookupRows} must be read only that way during the step (its dense
+ * gradient stays empty). Arrays live in the step's manager. Not thread-safe.
+ */
+public final class RowGradientStore extends ParameterStore {
+  private final NDManager manager;
+  private final Map<Parameter, List<NDArray[]>> lookups = new IdentityHashMap<>();
+
+  /**
+   * @param manager the step's manager (its device is the training device)
+   */
+  public RowGradientStore(NDManager manager) {
+    super(manager, false);
+    this.manager = requireNonNull(manager, "manager is null");
+  }
+
+  /**
+   * The rows of {@code table} for {@code ids}, with a row-sparse gradient.
+   *
+   * @param table a {@code [N, d]} parameter
+   * @param ids integer ids of any shape {@code S}, each in {@code [0, N)}
+   * @return {@code float32 [S..., d]} in the step's manager
+   */
+  public NDArray lookupRows(Parameter table, NDArray ids) {
+    NDArray flat = ids.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(-1);
+    flat.attach(manager);
+    NDList unique = flat.unique(null, true, true, false);
+    unique.attach(manager);
+    NDArray distinct = unique.get(0);
+    NDArray inverse = unique.get(1).reshape(ids.getShape());
+    // a detached view of the table: the gather below is not recorded
+    NDArray frozen = table.getArray().stopGradient();
+    frozen.attach(manager);
+    NDArray leaf =
+        distinct.getNDArrayInternal().embedding(distinct, frozen, SparseFormat.DENSE).get(0);
+    leaf.setRequiresGradient(true);
+    lookups.computeIfAbsent(table, k -> new ArrayList<>()).add(new NDArray[] {distinct, leaf});
+    return inverse.getNDArrayInternal().embedding(inverse, leaf, SparseFormat.DENSE).get(0);
+  }
+
+  /** Whether {@code table} was looked up through {@link #lookupRows} in this step. */
+  public boolean isRowSparse(Parameter table) {
+    return lookups.containsKey(table);
+  }
+
+  /**
+   * After the backward pass: the distinct ids looked up in {@code table} and the gradient of each,
+   * summed over all lookups of the step.
+   *
+   * @return {@code {ids int64 [u], gradients float32 [u, d]}} in the step's manager
+   */
+  public NDArray[] gradients(Parameter table) {
+    List<NDArray[]> parts = lookups.get(table);
+    if (parts == null) {
+      throw new IllegalArgumentException(table.getName() + " was not looked up by rows");
+    }
+    if (parts.size() == 1) {
+      NDArray[] only = parts.get(0);
+      return new NDArray[] {only[0], gradientOf(only[1])};
+    }
+    NDList ids = new NDList();
+    NDList grads = new NDList();
+    for (NDArray[] part : parts) {
+      ids.add(part[0]);
+      grads.add(gradientOf(part[1]));
+    }
+    NDArray allIds = NDArrays.concat(ids);
+    NDArray allGrads = NDArrays.concat(grads);
+    NDList unique = allIds.unique(null, true, true, false);
+    unique.attach(manager);
+    NDArray distinct = unique.get(0);
+    NDArray inverse = unique.get(1);
+    // the sum of the rows of each distinct id, by the embedding op's backward (an index-add)
+    NDArray sums = manager.zeros(new Shape(distinct.size(), allGrads.getShape().get(1)));
+    sums.setRequiresGradient(true);
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray spread =
+          inverse.getNDArrayInternal().embedding(inverse, sums, SparseFormat.DENSE).get(0);
+      gc.backward(spread.mul(allGrads).sum());
+    }
+    return new NDArray[] {distinct, gradientOf(sums)};
+  }
+
+  private NDArray gradientOf(NDArray leaf) {
+    NDArray g = leaf.getGradient();
+    g.attach(manager);
+    return g;
+  }
+}
