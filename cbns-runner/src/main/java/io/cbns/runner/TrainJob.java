@@ -219,8 +219,10 @@ public final class TrainJob {
             Trainer.stepsPerEpoch(
                 info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast());
 
+        var console = new io.cbns.runner.report.ConsoleProgressListener(out, interactive);
         FullRankingEvaluator evaluator =
-            new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize());
+            new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize())
+                .withProgress(console);
         Trainer.Builder builder =
             Trainer.builder()
                 .setModel(model)
@@ -232,7 +234,7 @@ public final class TrainJob {
                 .setManager(root)
                 .optLoss(cfg.loss())
                 .optEvaluator(evaluator)
-                .addListener(new io.cbns.runner.report.ConsoleProgressListener(out, interactive))
+                .addListener(console)
                 .addListener(new MetricsFileListener(runDir))
                 .optRestoreBest(cfg.evaluation().restoreBest())
                 .optRowSparse(cfg.optimizer().sparseGradients())

@@ -25,19 +25,44 @@ import java.util.stream.IntStream;
  * users.
  *
  * <p>Scoring and top-K run in the engine, a chunk of users at a time ({@code [chunk, numItems]}
- * scores); only the top-K indices come back to the host. Thread-safe (no state besides settings).
+ * scores); only the top-K indices come back to the host. Thread-safe (no state besides settings) as
+ * long as the {@link Progress} callback, if any, is.
  */
 public final class FullRankingEvaluator {
   private final List<Integer> ks;
   private final int maxK;
   private final int chunkSize;
+  private final Progress progress;
+
+  /**
+   * Told how far an evaluation has got, so that a long one can show a progress bar. Called on the
+   * evaluating thread: once with {@code usersDone == 0} before the first chunk, then after every
+   * chunk; the last call has {@code usersDone == usersTotal}. An exception thrown by it ends the
+   * evaluation.
+   */
+  @FunctionalInterface
+  public interface Progress {
+    /** Reports nothing. */
+    Progress NONE = (usersDone, usersTotal) -> {};
+
+    /**
+     * @param usersDone users ranked so far in this evaluation
+     * @param usersTotal users this evaluation ranks (those with relevant items)
+     */
+    void onUsersRanked(int usersDone, int usersTotal);
+  }
 
   /**
    * @param ks the cut-offs, each >= 1
    * @param chunkSize users scored at once
    */
   public FullRankingEvaluator(List<Integer> ks, int chunkSize) {
+    this(ks, chunkSize, Progress.NONE);
+  }
+
+  private FullRankingEvaluator(List<Integer> ks, int chunkSize, Progress progress) {
     requireNonNull(ks, "ks is null");
+    requireNonNull(progress, "progress is null");
     if (ks.isEmpty() || ks.stream().anyMatch(k -> k < 1)) {
       throw new IllegalArgumentException("ks must be non-empty and >= 1: " + ks);
     }
@@ -47,6 +72,16 @@ public final class FullRankingEvaluator {
     this.ks = ks.stream().distinct().sorted().toList();
     this.maxK = this.ks.get(this.ks.size() - 1);
     this.chunkSize = chunkSize;
+    this.progress = progress;
+  }
+
+  /**
+   * This evaluator with the same cut-offs and chunk size, reporting to {@code progress} during
+   * {@link #evaluate} (the most-popular baseline is computed on the host in one pass and reports
+   * nothing).
+   */
+  public FullRankingEvaluator withProgress(Progress progress) {
+    return new FullRankingEvaluator(ks, chunkSize, progress);
   }
 
   public List<Integer> ks() {
@@ -67,6 +102,7 @@ public final class FullRankingEvaluator {
     int k = Math.min(maxK, numItems);
     int[] users = usersWithRelevantItems(relevant);
     Accumulator acc = new Accumulator();
+    progress.onUsersRanked(0, users.length);
     try (NDManager m = parent.newSubManager()) {
       ParameterStore ps = new ParameterStore(m, false);
       NDArray itemIds = m.arange(0, numItems, 1, DataType.INT64);
@@ -93,6 +129,7 @@ public final class FullRankingEvaluator {
             acc.add((int) ids[row], topItems, row * k, k, relevant);
           }
         }
+        progress.onUsersRanked(end, users.length);
       }
     }
     return acc.result(users.length);

@@ -23,6 +23,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   @Option(
       names = {"-k"},
+      paramLabel = "K",
       defaultValue = "20",
       description = "The cut-off to compare (must have been evaluated); default ${DEFAULT-VALUE}.")
   int k;

@@ -2,6 +2,7 @@ package io.cbns.runner.commands;
 
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.models.onnx.OnnxMetadata;
+import io.cbns.runner.report.TaskProgress;
 import io.cbns.runner.serving.EmbeddingFiles;
 import io.cbns.runner.serving.TrainedRun;
 import jakarta.inject.Inject;
@@ -76,15 +77,7 @@ public final class EmbedCommand implements Callable<Integer> {
       int d = run.model().dimension();
       Path itemsFile = out != null ? out : runDir.resolve("embeddings").resolve(ITEMS_FILE);
       int numItems = run.dataset().info().numItems();
-      EmbeddingFiles.write(
-          itemsFile,
-          EmbeddingFiles.ITEM_ID,
-          numItems,
-          d,
-          chunkSize,
-          run::encodeItems,
-          run.originalItemIds().orElse(null),
-          metadata(run, "item"));
+      write(w, "items", itemsFile, EmbeddingFiles.ITEM_ID, numItems, run::encodeItems, run);
       w.printf("wrote %s (%,d items x %d)%n", itemsFile, numItems, d);
       if (users) {
         Path usersFile =
@@ -92,20 +85,40 @@ public final class EmbedCommand implements Callable<Integer> {
                 ? usersOut
                 : itemsFile.toAbsolutePath().getParent().resolve(USERS_FILE);
         int numUsers = run.dataset().info().numUsers();
-        EmbeddingFiles.write(
-            usersFile,
-            EmbeddingFiles.USER_ID,
-            numUsers,
-            d,
-            chunkSize,
-            run::encodeUsers,
-            run.originalUserIds().orElse(null),
-            metadata(run, "user"));
+        write(w, "users", usersFile, EmbeddingFiles.USER_ID, numUsers, run::encodeUsers, run);
         w.printf("wrote %s (%,d users x %d)%n", usersFile, numUsers, d);
       }
       w.flush();
     }
     return 0;
+  }
+
+  /** Writes one table, showing a progress bar (or log lines) of the ids encoded. */
+  private void write(
+      PrintWriter w,
+      String what,
+      Path file,
+      String idColumn,
+      int count,
+      EmbeddingFiles.Encoder encoder,
+      TrainedRun run) {
+    boolean items = idColumn.equals(EmbeddingFiles.ITEM_ID);
+    try (TaskProgress progress =
+        TaskProgress.start(w, System.console() != null, "embedding " + what, count, what)) {
+      EmbeddingFiles.write(
+          file,
+          idColumn,
+          count,
+          run.model().dimension(),
+          chunkSize,
+          ids -> {
+            float[] rows = encoder.encode(ids);
+            progress.stepBy(ids.length);
+            return rows;
+          },
+          (items ? run.originalItemIds() : run.originalUserIds()).orElse(null),
+          metadata(run, items ? "item" : "user"));
+    }
   }
 
   private static Map<String, String> metadata(TrainedRun run, String part) {

@@ -1,12 +1,19 @@
 package io.cbns.runner.commands;
 
+import io.cbns.core.CbnsException;
 import io.cbns.core.config.Options;
 import io.cbns.data.arrow.importer.DatasetImporter;
 import io.cbns.data.arrow.importer.ImportReport;
+import io.cbns.data.arrow.importer.ImportSpec;
 import io.cbns.runner.config.ConfigLoader;
+import io.cbns.runner.report.TaskProgress;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,8 +62,44 @@ public final class ImportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Map<String, Object> tree = ConfigLoader.load(config, options);
-    ImportReport report = DatasetImporter.run(format, Options.of("", tree), out);
-    spec.commandLine().getOut().println(report.summary());
+    PrintWriter w = spec.commandLine().getOut();
+    // the importer reports no progress of its own: show what it reads and how long it has taken
+    String sources = describeSources(format, tree);
+    boolean interactive = System.console() != null;
+    if (!interactive && !sources.isEmpty()) {
+      w.println("importing " + format + ": " + sources);
+      w.flush();
+    }
+    ImportReport report;
+    try (TaskProgress progress = TaskProgress.start(w, interactive, "import " + format, -1, "")) {
+      progress.setMessage(sources);
+      report = DatasetImporter.run(format, Options.of("", tree), out);
+    }
+    w.println(report.summary());
     return 0;
+  }
+
+  /**
+   * E.g. {@code train.txt, test.txt (45.3 MB)}; empty when the options are wrong, so that the
+   * import itself reports the problem, in its own order (unknown keys first).
+   */
+  private static String describeSources(String format, Map<String, Object> tree) {
+    ImportSpec importSpec;
+    try {
+      importSpec = DatasetImporter.spec(format, Options.of("", tree));
+    } catch (CbnsException e) {
+      return "";
+    }
+    long bytes = 0;
+    StringBuilder names = new StringBuilder();
+    for (Path f : importSpec.sourceFiles()) {
+      try {
+        bytes += Files.size(f);
+      } catch (IOException e) {
+        return "";
+      }
+      names.append(names.length() == 0 ? "" : ", ").append(f.getFileName());
+    }
+    return String.format(Locale.ROOT, "%s (%.1f MB)", names, bytes / 1e6);
   }
 }

@@ -1,5 +1,6 @@
 package io.cbns.runner.report;
 
+import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.train.EpochInfo;
 import io.cbns.core.train.EvaluationInfo;
 import io.cbns.core.train.StepInfo;
@@ -15,12 +16,19 @@ import me.tongfei.progressbar.ProgressBarStyle;
 /**
  * Shows training progress: a progress bar per epoch (step, loss, examples/s, ETA) when the output
  * is a terminal, one plain line per epoch and evaluation otherwise (CI, files).
+ *
+ * <p>It is also the evaluator's {@link FullRankingEvaluator.Progress}: give it to {@link
+ * FullRankingEvaluator#withProgress} and a long evaluation shows a bar of users ranked (or, in a
+ * log, a line every {@link TaskProgress#LINE_INTERVAL_SECONDS} seconds). Called on the training
+ * thread only.
  */
-public final class ConsoleProgressListener implements TrainingListener {
+public final class ConsoleProgressListener
+    implements TrainingListener, FullRankingEvaluator.Progress {
   private final PrintWriter out;
   private final boolean interactive;
   private TrainingInfo info;
   private ProgressBar bar;
+  private TaskProgress evaluation;
   private double recentLoss = Double.NaN;
   private long examples;
   private long nanos;
@@ -93,7 +101,30 @@ public final class ConsoleProgressListener implements TrainingListener {
   }
 
   @Override
+  public void onUsersRanked(int usersDone, int usersTotal) {
+    if (evaluation == null) {
+      if (bar != null) {
+        bar.close();
+        bar = null;
+      }
+      evaluation = TaskProgress.start(out, interactive, "evaluating", usersTotal, "users");
+    }
+    evaluation.stepTo(usersDone);
+    if (usersDone >= usersTotal) {
+      closeEvaluation();
+    }
+  }
+
+  private void closeEvaluation() {
+    if (evaluation != null) {
+      evaluation.close();
+      evaluation = null;
+    }
+  }
+
+  @Override
   public void onEvaluation(EvaluationInfo ev) {
+    closeEvaluation();
     int k = ev.model().recall().keySet().iterator().next();
     out.printf(
         Locale.ROOT,
@@ -113,6 +144,7 @@ public final class ConsoleProgressListener implements TrainingListener {
 
   @Override
   public void onTrainingEnd(TrainingSummary summary) {
+    closeEvaluation();
     if (bar != null) {
       bar.close();
       bar = null;

@@ -20,7 +20,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /**
  * Draws {@code drift.csv} as {@code drift.png}: feature drift D(t; dt) of the item tower over the
- * training steps, one line per dt, on a log scale (the paper's Fig. 2).
+ * training steps, one line per dt, on a log scale (the paper's Fig. 2) when the values span more
+ * than two decades, else on a linear one (a log axis over a narrower span labels one tick or none).
  */
 public final class DriftChart {
   public static final String PNG = "drift.png";
@@ -40,9 +41,13 @@ public final class DriftChart {
     }
     Map<Long, XYSeries> byDt = new TreeMap<>();
     boolean positive = true;
+    double min = Double.POSITIVE_INFINITY;
+    double max = 0;
     for (DriftRecord r : records) {
       byDt.computeIfAbsent(r.dt(), dt -> new XYSeries("dt = " + dt)).add(r.step(), r.drift());
       positive &= r.drift() > 0;
+      min = Math.min(min, r.drift());
+      max = Math.max(max, r.drift());
     }
     XYSeriesCollection data = new XYSeriesCollection();
     byDt.values().forEach(data::addSeries);
@@ -57,9 +62,10 @@ public final class DriftChart {
             true,
             false,
             false);
-    if (positive) {
+    if (positive && max / min > 100) {
       chart.getXYPlot().setRangeAxis(new LogarithmicAxis("D(t; dt), log scale"));
     }
+    ChartStyle.apply(chart);
     Path png = runDir.resolve(PNG);
     AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 500));
     return png;

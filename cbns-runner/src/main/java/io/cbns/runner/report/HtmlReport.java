@@ -2,12 +2,12 @@ package io.cbns.runner.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cbns.runner.AtomicFiles;
-import java.awt.BasicStroke;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Iterator;
 import java.util.List;
@@ -16,7 +16,9 @@ import java.util.Map;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
@@ -53,6 +55,7 @@ public final class HtmlReport {
         .append("table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 10px;")
         .append("text-align:right}th{background:#f4f4f4}td:first-child,th:first-child{")
         .append("text-align:left}pre{background:#f8f8f8;padding:1em;overflow:auto}")
+        .append("td{overflow-wrap:anywhere}table.kv td{text-align:left}")
         .append("img{max-width:100%}</style></head><body>\n<h1>")
         .append(esc(title))
         .append("</h1>\n");
@@ -82,22 +85,32 @@ public final class HtmlReport {
         throw new UncheckedIOException(e);
       }
     }
-    h.append("<h2>Environment</h2>\n<table>");
-    for (Iterator<Map.Entry<String, JsonNode>> it = provenance.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      String value = e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString();
-      h.append("<tr><td>")
-          .append(esc(e.getKey()))
-          .append("</td><td style=\"text-align:left\">")
-          .append(esc(value))
-          .append("</td></tr>");
-    }
+    h.append("<h2>Environment</h2>\n<table class=\"kv\">");
+    environmentRows(h, "", provenance);
     h.append("</table>\n<h2>Configuration</h2>\n<pre>")
         .append(esc(RunFiles.text(runDir, "config.yaml")))
         .append("</pre>\n</body></html>\n");
     Path out = runDir.resolve(FILE);
     AtomicFiles.writeString(out, h.toString());
     return out;
+  }
+
+  /** One row per value; nested objects (the dataset) as dotted keys rather than one long JSON. */
+  private static void environmentRows(StringBuilder h, String prefix, JsonNode node) {
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = prefix + e.getKey();
+      if (e.getValue().isObject()) {
+        environmentRows(h, key + ".", e.getValue());
+        continue;
+      }
+      String value = e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString();
+      h.append("<tr><td>")
+          .append(esc(key))
+          .append("</td><td>")
+          .append(esc(value))
+          .append("</td></tr>");
+    }
   }
 
   private static void metricsTable(StringBuilder h, JsonNode summary) {
@@ -108,7 +121,7 @@ public final class HtmlReport {
     }
     h.append("<h2>Final metrics (")
         .append(esc(summary.path("split").asText("test")))
-        .append(")</h2>\n<table><tr><th></th>");
+        .append(")</h2>\n<table id=\"final-metrics\"><tr><th></th>");
     for (Iterator<String> it = model.fieldNames(); it.hasNext(); ) {
       h.append("<th>").append(esc(it.next())).append("</th>");
     }
@@ -131,21 +144,30 @@ public final class HtmlReport {
     for (JsonNode e : epochs) {
       loss.add(e.path("epoch").asDouble(), e.path("loss").asDouble());
     }
-    return png(
+    JFreeChart chart =
         ChartFactory.createXYLineChart(
             "Training loss",
             "epoch",
-            "loss",
+            "mean loss",
             new XYSeriesCollection(loss),
             PlotOrientation.VERTICAL,
-            true,
             false,
-            false));
+            false,
+            false);
+    XYPlot plot = chart.getXYPlot();
+    plot.setRenderer(new XYLineAndShapeRenderer(true, true));
+    ChartStyle.apply(chart);
+    ChartStyle.integerDomain(plot);
+    // the loss never reaches 0: an axis from 0 would flatten the curve
+    ((NumberAxis) plot.getRangeAxis()).setAutoRangeIncludesZero(false);
+    return png(chart);
   }
 
   private static byte[] metricsChart(List<JsonNode> evals) {
     XYSeriesCollection data = new XYSeriesCollection();
+    List<Integer> metricOfSeries = new ArrayList<>();
     for (String who : List.of("model", "most_popular")) {
+      int metricIndex = 0;
       for (Iterator<String> it = evals.get(0).path(who).fieldNames(); it.hasNext(); ) {
         String metric = it.next();
         XYSeries s = new XYSeries(who.replace('_', ' ') + " " + metric);
@@ -153,6 +175,7 @@ public final class HtmlReport {
           s.add(ev.path("epoch").asDouble(), ev.path(who).path(metric).asDouble());
         }
         data.addSeries(s);
+        metricOfSeries.add(metricIndex++);
       }
     }
     JFreeChart chart =
@@ -166,15 +189,16 @@ public final class HtmlReport {
             false,
             false);
     XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
+    chart.getXYPlot().setRenderer(r);
+    ChartStyle.apply(chart);
+    ChartStyle.integerDomain(chart.getXYPlot());
+    // one colour per metric; the baseline dashed in its metric's colour
     for (int i = 0; i < data.getSeriesCount(); i++) {
+      r.setSeriesPaint(i, ChartStyle.color(metricOfSeries.get(i)));
       if (data.getSeriesKey(i).toString().startsWith("most popular")) {
-        r.setSeriesStroke(
-            i,
-            new BasicStroke(
-                1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {6f, 4f}, 0f));
+        r.setSeriesStroke(i, ChartStyle.dashed());
       }
     }
-    chart.getXYPlot().setRenderer(r);
     return png(chart);
   }
 

@@ -72,8 +72,16 @@ public final class RunComparison {
     }
     System.setProperty("java.awt.headless", "true");
     JFreeChart chart =
-        ChartFactory.createBarChart(
-            "Final metrics", "run", "value", data, PlotOrientation.VERTICAL, true, false, false);
+        ChartStyle.apply(
+            ChartFactory.createBarChart(
+                "Final metrics",
+                "run",
+                "value",
+                data,
+                PlotOrientation.VERTICAL,
+                true,
+                false,
+                false));
     AtomicFiles.write(
         png,
         out -> {
