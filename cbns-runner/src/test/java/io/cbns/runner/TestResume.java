@@ -14,10 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Kills training in a child process (SIGKILL mid-epoch, and SIGINT), resumes it, and compares the
- * outcome with an uninterrupted run of the same configuration. Every component with state takes
- * part: a cross-batch bank in ids mode with the automatic warm-up, the streaming frequency
- * estimator, the drift monitor, lazy Adam with a cosine schedule.
+ * Interrupts training in a child process (SIGINT), resumes it, kills the resumed run (SIGKILL
+ * mid-epoch), resumes again, and compares the outcome with an uninterrupted run of the same
+ * configuration. Every component with state takes part: a cross-batch bank in ids mode with the
+ * automatic warm-up, the streaming frequency estimator, the drift monitor, lazy Adam with a cosine
+ * schedule.
  */
 final class TestResume {
   @TempDir Path tmp;
@@ -38,7 +39,7 @@ final class TestResume {
         "--set", "drift.every=7",
         "--set", "optimizer.schedule=cosine",
         "--set", "optimizer.warmup-steps=10",
-        "--set", "training.epochs=4",
+        "--set", "training.epochs=3",
         "--set", "training.batch-size=64",
         "--set", "training.evaluate-every=1",
         "--set", "checkpoint.every-steps=7",
@@ -90,55 +91,52 @@ final class TestResume {
   }
 
   @Test
-  void killedAndInterruptedRunsResumeToTheUninterruptedResult() throws Exception {
+  void interruptedThenKilledRunsResumeToTheUninterruptedResult() throws Exception {
     run(config("straight"), "straight.log");
     Path straight = tmp.resolve("straight");
     assertThat(straight.resolve(CheckpointFile.FILE_NAME))
         .as("removed on completion")
         .doesNotExist();
 
-    // SIGKILL in the middle of the second epoch, after a checkpoint
-    Path killedLog = tmp.resolve("killed.log");
-    Process killed = start(config("killed"), killedLog);
-    Path killedDir = tmp.resolve("killed");
-    await(
-        killed,
-        killedDir,
-        d -> lines(d.resolve("epochs.jsonl")) >= 1 && lines(d.resolve("metrics.jsonl")) >= 1,
-        killedLog);
-    killed.destroyForcibly(); // SIGKILL on Linux
-    assertThat(killed.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(killed.exitValue()).isEqualTo(137);
-    assertThat(killedDir.resolve(CheckpointFile.FILE_NAME)).exists();
-    assertThat(killedDir.resolve("summary.json")).doesNotExist();
-    String resumedLog = Files.readString(run(List.of("--resume", killedDir.toString()), "k2.log"));
-    assertThat(resumedLog).contains("resuming run directory");
-    assertSameOutcome(straight, killedDir);
-
-    // SIGINT: stops after the step with a checkpoint, exit code 130, says how to resume
-    Path interruptedLog = tmp.resolve("interrupted.log");
-    Process interrupted = start(config("interrupted"), interruptedLog);
-    Path interruptedDir = tmp.resolve("interrupted");
-    await(
-        interrupted,
-        interruptedDir,
-        d -> Files.exists(d.resolve(CheckpointFile.FILE_NAME)),
-        interruptedLog);
+    // SIGINT once the first checkpoint exists: stops after the step with a checkpoint, exit 130
+    Path dir = tmp.resolve("broken");
+    Path log1 = tmp.resolve("interrupted.log");
+    Process interrupted = start(config("broken"), log1);
+    await(interrupted, dir, d -> Files.exists(d.resolve(CheckpointFile.FILE_NAME)), log1);
     new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
     assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String text = Files.readString(interruptedLog);
+    String text = Files.readString(log1);
     assertThat(interrupted.exitValue()).as(text).isEqualTo(130);
-    assertThat(text).contains("cbns train --resume " + interruptedDir.toAbsolutePath());
-    run(List.of("--resume", interruptedDir.toString()), "i2.log");
-    assertSameOutcome(straight, interruptedDir);
+    assertThat(text).contains("cbns train --resume " + dir.toAbsolutePath());
+    long epochsAtInterrupt = lines(dir.resolve("epochs.jsonl"));
+
+    // resume, then SIGKILL in the middle of a later epoch, after another epoch and evaluation
+    Path log2 = tmp.resolve("resumed.log");
+    Process resumed = start(List.of("--resume", dir.toString()), log2);
+    await(
+        resumed,
+        dir,
+        d ->
+            lines(d.resolve("epochs.jsonl")) >= epochsAtInterrupt + 1
+                && lines(d.resolve("metrics.jsonl")) >= epochsAtInterrupt + 1,
+        log2);
+    resumed.destroyForcibly(); // SIGKILL on Linux
+    assertThat(resumed.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(resumed.exitValue()).isEqualTo(137);
+    assertThat(Files.readString(log2)).contains("resuming run directory");
+    assertThat(dir.resolve(CheckpointFile.FILE_NAME)).exists();
+    assertThat(dir.resolve("summary.json")).doesNotExist();
+
+    // the second resume completes with exactly the uninterrupted result
+    run(List.of("--resume", dir.toString()), "final.log");
+    assertSameOutcome(straight, dir);
 
     // a finished run cannot be resumed, and --resume takes no overrides
-    CliRun again = CliRun.of(List.of("train", "--resume", interruptedDir.toString()));
+    CliRun again = CliRun.of(List.of("train", "--resume", dir.toString()));
     assertThat(again.exitCode()).isNotZero();
     assertThat(again.err()).contains("has already completed");
     CliRun mixed =
-        CliRun.of(
-            List.of("train", "--resume", interruptedDir.toString(), "--set", "training.epochs=9"));
+        CliRun.of(List.of("train", "--resume", dir.toString(), "--set", "training.epochs=9"));
     assertThat(mixed.exitCode()).isEqualTo(2);
     assertThat(mixed.err()).contains("drop --config and --set");
   }
