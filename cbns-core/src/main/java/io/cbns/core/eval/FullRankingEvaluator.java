@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.model.TwoTowerModel;
@@ -187,8 +186,9 @@ public final class FullRankingEvaluator {
       }
     }
     NDArray index = m.create(linear);
-    NDArray minusInf = m.full(new Shape(total), Float.NEGATIVE_INFINITY, DataType.FLOAT32);
-    return scores.put(index, minusInf);
+    // in place through a flat view: put() would copy the whole [chunk, items] score matrix
+    scores.reshape(-1).set(new ai.djl.ndarray.index.NDIndex("{}", index), Float.NEGATIVE_INFINITY);
+    return scores;
   }
 
   private static int[] usersWithRelevantItems(CsrMatrix relevant) {

@@ -62,10 +62,12 @@ public final class SampledSoftmaxLoss {
           "candidates (" + c + ") fewer than batch rows (" + b + ")");
     }
     NDManager m = userEmbeddings.getManager();
-    NDArray logits = userEmbeddings.matMul(candidates.embeddings().transpose());
-    if (config.temperature() != 1.0) {
-      logits = logits.div((float) config.temperature());
-    }
+    // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
+    NDArray users =
+        config.temperature() != 1.0
+            ? userEmbeddings.div((float) config.temperature())
+            : userEmbeddings;
+    NDArray logits = users.matMul(candidates.embeddings().transpose());
     if (config.logQCorrection()) {
       logits = logits.sub(candidates.logQ().reshape(1, c));
     }
