@@ -5,7 +5,8 @@
 # after a full GC (so the heap figure is the live heap); printed: the samples, the change per
 # 1,000 steps (least squares) and last-minus-first from the end of the first epoch and over the
 # second half of the run, and each epoch's time waiting on the prefetch queue.
-# Usage: benchmarks/memory.sh [STEPS=10000]   env: EVERY=500 THREADS=2 GOWALLA=... KEEP=1 (keep the run dir)
+# Usage: benchmarks/memory.sh [STEPS=10000]
+#   env: EVERY=500 THREADS=2 GOWALLA=... KEEP=1 (keep the run dir) WAIT_IDLE=PCT (see e2e.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . benchmarks/lib.sh

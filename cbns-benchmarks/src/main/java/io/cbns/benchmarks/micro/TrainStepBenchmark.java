@@ -47,7 +47,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One training step of {@code mf} towers (d = 64, normalised) on the benchmark dataset (Gowalla by
+ * One training step of {@code tower} towers ({@code mf} by default, {@code -p tower=mf,youtube-dnn}
+ * for both; d = 64, normalised, the tower's default options) on the benchmark dataset (Gowalla by
  * default), B = 1024, with the runner's defaults: temperature 0.1, logQ and hit masking on, {@code
  * lazy-adam} at 0.01, the exact ({@code counts}) frequency estimator. The sampler is {@code
  * in-batch} or {@code cross-batch} with a bank of {@code bankSize} used from the first step.
@@ -74,6 +75,9 @@ public class TrainStepBenchmark {
 
   @Param(BenchmarkData.CACHE)
   public String cache;
+
+  @Param("mf")
+  public String tower;
 
   @Param({"in-batch", "cross-batch"})
   public String sampler;
@@ -104,7 +108,7 @@ public class TrainStepBenchmark {
     model =
         plugins
             .towers()
-            .get("mf")
+            .get(tower)
             .create(
                 new TowerContext(
                     dataset.info().numUsers(), numItems, 64, true, 42, dataset.trainByUser(), root),

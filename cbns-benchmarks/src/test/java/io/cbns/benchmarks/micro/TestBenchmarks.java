@@ -34,7 +34,8 @@ final class TestBenchmarks {
               BankBenchmark.class.getName(),
               EvaluationBenchmark.class.getName(),
               BatchAssemblyBenchmark.class.getName(),
-              TrainStepBenchmark.class.getName());
+              TrainStepBenchmark.class.getName(),
+              ImportBenchmark.class.getName());
     }
   }
 
@@ -107,10 +108,27 @@ final class TestBenchmarks {
   }
 
   @Test
-  void trainStepsRunForBothSamplers() throws IOException {
+  void importOpenAndSyntheticRunAndCleanUp() throws IOException {
+    ImportBenchmark b = new ImportBenchmark();
+    b.data = TestingLightGcn.write(tmp.resolve("data"), 12, 30).toString();
+    b.setUp();
+    try {
+      assertThat(b.importLightGcn().trainInteractions()).isEqualTo(12 * 6);
+      assertThat(b.open()).isEqualTo(12 * 6);
+      assertThat(b.synthetic()).isPositive();
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
+  void trainStepsRunForBothSamplersAndAnotherTower() throws IOException {
     Path data = TestingLightGcn.write(tmp.resolve("data"), 12, 30);
-    for (String sampler : new String[] {"in-batch", "cross-batch"}) {
+    for (String[] setting :
+        new String[][] {{"mf", "in-batch"}, {"mf", "cross-batch"}, {"youtube-dnn", "in-batch"}}) {
+      String sampler = setting[1];
       TrainStepBenchmark b = new TrainStepBenchmark();
+      b.tower = setting[0];
       b.data = data.toString();
       b.cache = tmp.resolve("cache").toString();
       b.sampler = sampler;
