@@ -9,6 +9,7 @@ import ai.djl.training.optimizer.Optimizer;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
 import io.cbns.core.checkpoint.CheckpointFile;
 import io.cbns.core.config.ConfigException;

@@ -1,7 +1,7 @@
 package io.cbns.runner.report;
 
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
-import io.cbns.runner.AtomicFiles;
 import io.cbns.samplers.drift.DriftCsv;
 import io.cbns.samplers.drift.DriftRecord;
 import io.cbns.samplers.drift.FeatureDriftMonitor;

@@ -1,7 +1,7 @@
 package io.cbns.runner.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.cbns.runner.AtomicFiles;
+import io.cbns.core.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

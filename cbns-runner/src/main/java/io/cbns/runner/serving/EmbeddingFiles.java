@@ -2,8 +2,8 @@ package io.cbns.runner.serving;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
-import io.cbns.runner.AtomicFiles;
 import java.io.IOException;
 import java.nio.channels.Channels;
 import java.nio.channels.SeekableByteChannel;
