@@ -1,5 +1,6 @@
 package io.cbns.core;
 
+import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
@@ -34,8 +35,20 @@ public final class AtomicFiles {
     try {
       Files.createDirectories(dir);
       tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
-      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE);
-          OutputStream out = Channels.newOutputStream(channel)) {
+      try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+        // writers that close their stream (Arrow's) must not close the channel before force()
+        OutputStream out =
+            new FilterOutputStream(Channels.newOutputStream(channel)) {
+              @Override
+              public void write(byte[] b, int off, int len) throws IOException {
+                this.out.write(b, off, len);
+              }
+
+              @Override
+              public void close() throws IOException {
+                flush();
+              }
+            };
         content.writeTo(out);
         out.flush();
         // on disk before the rename, so a crash cannot leave a renamed but empty file
