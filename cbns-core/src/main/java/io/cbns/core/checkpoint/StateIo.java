@@ -149,13 +149,7 @@ public final class StateIo {
   /** Reads a long array written by {@link #writeLongs}, checking its length. */
   public static long[] readLongs(DataInputStream in, int expectedLength, String what)
       throws IOException {
-    int n = in.readInt();
-    if (expectedLength >= 0 && n != expectedLength) {
-      throw new IOException(what + ": " + n + " values stored, " + expectedLength + " expected");
-    }
-    if (n < 0) {
-      throw new IOException(what + ": negative length " + n);
-    }
+    int n = readLength(in, expectedLength, what);
     long[] values = new long[n];
     for (int i = 0; i < n; i++) {
       values[i] = in.readLong();
@@ -174,6 +168,17 @@ public final class StateIo {
   /** Reads a double array written by {@link #writeDoubles}, checking its length. */
   public static double[] readDoubles(DataInputStream in, int expectedLength, String what)
       throws IOException {
+    int n = readLength(in, expectedLength, what);
+    double[] values = new double[n];
+    for (int i = 0; i < n; i++) {
+      values[i] = in.readDouble();
+    }
+    return values;
+  }
+
+  /** A length prefix, checked against {@code expectedLength} (negative: any length). */
+  private static int readLength(DataInputStream in, int expectedLength, String what)
+      throws IOException {
     int n = in.readInt();
     if (expectedLength >= 0 && n != expectedLength) {
       throw new IOException(what + ": " + n + " values stored, " + expectedLength + " expected");
@@ -181,10 +186,6 @@ public final class StateIo {
     if (n < 0) {
       throw new IOException(what + ": negative length " + n);
     }
-    double[] values = new double[n];
-    for (int i = 0; i < n; i++) {
-      values[i] = in.readDouble();
-    }
-    return values;
+    return n;
   }
 }
