@@ -76,8 +76,16 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
-  void gradientMatchesFiniteDifferences() {
-    LossConfig cfg = new LossConfig(0.5, true, true);
+  void gradientMatchesFiniteDifferencesInAllMaskSettings() {
+    for (boolean mask : new boolean[] {false, true}) {
+      for (boolean batchNegatives : new boolean[] {true, false}) {
+        checkGradient(new LossConfig(0.5, true, mask), batchNegatives);
+      }
+    }
+  }
+
+  private void checkGradient(LossConfig cfg, boolean batchNegatives) {
+    String setting = "mask=" + cfg.maskAccidentalHits() + " batchNeg=" + batchNegatives;
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray u = m.create(users);
       NDArray c = m.create(columns);
@@ -88,7 +96,10 @@ final class TestSampledSoftmaxLoss {
       try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
         NDArray loss =
             new SampledSoftmaxLoss(cfg)
-                .compute(u, new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), true), ids(m));
+                .compute(
+                    u,
+                    new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives),
+                    ids(m));
         g.backward(loss);
       }
       gu = u.getGradient().toFloatArray();
@@ -101,9 +112,12 @@ final class TestSampledSoftmaxLoss {
           plus[i][j] += h;
           minus[i][j] -= h;
           double fd =
-              (reference(cfg, true, plus, columns) - reference(cfg, true, minus, columns))
+              (reference(cfg, batchNegatives, plus, columns)
+                      - reference(cfg, batchNegatives, minus, columns))
                   / (2 * h);
-          assertThat(gu[i * D + j]).as("dL/du[%d][%d]", i, j).isCloseTo((float) fd, within(2e-3f));
+          assertThat(gu[i * D + j])
+              .as("%s dL/du[%d][%d]", setting, i, j)
+              .isCloseTo((float) fd, within(2e-3f));
         }
       }
       for (int i = 0; i < COLUMN_IDS.length; i++) {
@@ -113,13 +127,55 @@ final class TestSampledSoftmaxLoss {
           plus[i][j] += h;
           minus[i][j] -= h;
           double fd =
-              (reference(cfg, true, users, plus) - reference(cfg, true, users, minus)) / (2 * h);
-          assertThat(gc[i * D + j]).as("dL/dc[%d][%d]", i, j).isCloseTo((float) fd, within(2e-3f));
+              (reference(cfg, batchNegatives, users, plus)
+                      - reference(cfg, batchNegatives, users, minus))
+                  / (2 * h);
+          assertThat(gc[i * D + j])
+              .as("%s dL/dc[%d][%d]", setting, i, j)
+              .isCloseTo((float) fd, within(2e-3f));
         }
       }
       // column 3 is row 1's accidental hit and masked for row 1 only: its gradient comes from
       // rows 0 and 2, so it must be non-zero; a masked-everywhere column would have none
-      assertThat(gc[3 * D]).isNotZero();
+      assertThat(gc[3 * D]).as(setting).isNotZero();
+    }
+  }
+
+  @Test
+  void hitCellsAreTheOffDiagonalMatchesOfEachRowsPositive() {
+    // rows 0 and 2 share item 7; column 3 repeats it; column 4 holds row 1's item; -1 matches none
+    long[] positives = {7, 5, 7};
+    long[] columns = {7, 5, 7, 7, 5, -1};
+    assertThat(SampledSoftmaxLoss.hitCells(positives, columns, 0))
+        .containsExactlyInAnyOrder(0 * 6 + 2, 0 * 6 + 3, 1 * 6 + 4, 2 * 6 + 0, 2 * 6 + 3);
+    // only the extra columns [3, 6), three wide: no diagonal among them
+    assertThat(SampledSoftmaxLoss.hitCells(positives, columns, 3))
+        .containsExactlyInAnyOrder(0 * 3 + 0, 1 * 3 + 1, 2 * 3 + 0);
+    assertThat(SampledSoftmaxLoss.hitCells(new long[] {1, 2}, new long[] {1, 2, 3}, 0)).isEmpty();
+  }
+
+  @Test
+  void largeLogitsGiveAFiniteLossEqualToTheReference() {
+    // logits near 1e4 overflow a naive exp in float; the row maximum is taken out first
+    float[][] big = new float[users.length][];
+    for (int i = 0; i < users.length; i++) {
+      big[i] = users[i].clone();
+      for (int j = 0; j < D; j++) {
+        big[i][j] *= 300;
+      }
+    }
+    for (boolean mask : new boolean[] {false, true}) {
+      LossConfig cfg = new LossConfig(0.05, true, mask);
+      try (NDManager m = NDManager.newBaseManager()) {
+        double actual =
+            new SampledSoftmaxLoss(cfg)
+                .compute(m.create(big), candidates(m, columns, true), ids(m))
+                .getFloat();
+        assertThat(actual).isFinite();
+        assertThat(actual)
+            .as("mask=%s", mask)
+            .isCloseTo(reference(cfg, true, big, columns), within(1e-2 * Math.abs(actual) + 1e-3));
+      }
     }
   }
 
