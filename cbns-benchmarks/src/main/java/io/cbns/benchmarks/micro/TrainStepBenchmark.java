@@ -27,6 +27,7 @@ import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.core.train.LazyAdam;
+import io.cbns.core.train.RowGradientStore;
 import io.cbns.core.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,10 +57,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Three nested slices of the step, so that differences give the phases: {@link #encode} (batch
  * tensors and both towers' forward), {@link #forwardBackward} (plus candidates, loss and backward)
  * and {@link #step} (plus the optimizer update, the bank's enqueue and the estimator's observe).
- * {@code step} mirrors {@code Trainer.step} and {@code Trainer.update} of {@code cbns-core} (kept
- * in step by hand: the trainer runs whole epochs and has no single-step entry point). Batches are
- * one epoch of the real loader, cycled. The set-up runs enough steps to fill the bank, so that
- * every measured cross-batch step sees B + M columns.
+ * Every slice uses the trainer's row-sparse gradients ({@code RowGradientStore}, the default with
+ * {@code lazy-adam}). {@code step} mirrors {@code Trainer.step} and {@code Trainer.update} of
+ * {@code cbns-core} (kept in step by hand: the trainer runs whole epochs and has no single-step
+ * entry point). Batches are one epoch of the real loader, cycled. The set-up runs enough steps to
+ * fill the bank, so that every measured cross-batch step sees B + M columns.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -95,7 +97,6 @@ public class TrainStepBenchmark {
   private FrequencyEstimator frequency;
   private SampledSoftmaxLoss loss;
   private LazyAdam optimizer;
-  private ParameterStore parameters;
   private List<InteractionBatch> batches;
   private long step;
 
@@ -134,7 +135,6 @@ public class TrainStepBenchmark {
                 Options.empty("frequency"));
     loss = new SampledSoftmaxLoss(new LossConfig(0.1, true, true));
     optimizer = LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.01f)).build();
-    parameters = new ParameterStore(root, false);
     batches = new ArrayList<>();
     try (BatchIterator it = dataset.trainBatches(new BatchSpec(batchSize, true, 42, 0), 0)) {
       it.forEachRemaining(batches::add);
@@ -158,6 +158,7 @@ public class TrainStepBenchmark {
     InteractionBatch batch = nextBatch();
     try (NDManager m = root.newSubManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      RowGradientStore parameters = new RowGradientStore(m);
       StepBatch b = stepBatch(m, batch);
       NDArray users = model.encodeUsers(parameters, b.userIds(), b.itemIds(), true);
       NDArray items = model.encodeItems(parameters, b.itemIds(), true);
@@ -169,8 +170,9 @@ public class TrainStepBenchmark {
   public float forwardBackward() {
     InteractionBatch batch = nextBatch();
     try (NDManager m = root.newSubManager()) {
+      RowGradientStore parameters = new RowGradientStore(m);
       StepBatch b = stepBatch(m, batch);
-      return lossAndBackward(m, b, context(m)).value;
+      return lossAndBackward(parameters, b, context(m, parameters)).value;
     }
   }
 
@@ -178,10 +180,11 @@ public class TrainStepBenchmark {
   public float step() {
     InteractionBatch batch = nextBatch();
     try (NDManager m = root.newSubManager()) {
+      RowGradientStore parameters = new RowGradientStore(m);
       StepBatch b = stepBatch(m, batch);
-      StepContext ctx = context(m);
-      Forward f = lossAndBackward(m, b, ctx);
-      update();
+      StepContext ctx = context(m, parameters);
+      Forward f = lossAndBackward(parameters, b, ctx);
+      update(parameters);
       negatives.onStepEnd(ctx, b, f.itemEmbeddings.stopGradient());
       frequency.observe(step, batch.itemIds());
       return f.value;
@@ -190,7 +193,7 @@ public class TrainStepBenchmark {
 
   private record Forward(float value, NDArray itemEmbeddings) {}
 
-  private Forward lossAndBackward(NDManager m, StepBatch b, StepContext ctx) {
+  private Forward lossAndBackward(ParameterStore parameters, StepBatch b, StepContext ctx) {
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       NDArray users = model.encodeUsers(parameters, b.userIds(), b.itemIds(), true);
       NDArray items = model.encodeItems(parameters, b.itemIds(), true);
@@ -202,10 +205,14 @@ public class TrainStepBenchmark {
     }
   }
 
-  private void update() {
+  /** The trainer's update without its finite-gradient check: row-sparse tables by rows. */
+  private void update(RowGradientStore rows) {
     for (Pair<String, Parameter> entry : model.block().getParameters()) {
       Parameter p = entry.getValue();
-      if (p.requiresGradient() && p.isInitialized()) {
+      if (rows.isRowSparse(p)) {
+        NDArray[] idsAndGradients = rows.gradients(p);
+        optimizer.updateRows(p.getId(), p.getArray(), idsAndGradients[0], idsAndGradients[1]);
+      } else if (p.requiresGradient() && p.isInitialized()) {
         NDArray weight = p.getArray();
         try (NDArray grad = weight.getGradient()) {
           optimizer.update(p.getId(), weight, grad);
@@ -227,7 +234,7 @@ public class TrainStepBenchmark {
     return new StepBatch(m.create(batch.userIds()), m.create(items), m.create(logQ), items);
   }
 
-  private StepContext context(NDManager m) {
+  private StepContext context(NDManager m, ParameterStore parameters) {
     return new StepContext(step, 0, m, ids -> model.encodeItems(parameters, ids, true), frequency);
   }
 }
