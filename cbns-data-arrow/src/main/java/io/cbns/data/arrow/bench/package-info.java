@@ -1,5 +1,6 @@
 /**
- * A command-line benchmark of the data path ({@link io.cbns.data.arrow.bench.DataBenchmark}):
- * import time and peak heap, dataset open time, loader throughput per epoch.
+ * A command-line tool that exports a cbns dataset in the LightGCN format ({@link
+ * io.cbns.data.arrow.bench.ExportLightGcn}), to train the PyTorch reference on the same data. The
+ * data path's benchmarks are JMH benchmarks in the module {@code cbns-benchmarks}.
  */
 package io.cbns.data.arrow.bench;
