@@ -3,6 +3,7 @@ package io.cbns.samplers.sampler;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
@@ -43,11 +44,22 @@ public final class UniformSampler implements NegativeSampler {
   public Candidates candidates(StepContext ctx, StepBatch batch, NDArray batchItemEmbeddings) {
     requireNonNull(ctx, "ctx is null");
     long[] drawn = negatives.draw(ctx.step());
-    NDArray drawnLogQ =
-        ctx.manager()
-            .full(new Shape(negatives.numNegatives), (float) -Math.log(negatives.numItems));
+    // every column, the positive's own included, carries the proposal's log q, a constant: the
+    // correction then changes nothing, as sampled softmax with a uniform proposal requires. The
+    // batch's unigram log q on the positive alone would reward unpopular positives and rank
+    // popular items down (measured on Gowalla: test Recall@20 0.0623 instead of the in-batch
+    // 0.1409 with mf after 5 epochs).
+    float logQ = (float) -Math.log(negatives.numItems);
+    NDManager m = ctx.manager();
+    long b = batch.hostItemIds().length;
     return UniformNegatives.append(
-        ctx, batch, batchItemEmbeddings, batch.itemLogQ(), drawn, drawnLogQ, false);
+        ctx,
+        batch,
+        batchItemEmbeddings,
+        m.full(new Shape(b), logQ),
+        drawn,
+        m.full(new Shape(negatives.numNegatives), logQ),
+        false);
   }
 
   @Override

@@ -23,8 +23,9 @@ import java.util.SplittableRandom;
  * where q is the frequency estimator's estimate ({@link StepContext#frequency()}). The drawn items
  * are encoded with gradient through {@link StepContext#itemEncoder()}. Each row's softmax holds its
  * own positive and the drawn items (the batch's other positives are not negatives). log q per
- * column: the batch's log q for the positives, {@code log p(i)} for the drawn items, so that the
- * core loss's logQ correction removes the sampling bias.
+ * column: {@code log p(i)} of the proposal, for the drawn items and for each row's own positive
+ * alike, so that the core loss's logQ correction removes the sampling bias (sampled softmax
+ * corrects the target's logit by the proposal's probability too, not by the data's).
  *
  * <p>The distribution is built from q at the first step (and again every {@code refreshEvery} steps
  * when that is positive, for streaming estimators): {@code O(numItems)} host memory and time then,
@@ -79,12 +80,17 @@ public final class PopularitySampler implements NegativeSampler {
       drawn[i] = item;
       drawnLogP[i] = logP[item];
     }
+    long[] positives = batch.hostItemIds();
+    float[] positivesLogP = new float[positives.length];
+    for (int i = 0; i < positives.length; i++) {
+      positivesLogP[i] = logP[(int) positives[i]];
+    }
     NDManager m = ctx.manager();
     NDArray drawnIds = m.create(drawn);
     NDArray negatives = ctx.itemEncoder().encode(drawnIds);
     return new Candidates(
         NDArrays.concat(new NDList(batchItemEmbeddings, negatives)),
-        NDArrays.concat(new NDList(batch.itemLogQ(), m.create(drawnLogP))),
+        NDArrays.concat(new NDList(m.create(positivesLogP), m.create(drawnLogP))),
         NDArrays.concat(new NDList(batch.itemIds(), drawnIds)),
         false);
   }

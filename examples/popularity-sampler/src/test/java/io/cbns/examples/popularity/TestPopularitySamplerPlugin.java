@@ -85,6 +85,14 @@ final class TestPopularitySamplerPlugin {
         // alpha = 1: p = q, so item 0 dominates the draws and carries log 0.81
         PopularitySampler ps = (PopularitySampler) sampler;
         assertThat(ps.logProbability(0)).isCloseTo(Math.log(0.81), within(1e-5));
+        // every column carries the proposal's log p, the rows' own positives included
+        float[] columnLogQ = c.logQ().toFloatArray();
+        long[] columnIds = c.itemIds().toLongArray();
+        for (int j = 0; j < columnIds.length; j++) {
+          assertThat(columnLogQ[j])
+              .as("column %d", j)
+              .isEqualTo((float) ps.logProbability((int) columnIds[j]));
+        }
         long[] ids = c.itemIds().toLongArray();
         int zeros = 0;
         for (int j = 4; j < ids.length; j++) {
