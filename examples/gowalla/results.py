@@ -70,8 +70,20 @@ def fmt(values, digits=4):
     return f"{mean:.{digits}f} ({min(values):.{digits}f}..{max(values):.{digits}f})"
 
 
+def stop_reason(log):
+    """The error line of a run that stopped without a summary (run.sh kept its log)."""
+    with open(log) as f:
+        errors = [line.strip() for line in f if line.startswith("error:")]
+    m = re.search(r"at step (\d+) \(epoch (\d+)\)", errors[-1]) if errors else None
+    if m:
+        what = errors[-1].split(" at step ")[0].removeprefix("error: ")
+        return f"stopped: {what} at step {m.group(1)} (epoch {m.group(2)})"
+    return "stopped: " + (errors[-1].removeprefix("error: ")[:80] if errors else "see train.log")
+
+
 def table(grid):
     rows = defaultdict(list)
+    stopped = defaultdict(list)
     for entry in sorted(os.listdir(grid)):
         path = os.path.join(grid, entry)
         m = re.fullmatch(r"(.+)-s(\d+)(\.json)?", entry)
@@ -81,6 +93,8 @@ def table(grid):
             rows[m.group(1)].append(peer_run(path))
         elif os.path.isfile(os.path.join(path, "summary.json")):
             rows[m.group(1)].append(cbns_run(path))
+        elif os.path.isfile(os.path.join(path, "train.log")):
+            stopped[m.group(1)].append(stop_reason(os.path.join(path, "train.log")))
     lines = [
         "| row | seeds | Recall@20 (test) | NDCG@20 (test) | epochs | chosen epoch |"
         " s/epoch | train s | peak RSS MiB |",
@@ -96,6 +110,8 @@ def table(grid):
             f" {fmt([r['s_per_epoch'] for r in runs], 1)} | {fmt([r['train_s'] for r in runs], 0)} |"
             f" {fmt([r['rss'] for r in runs], 0)} |"
         )
+    for name in sorted(set(stopped) - set(rows)):
+        lines.append(f"| {name} | {len(stopped[name])} | {'; '.join(stopped[name])} | | | | | | |")
     return "\n".join(lines)
 
 

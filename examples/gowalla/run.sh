@@ -16,6 +16,13 @@ GRID=examples/gowalla
 OUT=runs/gowalla-grid
 SEEDS=${SEEDS:-0}
 mkdir -p "$OUT"
+# a run that stops with an error (e.g. a diverged loss) keeps its directory, log and checkpoint;
+# the grid goes on with the other rows, and results.py lists the row as stopped
+failed() {
+  echo "== $1: stopped with an error, see $OUT/$1/train.log" >&2
+  if [ -d "$OUT/$1" ]; then mv "$OUT/.log-$1" "$OUT/$1/train.log"; fi
+  rm -f "$OUT/.time-$1"
+}
 rows=("$@")
 if [ ${#rows[@]} -eq 0 ]; then
   for f in "$GRID"/*.yaml; do
@@ -34,7 +41,8 @@ for row in "${rows[@]}"; do
     if [ -d "$OUT/$name" ]; then
       if [ -f "$OUT/$name/checkpoint.bin" ]; then
         echo "== $name: resuming"
-        /usr/bin/time -v -o "$OUT/.time-$name" ./cbns train --resume "$OUT/$name" >"$OUT/.log-$name" 2>&1
+        /usr/bin/time -v -o "$OUT/.time-$name" ./cbns train --resume "$OUT/$name" >"$OUT/.log-$name" 2>&1 \
+          || { failed "$name"; continue; }
       else
         echo "== $name: incomplete run without a checkpoint; delete $OUT/$name to rerun" >&2
         continue
@@ -44,7 +52,7 @@ for row in "${rows[@]}"; do
       # shellcheck disable=SC2086
       /usr/bin/time -v -o "$OUT/.time-$name" ./cbns train --config "$GRID/base.yaml" \
         --config "$GRID/$row.yaml" --set seed="$seed" --set run.dir="$OUT" \
-        --set run.name="$name" ${EXTRA:-} >"$OUT/.log-$name" 2>&1
+        --set run.name="$name" ${EXTRA:-} >"$OUT/.log-$name" 2>&1 || { failed "$name"; continue; }
     fi
     mv "$OUT/.time-$name" "$OUT/$name/time.txt"
     mv "$OUT/.log-$name" "$OUT/$name/train.log"
