@@ -67,10 +67,10 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
         // the rows this step touched: max |g| > 0 (measured 2x faster than counting non-zeros)
         NDArray rows = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (rows.size() > 0) {
-          NDArray rowGradients = RowGradientStore.gatherRows(grad, rows);
-          updateRows(rows, weight, rowGradients, mean, variance, lr, correction1, correction2);
+          NDIndex index = new NDIndex("{}", rows);
+          updateRows(index, weight, grad.get(index), mean, variance, lr, correction1, correction2);
           // only the touched rows hold a gradient: zero them instead of the whole table
-          zeroGradient(weight, new NDIndex("{}", rows));
+          zeroGradient(weight, index);
         }
       } else {
         NDArray g = prepare(grad, weight);
@@ -105,17 +105,13 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
       return;
     }
     try (NDScope scope = new NDScope()) {
-      updateRows(rowIds, weight, rowGradients, mean, variance, lr, correction1, correction2);
+      NDIndex index = new NDIndex("{}", rowIds);
+      updateRows(index, weight, rowGradients, mean, variance, lr, correction1, correction2);
     }
   }
 
-  /**
-   * Adam on the rows {@code rowIds} (distinct) of {@code weight} and its moments. The rows are
-   * gathered with the embedding op (index_select, several times faster than an indexed get on
-   * PyTorch), updated in place in those copies, and written back with one indexed put each.
-   */
   private void updateRows(
-      NDArray rowIds,
+      NDIndex index,
       NDArray weight,
       NDArray rowGradients,
       NDArray mean,
@@ -123,17 +119,13 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
       float lr,
       float correction1,
       float correction2) {
-    NDArray w = RowGradientStore.gatherRows(weight, rowIds);
+    NDArray w = weight.get(index);
     NDArray g = prepare(rowGradients, w);
-    NDArray m = RowGradientStore.gatherRows(mean, rowIds).muli(beta1).addi(g.mul(1 - beta1));
-    NDArray v =
-        RowGradientStore.gatherRows(variance, rowIds).muli(beta2).addi(g.square().muli(1 - beta2));
-    // lr * (m / c1) / (sqrt(v / c2) + eps), with the scalars folded
-    w.subi(m.mul(lr / correction1).divi(v.div(correction2).sqrt().addi(epsilon)));
-    NDIndex index = new NDIndex("{}", rowIds);
+    NDArray m = mean.get(index).mul(beta1).add(g.mul(1 - beta1));
+    NDArray v = variance.get(index).mul(beta2).add(g.square().mul(1 - beta2));
     mean.set(index, m);
     variance.set(index, v);
-    weight.set(index, w);
+    weight.set(index, w.sub(step(m, v, lr, correction1, correction2)));
   }
 
   private NDArray step(NDArray m, NDArray v, float lr, float c1, float c2) {

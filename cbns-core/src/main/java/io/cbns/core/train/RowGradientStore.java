@@ -63,22 +63,11 @@ public final class RowGradientStore extends ParameterStore {
     // a detached view of the table: the gather below is not recorded
     NDArray frozen = table.getArray().stopGradient();
     frozen.attach(manager);
-    NDArray leaf = gatherRows(frozen, distinct);
+    NDArray leaf =
+        distinct.getNDArrayInternal().embedding(distinct, frozen, SparseFormat.DENSE).get(0);
     leaf.setRequiresGradient(true);
     lookups.computeIfAbsent(table, k -> new ArrayList<>()).add(new NDArray[] {distinct, leaf});
     return inverse.getNDArrayInternal().embedding(inverse, leaf, SparseFormat.DENSE).get(0);
-  }
-
-  /**
-   * The rows {@code ids} of {@code table} as a new array, without gradient: the embedding op
-   * (PyTorch's index_select), several times faster than an indexed get.
-   *
-   * @param table {@code [N, d]}
-   * @param ids {@code int64 [u]}, each in {@code [0, N)}
-   * @return {@code [u, d]}
-   */
-  static NDArray gatherRows(NDArray table, NDArray ids) {
-    return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).get(0);
   }
 
   /** Whether {@code table} was looked up through {@link #lookupRows} in this step. */
