@@ -142,19 +142,6 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
-  void hitCellsAreTheOffDiagonalMatchesOfEachRowsPositive() {
-    // rows 0 and 2 share item 7; column 3 repeats it; column 4 holds row 1's item; -1 matches none
-    long[] positives = {7, 5, 7};
-    long[] columns = {7, 5, 7, 7, 5, -1};
-    assertThat(SampledSoftmaxLoss.hitCells(positives, columns, 0))
-        .containsExactlyInAnyOrder(0 * 6 + 2, 0 * 6 + 3, 1 * 6 + 4, 2 * 6 + 0, 2 * 6 + 3);
-    // only the extra columns [3, 6), three wide: no diagonal among them
-    assertThat(SampledSoftmaxLoss.hitCells(positives, columns, 3))
-        .containsExactlyInAnyOrder(0 * 3 + 0, 1 * 3 + 1, 2 * 3 + 0);
-    assertThat(SampledSoftmaxLoss.hitCells(new long[] {1, 2}, new long[] {1, 2, 3}, 0)).isEmpty();
-  }
-
-  @Test
   void largeLogitsGiveAFiniteLossEqualToTheReference() {
     // logits near 1e4 overflow a naive exp in float; the row maximum is taken out first
     float[][] big = new float[users.length][];
