@@ -72,25 +72,25 @@ public final class PopularitySampler implements NegativeSampler {
     if (builtAt < 0 || (refreshEvery > 0 && ctx.step() - builtAt >= refreshEvery)) {
       build(ctx);
     }
+    // every column's log p under the proposal: the rows' own positives first, then the draws
+    long[] positives = batch.hostItemIds();
+    float[] columnLogP = new float[positives.length + numNegatives];
+    for (int i = 0; i < positives.length; i++) {
+      columnLogP[i] = logP[(int) positives[i]];
+    }
     long[] drawn = new long[numNegatives];
-    float[] drawnLogP = new float[numNegatives];
     SplittableRandom random = new SplittableRandom(seed + 0x9E3779B97F4A7C15L * (ctx.step() + 1));
     for (int i = 0; i < numNegatives; i++) {
       int item = draw(random.nextDouble());
       drawn[i] = item;
-      drawnLogP[i] = logP[item];
-    }
-    long[] positives = batch.hostItemIds();
-    float[] positivesLogP = new float[positives.length];
-    for (int i = 0; i < positives.length; i++) {
-      positivesLogP[i] = logP[(int) positives[i]];
+      columnLogP[positives.length + i] = logP[item];
     }
     NDManager m = ctx.manager();
     NDArray drawnIds = m.create(drawn);
     NDArray negatives = ctx.itemEncoder().encode(drawnIds);
     return new Candidates(
         NDArrays.concat(new NDList(batchItemEmbeddings, negatives)),
-        NDArrays.concat(new NDList(m.create(positivesLogP), m.create(drawnLogP))),
+        m.create(columnLogP),
         NDArrays.concat(new NDList(batch.itemIds(), drawnIds)),
         false);
   }
