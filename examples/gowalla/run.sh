@@ -6,6 +6,7 @@
 #   SEEDS="0 1 2" examples/gowalla/run.sh mf-in-batch-1024 mf-cross-batch-ids
 #   PEER=1 examples/gowalla/run.sh          also the PyTorch reference rows (../shared/peers)
 #   EXTRA="--set training.epochs=10" ...    more overrides for every cbns run
+#   OUT=runs/tuning ...                      another output folder (default runs/gowalla-grid)
 #
 # Runs go to runs/gowalla-grid/ROW-sSEED; a finished run (summary.json present) is not run again,
 # so the script can be stopped and restarted. Needs ./cbns built (mvn -q -DskipTests package) and
@@ -13,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GRID=examples/gowalla
-OUT=runs/gowalla-grid
+OUT=${OUT:-runs/gowalla-grid}
 SEEDS=${SEEDS:-0}
 mkdir -p "$OUT"
 # a run that stops with an error (e.g. a diverged loss) keeps its directory, log and checkpoint;
