@@ -30,14 +30,16 @@ import java.util.stream.Collectors;
  * are also written to {@code step-nanos.txt} in the run directory, one per line.
  *
  * <p>Usage: {@code TrainRun [--warmup-steps N=50] [--memory-every N=500] [--memory-gc
- * true|false=false] [--config FILE] [--set key=value]...}; {@code --memory-gc true} runs a full
- * garbage collection before each memory sample (see {@link MemorySampler}). Exit code 2 on a usage
- * error.
+ * true|false=false] [--profile-steps N=0] [--config FILE] [--set key=value]...}; {@code --memory-gc
+ * true} runs a full garbage collection before each memory sample (see {@link MemorySampler}).
+ * {@code --profile-steps N} records the N steps after the warm-up with PyTorch's operator profiler
+ * and writes them to {@code profile.json} in the run directory (Chrome trace format; {@code
+ * benchmarks/profile.py} sums it per operator). Exit code 2 on a usage error.
  */
 public final class TrainRun {
   private static final String USAGE =
-      "usage: TrainRun [--warmup-steps N] [--memory-every N] [--memory-gc true|false] [--config"
-          + " FILE] [--set key=value]...";
+      "usage: TrainRun [--warmup-steps N] [--memory-every N] [--memory-gc true|false]"
+          + " [--profile-steps N] [--config FILE] [--set key=value]...";
   private static final double MIB = 1024.0 * 1024.0;
 
   private TrainRun() {}
@@ -68,15 +70,20 @@ public final class TrainRun {
             evaluations.add(ev);
           }
         };
+    List<TrainingListener> listeners = new ArrayList<>(List.of(steps, memory, collector));
+    OperatorProfile profile = null;
+    if (a.profileSteps() > 0) {
+      profile = new OperatorProfile(a.warmupSteps(), a.profileSteps());
+      listeners.add(profile);
+    }
     PrintWriter progress =
         new PrintWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8), true);
     TrainJob.Result result =
         new TrainJob(PluginRegistry.discover(TrainRun.class.getClassLoader()), Clock.systemUTC())
-            .run(
-                ConfigLoader.load(a.config(), a.overrides()),
-                progress,
-                false,
-                List.of(steps, memory, collector));
+            .run(ConfigLoader.load(a.config(), a.overrides()), progress, false, listeners);
+    if (profile != null) {
+      profile.write(result.runDir().resolve("profile.json"));
+    }
     Files.writeString(
         result.runDir().resolve("step-nanos.txt"),
         java.util.Arrays.stream(steps.nanos())
@@ -174,13 +181,21 @@ public final class TrainRun {
    * @param overrides {@code key=value} overrides, in order
    */
   record Arguments(
-      int warmupSteps, int memoryEvery, boolean memoryGc, Path config, List<String> overrides) {
+      int warmupSteps,
+      int memoryEvery,
+      boolean memoryGc,
+      int profileSteps,
+      Path config,
+      List<String> overrides) {
     Arguments {
       if (warmupSteps < 0) {
         throw new IllegalArgumentException("--warmup-steps must be >= 0, got " + warmupSteps);
       }
       if (memoryEvery < 1) {
         throw new IllegalArgumentException("--memory-every must be >= 1, got " + memoryEvery);
+      }
+      if (profileSteps < 0) {
+        throw new IllegalArgumentException("--profile-steps must be >= 0, got " + profileSteps);
       }
       overrides = List.copyOf(overrides);
     }
@@ -189,6 +204,7 @@ public final class TrainRun {
       int warmup = 50;
       int every = 500;
       boolean gc = false;
+      int profile = 0;
       Path config = null;
       List<String> overrides = new ArrayList<>();
       for (int k = 0; k < args.length; k++) {
@@ -201,12 +217,13 @@ public final class TrainRun {
           case "--warmup-steps" -> warmup = number(flag, value);
           case "--memory-every" -> every = number(flag, value);
           case "--memory-gc" -> gc = bool(flag, value);
+          case "--profile-steps" -> profile = number(flag, value);
           case "--config", "-c" -> config = Path.of(value);
           case "--set", "-s" -> overrides.add(value);
           default -> throw new IllegalArgumentException("unknown option " + flag);
         }
       }
-      return new Arguments(warmup, every, gc, config, overrides);
+      return new Arguments(warmup, every, gc, profile, config, overrides);
     }
 
     private static boolean bool(String flag, String value) {

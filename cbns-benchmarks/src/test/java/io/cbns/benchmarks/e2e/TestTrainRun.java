@@ -24,15 +24,18 @@ final class TestTrainRun {
               "--memory-every",
               "100",
               "--memory-gc",
-              "true"
+              "true",
+              "--profile-steps",
+              "20"
             });
+    assertThat(a.profileSteps()).isEqualTo(20);
     assertThat(a.warmupSteps()).isEqualTo(7);
     assertThat(a.memoryEvery()).isEqualTo(100);
     assertThat(a.memoryGc()).isTrue();
     assertThat(a.config()).isNull();
     assertThat(a.overrides()).containsExactly("a.b=1", "c=2");
     assertThat(TrainRun.Arguments.parse(new String[0]))
-        .isEqualTo(new TrainRun.Arguments(50, 500, false, null, List.of()));
+        .isEqualTo(new TrainRun.Arguments(50, 500, false, 0, null, List.of()));
   }
 
   @Test
@@ -47,6 +50,8 @@ final class TestTrainRun {
         .hasMessageContaining("expected true or false, got yes");
     assertThatThrownBy(() -> TrainRun.Arguments.parse(new String[] {"--memory-every", "0"}))
         .hasMessageContaining("must be >= 1");
+    assertThatThrownBy(() -> TrainRun.Arguments.parse(new String[] {"--profile-steps", "-1"}))
+        .hasMessageContaining("--profile-steps must be >= 0");
   }
 
   @Test
