@@ -7,6 +7,8 @@ if [ ! -f "$bench_jar" ]; then
   exit 1
 fi
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
+# the launcher's native settings (MKL reproducibility, glibc malloc), also for JMH's forks
+. "$(dirname "${BASH_SOURCE[0]}")/../cbns-env.sh"
 
 # cbns_train_run [TrainRun options] [--set key=value]...: one JSON line on stdout
 cbns_train_run() {
