@@ -3,8 +3,8 @@ package io.cbns.core.loss;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.cbns.core.sampling.Candidates;
@@ -73,9 +73,10 @@ public final class SampledSoftmaxLoss {
     }
     NDArray removed = removedColumns(m, b, c, candidates, positiveItemIds);
     if (removed != null) {
-      // an expanded view of one scalar: no [B, C] allocation for the fill value
-      NDArray minusInf = m.create(Float.NEGATIVE_INFINITY).broadcast(logits.getShape());
-      logits = NDArrays.where(removed, minusInf, logits);
+      // in place: the logits are this method's own fresh array, and neither the product's nor
+      // the subtraction's backward reads it; autograd records the write (its backward zeroes the
+      // removed entries of the gradient), and no second [B, C] array is allocated
+      logits.set(removed, Float.NEGATIVE_INFINITY);
     }
     NDArray labels = m.arange(0, (int) b, 1, DataType.INT64).reshape(b, 1);
     return logits.logSoftmax(1).gather(labels, 1).reshape(b).neg();
@@ -88,28 +89,16 @@ public final class SampledSoftmaxLoss {
     if (!maskHits && !maskBatch) {
       return null;
     }
-    NDArray offDiagonal = eyeComplement(m, b, c);
-    NDArray removed = null;
-    if (maskHits) {
-      removed =
-          positiveItemIds
-              .reshape(b, 1)
-              .eq(candidates.itemIds().reshape(1, c))
-              .logicalAnd(offDiagonal);
-    }
+    NDArray removed =
+        maskHits
+            ? positiveItemIds.reshape(b, 1).eq(candidates.itemIds().reshape(1, c))
+            : m.zeros(new Shape(b, c), DataType.BOOLEAN);
     if (maskBatch) {
-      NDArray offDiagonalBatch = offDiagonal;
-      if (c > b) {
-        NDArray columnIndex = m.arange(0, (int) c, 1, DataType.INT64).reshape(1, c);
-        offDiagonalBatch = offDiagonalBatch.logicalAnd(columnIndex.lt(b));
-      }
-      removed = removed == null ? offDiagonalBatch : removed.logicalOr(offDiagonalBatch);
+      removed.set(new NDIndex(":, :{}", b), m.create(true));
     }
+    // each row's own column (i, i) stays: it is the positive
+    NDArray diagonal = m.arange(0, (int) b, 1, DataType.INT64);
+    removed.set(new NDIndex("{}, {}", diagonal, diagonal), m.create(false));
     return removed;
-  }
-
-  /** {@code [b, c]} boolean, true everywhere except on the diagonal {@code (i, i)}. */
-  private static NDArray eyeComplement(NDManager m, long b, long c) {
-    return m.eye((int) b, (int) c, 0, DataType.BOOLEAN).logicalNot().reshape(new Shape(b, c));
   }
 }
