@@ -11,3 +11,12 @@ export MKL_CBWR="${MKL_CBWR:-AUTO}"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"
+
+# The JVM's garbage collector, unless CBNS_JAVA_OPTS picks one: the parallel (throughput) collector.
+# Training keeps little on the Java heap (the data is in Arrow buffers, the tensors in PyTorch), and
+# G1's concurrent threads and barriers take cycles from PyTorch's intra-op threads, which wait for
+# each other: with G1 an in-batch Gowalla step took 19.1-19.2 ms (median), with this 16.5-16.9 ms.
+case " ${CBNS_JAVA_OPTS:-} " in
+  *" -XX:+Use"*"GC "*) CBNS_GC_OPTS="" ;;
+  *) CBNS_GC_OPTS="-XX:+UseParallelGC" ;;
+esac
