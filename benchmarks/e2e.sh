@@ -61,7 +61,15 @@ run_cbns() { # round sampler
   fi
   busy=$(wait_idle)
   cbns_train_run --warmup-steps "$warmup" "${common_cbns[@]}" "${extra[@]}" \
-    --set run.name="$2-$1" 2> "$out/cbns-$2-$1.log" | record cbns "$1" "$2" "$busy"
+    --set run.name="$2-$1" 2> "$out/cbns-$2-$1.log" > "$out/cbns-$2-$1.json" \
+    || failed "cbns $2, round $1" "$out/cbns-$2-$1.log"
+  record cbns "$1" "$2" "$busy" < "$out/cbns-$2-$1.json"
+}
+
+failed() { # what log: a run that failed stops the benchmark, showing why (the temp dir goes)
+  echo "$1 failed (exit code $?); the end of its log:" >&2
+  tail -n 30 "$2" >&2
+  exit 1
 }
 
 run_peer() { # round sampler
@@ -69,14 +77,18 @@ run_peer() { # round sampler
   if [ "$2" = cross-batch ]; then extra=(--sampler cbns --bank-size 3072); fi
   busy=$(wait_idle)
   "$python" "$peer" "${common_peer[@]}" "${extra[@]}" --time-steps "$steps" \
-    --time-warmup-steps "$warmup" 2> "$out/peer-$2-$1.log" | record peer "$1" "$2" "$busy"
+    --time-warmup-steps "$warmup" 2> "$out/peer-$2-$1.log" > "$out/peer-$2-$1.json" \
+    || failed "peer $2, round $1" "$out/peer-$2-$1.log"
+  record peer "$1" "$2" "$busy" < "$out/peer-$2-$1.json"
 }
 
 run_peer_eval() { # round
   local busy
   busy=$(wait_idle)
   "$python" "$peer" "${common_peer[@]}" --sampler inbatch --epochs 1 --max-steps 1 \
-    2> "$out/peer-eval-$1.log" | record peer "$1" eval "$busy"
+    2> "$out/peer-eval-$1.log" > "$out/peer-eval-$1.json" \
+    || failed "peer evaluation, round $1" "$out/peer-eval-$1.log"
+  record peer "$1" eval "$busy" < "$out/peer-eval-$1.json"
 }
 
 echo "machine: $(machine_line)"
