@@ -71,19 +71,21 @@ public final class SampledSoftmaxLoss {
     if (config.logQCorrection()) {
       logits = logits.sub(candidates.logQ().reshape(1, c));
     }
-    NDArray removed = removedColumns(m, b, c, candidates, positiveItemIds);
+    NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
+    NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
     if (removed != null) {
       // in place: the logits are this method's own fresh array, and neither the product's nor
       // the subtraction's backward reads it; autograd records the write (its backward zeroes the
       // removed entries of the gradient), and no second [B, C] array is allocated
       logits.set(removed, Float.NEGATIVE_INFINITY);
     }
-    NDArray labels = m.arange(0, (int) b, 1, DataType.INT64).reshape(b, 1);
-    return logits.logSoftmax(1).gather(labels, 1).reshape(b).neg();
+    return logits.logSoftmax(1).gather(rowIndex.reshape(b, 1), 1).reshape(b).neg();
   }
 
+  /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */
   private NDArray removedColumns(
-      NDManager m, long b, long c, Candidates candidates, NDArray positiveItemIds) {
+      NDManager m, NDArray rowIndex, long c, Candidates candidates, NDArray positiveItemIds) {
+    long b = rowIndex.size();
     boolean maskHits = config.maskAccidentalHits();
     boolean maskBatch = !candidates.batchNegatives();
     if (!maskHits && !maskBatch) {
@@ -97,8 +99,7 @@ public final class SampledSoftmaxLoss {
       removed.set(new NDIndex(":, :{}", b), m.create(true));
     }
     // each row's own column (i, i) stays: it is the positive
-    NDArray diagonal = m.arange(0, (int) b, 1, DataType.INT64);
-    removed.set(new NDIndex("{}, {}", diagonal, diagonal), m.create(false));
+    removed.set(new NDIndex("{}, {}", rowIndex, rowIndex), m.create(false));
     return removed;
   }
 }

@@ -2,7 +2,6 @@ package io.cbns.core.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
 import io.cbns.core.checkpoint.Checkpointable;
@@ -49,20 +48,6 @@ public abstract class CheckpointableOptimizer extends Optimizer implements Check
     }
     float wd = getWeightDecay();
     return wd > 0 ? out.add(w.mul(wd)) : out;
-  }
-
-  /**
-   * The rows {@code ids} of {@code table}, copied, by the embedding op (PyTorch's {@code
-   * index_select}, much cheaper than an indexed get, which goes through advanced indexing); not
-   * recorded by autograd.
-   *
-   * @param table {@code [N, d]}
-   * @param ids {@code int64 [u]}
-   * @return {@code [u, d]}
-   */
-  protected static NDArray rows(NDArray table, NDArray ids) {
-    NDArray frozen = table.stopGradient();
-    return ids.getNDArrayInternal().embedding(ids, frozen, SparseFormat.DENSE).get(0);
   }
 
   /** Zeroes the accumulated gradient of {@code weight} (the rows of {@code rows}, or all). */

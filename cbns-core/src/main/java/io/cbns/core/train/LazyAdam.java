@@ -67,7 +67,14 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
         NDArray touched = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (touched.size() > 0) {
           updateRows(
-              touched, weight, rows(grad, touched), mean, variance, lr, correction1, correction2);
+              touched,
+              weight,
+              Rows.gather(grad, touched),
+              mean,
+              variance,
+              lr,
+              correction1,
+              correction2);
           // only the touched rows hold a gradient: zero them instead of the whole table
           zeroGradient(weight, new NDIndex("{}", touched));
         }
@@ -118,10 +125,10 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
       float correction1,
       float correction2) {
     NDIndex index = new NDIndex("{}", rowIds);
-    NDArray w = rows(weight, rowIds);
+    NDArray w = Rows.gather(weight, rowIds);
     NDArray g = prepare(rowGradients, w);
-    NDArray m = rows(mean, rowIds).mul(beta1).add(g.mul(1 - beta1));
-    NDArray v = rows(variance, rowIds).mul(beta2).add(g.square().mul(1 - beta2));
+    NDArray m = Rows.gather(mean, rowIds).mul(beta1).add(g.mul(1 - beta1));
+    NDArray v = Rows.gather(variance, rowIds).mul(beta2).add(g.square().mul(1 - beta2));
     mean.set(index, m);
     variance.set(index, v);
     weight.set(index, w.sub(step(m, v, lr, correction1, correction2)));

@@ -60,11 +60,8 @@ public final class RowGradientStore extends ParameterStore {
     unique.attach(manager);
     NDArray distinct = unique.get(0);
     NDArray inverse = unique.get(1).reshape(ids.getShape());
-    // a detached view of the table: the gather below is not recorded
-    NDArray frozen = table.getArray().stopGradient();
-    frozen.attach(manager);
-    NDArray leaf =
-        distinct.getNDArrayInternal().embedding(distinct, frozen, SparseFormat.DENSE).get(0);
+    // the gather is not recorded: the leaf starts a graph of its own
+    NDArray leaf = Rows.gather(table.getArray(), distinct);
     leaf.setRequiresGradient(true);
     lookups.computeIfAbsent(table, k -> new ArrayList<>()).add(new NDArray[] {distinct, leaf});
     return inverse.getNDArrayInternal().embedding(inverse, leaf, SparseFormat.DENSE).get(0);

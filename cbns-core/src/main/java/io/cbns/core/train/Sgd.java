@@ -38,7 +38,7 @@ public final class Sgd extends CheckpointableOptimizer implements RowSparseOptim
     }
     try (NDScope scope = new NDScope()) {
       NDIndex index = new NDIndex("{}", rowIds);
-      NDArray w = rows(weight, rowIds);
+      NDArray w = Rows.gather(weight, rowIds);
       weight.set(index, w.sub(prepare(rowGradients, w).mul(lr)));
     }
   }
