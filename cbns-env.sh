@@ -1,13 +1,14 @@
-# Native settings for a cbns JVM, sourced by ./cbns and the benchmark scripts (see docs/PERFORMANCE.md,
-# "Native memory allocation", and docs/RELIABILITY.md). A value already set in the environment wins.
+# Settings for a cbns JVM, sourced by ./cbns and the benchmark scripts (see docs/PERFORMANCE.md,
+# "Session 4", and docs/RELIABILITY.md). A value already set in the environment wins.
 
 # MKL conditional numerical reproducibility: the same run gives the same numbers (RELIABILITY.md)
 export MKL_CBWR="${MKL_CBWR:-AUTO}"
 # glibc malloc: one arena, no mmap for blocks under 1 GiB, no trimming of freed memory. PyTorch's
-# CPU allocator takes every tensor from malloc; with glibc's defaults each step's [B, C] logits and
-# their gradients (4-16 MiB) come as fresh pages from the kernel, zeroed and faulted in one by one
-# (about 3,600 page faults per in-batch step, a quarter of the process's CPU time in the kernel). With
-# these the memory is reused: RSS stays at the peak of native use instead of shrinking after it.
+# CPU allocator takes every tensor from malloc; with glibc's defaults each step's [B, C] logits
+# and their gradients (4-16 MiB) come as fresh pages from the kernel, zeroed and faulted in one by
+# one (about 3,600 page faults per in-batch step, a quarter of the process's CPU time in the
+# kernel). With these the memory is reused: RSS stays at the peak of native use instead of
+# shrinking after it.
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-1}"
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-1073741824}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-4294967296}"

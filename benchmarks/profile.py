@@ -14,6 +14,9 @@ import json
 import sys
 from collections import defaultdict
 
+# DJL's trace has no category; torch.profiler's marks operators "cpu_op"
+OPERATOR_CATEGORIES = ("cpu_op", "Operator", "operator")
+
 
 def self_times(path):
     with open(path) as f:
@@ -21,13 +24,13 @@ def self_times(path):
     events = data["traceEvents"] if isinstance(data, dict) else data
     by_thread = defaultdict(list)
     for e in events:
-        if e.get("ph") == "X" and "dur" in e and e.get("cat", "cpu_op") in ("cpu_op", "Operator", "operator"):
+        if e.get("ph") == "X" and "dur" in e and e.get("cat", "cpu_op") in OPERATOR_CATEGORIES:
             by_thread[(e.get("pid"), e.get("tid"))].append(e)
     own = defaultdict(float)
     calls = defaultdict(int)
     for evs in by_thread.values():
         evs.sort(key=lambda e: (float(e["ts"]), -float(e["dur"])))
-        stack = []  # [end, name, child time]
+        stack = []  # [end, name, time of the nested events, duration]
         def close(item):
             own[item[1]] += item[3] - item[2]
         for e in evs:
@@ -61,14 +64,17 @@ def main(argv):
         print(f"{'total':40s} {sum(runs[0][0].values()):9.3f} {sum(runs[0][1].values()):10.1f}")
         return
     a, b = runs
-    print(f"{'operator':40s} {'A ms':>8s} {'B ms':>8s} {'A-B ms':>8s} {'A calls':>8s} {'B calls':>8s}")
+    print(f"{'operator':40s} {'A ms':>8s} {'B ms':>8s} {'A-B ms':>8s}"
+          f" {'A calls':>8s} {'B calls':>8s}")
     for n in names:
         ta, tb = a[0].get(n, 0), b[0].get(n, 0)
         if max(ta, tb) < 0.005:
             continue
-        print(f"{n[:40]:40s} {ta:8.3f} {tb:8.3f} {ta - tb:8.3f} {a[1].get(n, 0):8.1f} {b[1].get(n, 0):8.1f}")
+        print(f"{n[:40]:40s} {ta:8.3f} {tb:8.3f} {ta - tb:8.3f}"
+              f" {a[1].get(n, 0):8.1f} {b[1].get(n, 0):8.1f}")
     ta, tb = sum(a[0].values()), sum(b[0].values())
-    print(f"{'total':40s} {ta:8.3f} {tb:8.3f} {ta - tb:8.3f} {sum(a[1].values()):8.1f} {sum(b[1].values()):8.1f}")
+    print(f"{'total':40s} {ta:8.3f} {tb:8.3f} {ta - tb:8.3f}"
+          f" {sum(a[1].values()):8.1f} {sum(b[1].values()):8.1f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ package io.cbns.benchmarks.e2e;
 import ai.djl.pytorch.jni.JniUtils;
 import io.cbns.core.CbnsException;
 import io.cbns.core.train.StepInfo;
+import io.cbns.core.train.TrainingInfo;
 import io.cbns.core.train.TrainingListener;
 import io.cbns.core.train.TrainingSummary;
 import java.io.IOException;
@@ -31,6 +32,10 @@ final class OperatorProfile implements TrainingListener {
     }
     this.skip = skip;
     this.steps = steps;
+  }
+
+  @Override
+  public void onTrainingBegin(TrainingInfo info) {
     if (skip == 0) {
       start();
     }

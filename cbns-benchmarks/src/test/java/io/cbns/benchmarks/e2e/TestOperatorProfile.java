@@ -33,6 +33,21 @@ final class TestOperatorProfile {
   }
 
   @Test
+  void withoutWarmUpTheWindowStartsWithTraining() throws Exception {
+    OperatorProfile profile = new OperatorProfile(0, 1);
+    try (NDManager m = NDManager.newBaseManager("PyTorch")) {
+      NDArray a = m.ones(new Shape(4, 3));
+      profile.onTrainingBegin(null); // the profile ignores the run's description
+      a.matMul(a.transpose());
+      profile.onStep(step(0));
+      a.argSort();
+    }
+    Path out = dir.resolve("first.json");
+    profile.write(out);
+    assertThat(Files.readString(out)).contains("aten::mm").doesNotContain("aten::sort");
+  }
+
+  @Test
   void aWindowThatNeverBeganIsAnError() {
     OperatorProfile profile = new OperatorProfile(5, 2);
     profile.onStep(step(0));
