@@ -62,10 +62,15 @@ public final class SampledSoftmaxLoss {
           "candidates (" + c + ") fewer than batch rows (" + b + ")");
     }
     NDManager m = userEmbeddings.getManager();
-    // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
+    // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back.
+    // The divisor is an engine-owned scalar in the step's manager, never div(Number): DJL makes a
+    // Number into a tensor over a Java direct buffer and closes it at once, autograd keeps that
+    // tensor for the backward pass, and the garbage collector could free the buffer before the
+    // backward pass reads it (RELIABILITY.md, "Arrays over Java buffers")
     NDArray users =
         config.temperature() != 1.0
-            ? userEmbeddings.div((float) config.temperature())
+            ? userEmbeddings.div(
+                m.full(new Shape(), (float) config.temperature(), userEmbeddings.getDataType()))
             : userEmbeddings;
     NDArray logits = users.matMul(candidates.embeddings().transpose());
     if (config.logQCorrection()) {

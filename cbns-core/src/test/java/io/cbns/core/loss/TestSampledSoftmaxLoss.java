@@ -8,6 +8,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import io.cbns.core.sampling.Candidates;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -138,6 +142,50 @@ final class TestSampledSoftmaxLoss {
       // column 3 is row 1's accidental hit and masked for row 1 only: its gradient comes from
       // rows 0 and 2, so it must be non-zero; a masked-everywhere column would have none
       assertThat(gc[3 * D]).as(setting).isNotZero();
+    }
+  }
+
+  @Test
+  void gradientSurvivesAGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
+    // Regression: the temperature was a DJL Number operand, a tensor over a Java direct buffer
+    // whose wrapper DJL closes at once while autograd keeps the tensor for the backward pass. A
+    // collection then freed the buffer, malloc handed its bytes out again, and the backward pass
+    // divided by whatever was written there. Here a collection runs between the two passes and
+    // the freed small blocks are refilled with a huge value; the gradient must not change.
+    LossConfig cfg = new LossConfig(0.2, true, true);
+    float[] quiet = userGradient(cfg, false);
+    for (int attempt = 0; attempt < 3; attempt++) {
+      assertThat(userGradient(cfg, true)).as("attempt %d", attempt).containsExactly(quiet);
+    }
+  }
+
+  private float[] userGradient(LossConfig cfg, boolean collectBeforeBackward)
+      throws InterruptedException {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray u = m.create(users);
+      u.setRequiresGradient(true);
+      try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+        NDArray loss = new SampledSoftmaxLoss(cfg).compute(u, candidates(m, columns, true), ids(m));
+        List<ByteBuffer> refill = new ArrayList<>();
+        if (collectBeforeBackward) {
+          // fill the freeing thread's small-block cache first, so later frees reach the shared
+          // free lists that this thread allocates from
+          for (int i = 0; i < 64; i++) {
+            ByteBuffer.allocateDirect(4);
+          }
+          for (int round = 0; round < 3; round++) {
+            System.gc();
+            Thread.sleep(50);
+          }
+          for (int i = 0; i < 4096; i++) {
+            refill.add(
+                ByteBuffer.allocateDirect(4).order(ByteOrder.nativeOrder()).putFloat(0, 1e30f));
+          }
+        }
+        g.backward(loss);
+        assertThat(refill).hasSize(collectBeforeBackward ? 4096 : 0);
+      }
+      return u.getGradient().toFloatArray();
     }
   }
 
