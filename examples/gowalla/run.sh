@@ -6,7 +6,8 @@
 #   SEEDS="0 1 2" examples/gowalla/run.sh mf-in-batch-1024 mf-cross-batch-ids
 #   PEER=1 examples/gowalla/run.sh          also the PyTorch reference rows (../shared/peers)
 #   EXTRA="--set training.epochs=10" ...    more overrides for every cbns run
-#   OUT=runs/tuning ...                      another output folder (default runs/gowalla-grid)
+#   OUT=runs/tuning ...                      another output folder (default runs/gowalla-grid);
+#                                           its table goes to OUT/RESULTS.md, not docs/
 #
 # Runs go to runs/gowalla-grid/ROW-sSEED; a finished run (summary.json present) is not run again,
 # so the script can be stopped and restarted. Needs ./cbns built (mvn -q -DskipTests package) and
@@ -79,4 +80,11 @@ if [ "${PEER:-0}" = 1 ]; then
     done
   done
 fi
-python3 "$GRID/results.py" "$OUT" docs/RESULTS.md
+# the grid's own folder rewrites the table in docs/RESULTS.md; any other OUT (tuning runs) gets
+# its table in OUT/RESULTS.md, so a tuning run never replaces the grid's table
+if [ "$OUT" = runs/gowalla-grid ]; then
+  python3 "$GRID/results.py" "$OUT" docs/RESULTS.md
+else
+  python3 "$GRID/results.py" "$OUT" "$OUT/RESULTS.md"
+  echo "table: $OUT/RESULTS.md"
+fi
