@@ -74,7 +74,9 @@ public final class SampledSoftmaxLoss {
             : userEmbeddings;
     NDArray logits = users.matMul(candidates.embeddings().transpose());
     if (config.logQCorrection()) {
-      logits = logits.sub(candidates.logQ().reshape(1, c));
+      // in place, like the mask below: the product's backward does not read its output, so the
+      // [B, C] logits are written once instead of copied into a second array
+      logits.subi(candidates.logQ().reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
     NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
