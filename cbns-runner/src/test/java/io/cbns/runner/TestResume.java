@@ -33,6 +33,7 @@ final class TestResume {
         "--set", "sampler.name=cross-batch",
         "--set", "sampler.bank-size=192",
         "--set", "sampler.mode=ids",
+        "--set", "sampler.warmup-steps=drift",
         "--set", "sampler.drift-interval=5",
         "--set", "frequency.name=streaming",
         "--set", "drift.enabled=true",

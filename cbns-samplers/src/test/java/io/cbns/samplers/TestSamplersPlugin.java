@@ -90,6 +90,26 @@ final class TestSamplersPlugin {
           (CrossBatchSampler)
               f.create(new SamplerContext(ITEMS, D, 8, 123, 7, root), Options.empty("sampler"))) {
         assertThat(s.bankSize()).isEqualTo(3072);
+        // cheap re-encoding: an ids bank, and auto warm-up means none (nothing cached is stale)
+        assertThat(s.mode().configName()).isEqualTo("ids");
+        assertThat(s.warmup()).isEqualTo(Warmup.fixed(0));
+      }
+      // expensive re-encoding: an embeddings bank, and auto warm-up is the drift rule
+      try (CrossBatchSampler s =
+          (CrossBatchSampler)
+              f.create(
+                  new SamplerContext(ITEMS, D, 8, 123, 7, root, false), Options.empty("sampler"))) {
+        assertThat(s.mode().configName()).isEqualTo("embeddings");
+        assertThat(s.warmup()).isInstanceOf(Warmup.Auto.class);
+        assertThat(((Warmup.Auto) s.warmup()).maxSteps()).isEqualTo(123);
+      }
+      // the drift rule on request, for either mode
+      try (CrossBatchSampler s =
+          (CrossBatchSampler)
+              f.create(
+                  new SamplerContext(ITEMS, D, 8, 123, 7, root),
+                  Options.of("sampler", Map.of("warmup-steps", "drift")))) {
+        assertThat(s.mode().configName()).isEqualTo("ids");
         assertThat(s.warmup()).isInstanceOf(Warmup.Auto.class);
         assertThat(((Warmup.Auto) s.warmup()).maxSteps()).isEqualTo(123);
       }

@@ -201,7 +201,7 @@ public final class CrossBatchSampler implements NegativeSampler {
                 Locale.ROOT, "relative drift %.4g at step %d", lastRelativeDrift, lastDriftStep);
     return String.format(
         Locale.ROOT,
-        "%s), off: auto warm-up, %s (threshold %.4g, on at step %d at the latest)",
+        "%s), off: drift warm-up, %s (threshold %.4g, on at step %d at the latest)",
         fill,
         drift,
         a.threshold(),
@@ -314,7 +314,7 @@ public final class CrossBatchSampler implements NegativeSampler {
                 lastRelativeDrift,
                 lastDriftStep,
                 a.threshold());
-    return "auto warm-up reached max-warmup-steps " + a.maxSteps() + " (" + drift + ")";
+    return "drift warm-up reached max-warmup-steps " + a.maxSteps() + " (" + drift + ")";
   }
 
   private void measureDrift(StepContext ctx, StepBatch batch, Warmup.Auto a) {
@@ -355,7 +355,7 @@ public final class CrossBatchSampler implements NegativeSampler {
       decidedReason =
           String.format(
               Locale.ROOT,
-              "auto warm-up: relative drift %.4g of %d probe items over the %d steps to step %d"
+              "drift warm-up: relative drift %.4g of %d probe items over the %d steps to step %d"
                   + " fell below drift-threshold %.4g",
               lastRelativeDrift,
               probe.length,

@@ -19,17 +19,20 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code mode}: {@code auto} (default), {@code embeddings} or {@code ids}, see {@link
  *       BankMode}; {@code auto} is {@code ids} when the towers declare item re-encoding cheap
  *       ({@link SamplerContext#cheapItemReencoding()}: id lookups), else {@code embeddings}
- *   <li>{@code warmup-steps}: an integer >= 0 (in-batch steps before the bank is used) or {@code
- *       auto} (default), see {@link Warmup.Auto}
- *   <li>{@code drift-threshold}: default {@value #DEFAULT_DRIFT_THRESHOLD}, in [0, inf] (auto only)
- *   <li>{@code drift-interval}: steps between drift measurements, default {@value
- *       #DEFAULT_DRIFT_INTERVAL}, in [1, 10^9] (auto only)
- *   <li>{@code drift-probe-size}: default {@value #DEFAULT_DRIFT_PROBE_SIZE}, in [1, 10^7] (auto
+ *   <li>{@code warmup-steps}: an integer >= 0 (in-batch steps before the bank is used), {@code
+ *       drift} (the bank switches on when the item tower's drift is small, see {@link Warmup.Auto})
+ *       or {@code auto} (default): 0 for an {@code ids} bank, which caches no embedding that could
+ *       be stale, and {@code drift} for an {@code embeddings} bank
+ *   <li>{@code drift-threshold}: default {@value #DEFAULT_DRIFT_THRESHOLD}, in [0, inf] (drift rule
  *       only)
+ *   <li>{@code drift-interval}: steps between drift measurements, default {@value
+ *       #DEFAULT_DRIFT_INTERVAL}, in [1, 10^9] (drift rule only)
+ *   <li>{@code drift-probe-size}: default {@value #DEFAULT_DRIFT_PROBE_SIZE}, in [1, 10^7] (drift
+ *       rule only)
  *   <li>{@code drift-probe}: {@code positives} (default) or {@code uniform}, see {@link DriftProbe}
- *       (auto only)
+ *       (drift rule only)
  *   <li>{@code max-warmup-steps}: the step from which the bank is used whatever the drift; default
- *       one epoch ({@link SamplerContext#stepsPerEpoch()}), in [0, inf] (auto only)
+ *       one epoch ({@link SamplerContext#stepsPerEpoch()}), in [0, inf] (drift rule only)
  * </ul>
  */
 public final class CrossBatchSamplerFactory implements SamplerFactory {
@@ -38,6 +41,7 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
   public static final String NAME = "cross-batch";
   public static final int DEFAULT_BANK_SIZE = 3072;
   public static final String AUTO = "auto";
+  public static final String DRIFT = "drift";
   public static final double DEFAULT_DRIFT_THRESHOLD = 0.05;
   public static final int DEFAULT_DRIFT_INTERVAL = 100;
   public static final int DEFAULT_DRIFT_PROBE_SIZE = 1000;
@@ -81,7 +85,13 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
         options.getLong("max-warmup-steps", Math.max(1, ctx.stepsPerEpoch()), 0, Long.MAX_VALUE);
 
     Warmup warmup;
-    if (warmupText.strip().toLowerCase(Locale.ROOT).equals(AUTO)) {
+    String rule = warmupText.strip().toLowerCase(Locale.ROOT);
+    if (rule.equals(AUTO) && mode == BankMode.IDS) {
+      // an ids bank is encoded again by the current tower at every use: nothing in it is stale,
+      // and on Gowalla it is as good or better without a warm-up (docs/RESULTS.md)
+      warmup = Warmup.fixed(0);
+      LOG.info("cross-batch: warm-up auto -> 0 steps (an ids bank holds no stale embeddings)");
+    } else if (rule.equals(AUTO) || rule.equals(DRIFT)) {
       warmup = new Warmup.Auto(threshold, interval, probeSize, probe, maxWarmup);
     } else {
       warmup = Warmup.fixed(parseSteps(options, warmupText));
@@ -114,11 +124,11 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
     } catch (NumberFormatException e) {
       throw new ConfigException(
           options.keyPath("warmup-steps"),
-          "expected a number of steps (an integer >= 0) or 'auto', got '" + text + "'");
+          "expected a number of steps (an integer >= 0), 'auto' or 'drift', got '" + text + "'");
     }
     if (steps < 0) {
       throw new ConfigException(
-          options.keyPath("warmup-steps"), "must be >= 0 or 'auto', got " + steps);
+          options.keyPath("warmup-steps"), "must be >= 0, 'auto' or 'drift', got " + steps);
     }
     return steps;
   }

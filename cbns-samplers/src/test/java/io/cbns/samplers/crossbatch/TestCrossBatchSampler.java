@@ -204,12 +204,12 @@ final class TestCrossBatchSampler {
             .isEqualTo(4);
       }
       assertThat(sampler.describeState())
-          .contains("off: auto warm-up, relative drift")
+          .contains("off: drift warm-up, relative drift")
           .contains("on at step 9 at the latest");
       assertThat(stepWithUpdate(root, items, sampler, 9, new long[] {1, 2, 3, 4}, 0.1))
           .isEqualTo(12);
       assertThat(sampler.activationReason().orElseThrow())
-          .startsWith("auto warm-up reached max-warmup-steps 9");
+          .startsWith("drift warm-up reached max-warmup-steps 9");
     }
   }
 
