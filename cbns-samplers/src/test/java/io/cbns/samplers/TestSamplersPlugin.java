@@ -100,8 +100,8 @@ final class TestSamplersPlugin {
               f.create(
                   new SamplerContext(ITEMS, D, 8, 123, 7, root, false), Options.empty("sampler"))) {
         assertThat(s.mode().configName()).isEqualTo("embeddings");
-        assertThat(s.warmup()).isInstanceOf(Warmup.Auto.class);
-        assertThat(((Warmup.Auto) s.warmup()).maxSteps()).isEqualTo(123);
+        assertThat(s.warmup()).isInstanceOf(Warmup.Drift.class);
+        assertThat(((Warmup.Drift) s.warmup()).maxSteps()).isEqualTo(123);
       }
       // the drift rule on request, for either mode
       try (CrossBatchSampler s =
@@ -110,8 +110,8 @@ final class TestSamplersPlugin {
                   new SamplerContext(ITEMS, D, 8, 123, 7, root),
                   Options.of("sampler", Map.of("warmup-steps", "drift")))) {
         assertThat(s.mode().configName()).isEqualTo("ids");
-        assertThat(s.warmup()).isInstanceOf(Warmup.Auto.class);
-        assertThat(((Warmup.Auto) s.warmup()).maxSteps()).isEqualTo(123);
+        assertThat(s.warmup()).isInstanceOf(Warmup.Drift.class);
+        assertThat(((Warmup.Drift) s.warmup()).maxSteps()).isEqualTo(123);
       }
       Options options =
           Options.of("sampler", Map.of("bank-size", 16, "warmup-steps", 5, "mode", "ids"));

@@ -84,7 +84,7 @@ public final class CrossBatchSampler implements NegativeSampler {
             ? null
             : new FifoMemoryBank(b.manager, bankSize, b.dimension, mode == BankMode.EMBEDDINGS);
     this.tracker =
-        warmup instanceof Warmup.Auto && bank != null ? new DriftTracker(List.of(1)) : null;
+        warmup instanceof Warmup.Drift && bank != null ? new DriftTracker(List.of(1)) : null;
   }
 
   public static Builder builder() {
@@ -177,7 +177,7 @@ public final class CrossBatchSampler implements NegativeSampler {
         batch.itemLogQ(),
         batch.itemIds());
     if (tracker != null && decidedFrom < 0 && activationStep < 0) {
-      measureDrift(ctx, batch, (Warmup.Auto) warmup);
+      measureDrift(ctx, batch, (Warmup.Drift) warmup);
     }
   }
 
@@ -193,7 +193,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     if (warmup instanceof Warmup.Fixed f) {
       return fill + "), off: warm-up until step " + f.steps();
     }
-    Warmup.Auto a = (Warmup.Auto) warmup;
+    Warmup.Drift a = (Warmup.Drift) warmup;
     String drift =
         lastDriftStep < 0
             ? "no drift measured yet"
@@ -293,7 +293,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     if (warmup instanceof Warmup.Fixed f) {
       return step >= f.steps();
     }
-    Warmup.Auto a = (Warmup.Auto) warmup;
+    Warmup.Drift a = (Warmup.Drift) warmup;
     return (decidedFrom >= 0 && step >= decidedFrom) || step >= a.maxSteps();
   }
 
@@ -301,7 +301,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     if (warmup instanceof Warmup.Fixed f) {
       return f.steps() == 0 ? "no warm-up" : "fixed warm-up of " + f.steps() + " steps";
     }
-    Warmup.Auto a = (Warmup.Auto) warmup;
+    Warmup.Drift a = (Warmup.Drift) warmup;
     if (decidedReason != null) {
       return decidedReason;
     }
@@ -317,7 +317,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     return "drift warm-up reached max-warmup-steps " + a.maxSteps() + " (" + drift + ")";
   }
 
-  private void measureDrift(StepContext ctx, StepBatch batch, Warmup.Auto a) {
+  private void measureDrift(StepContext ctx, StepBatch batch, Warmup.Drift a) {
     if (probe == null && a.probe() == DriftProbe.POSITIVES) {
       for (long id : batch.hostItemIds()) {
         if (probeCollector.size() >= a.probeSize()) {
@@ -429,7 +429,7 @@ public final class CrossBatchSampler implements NegativeSampler {
       if (bankSize < 0) {
         throw new IllegalArgumentException("bankSize must be >= 0, got " + bankSize);
       }
-      if (warmup instanceof Warmup.Auto a && a.probe() == DriftProbe.UNIFORM && numItems < 1) {
+      if (warmup instanceof Warmup.Drift a && a.probe() == DriftProbe.UNIFORM && numItems < 1) {
         throw new IllegalArgumentException("a uniform drift probe needs numItems >= 1");
       }
       return new CrossBatchSampler(this);

@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
  *       BankMode}; {@code auto} is {@code ids} when the towers declare item re-encoding cheap
  *       ({@link SamplerContext#cheapItemReencoding()}: id lookups), else {@code embeddings}
  *   <li>{@code warmup-steps}: an integer >= 0 (in-batch steps before the bank is used), {@code
- *       drift} (the bank switches on when the item tower's drift is small, see {@link Warmup.Auto})
- *       or {@code auto} (default): 0 for an {@code ids} bank, which caches no embedding that could
- *       be stale, and {@code drift} for an {@code embeddings} bank
+ *       drift} (the bank switches on when the item tower's drift is small, see {@link
+ *       Warmup.Drift}) or {@code auto} (default): 0 for an {@code ids} bank, which caches no
+ *       embedding that could be stale, and {@code drift} for an {@code embeddings} bank
  *   <li>{@code drift-threshold}: default {@value #DEFAULT_DRIFT_THRESHOLD}, in [0, inf] (drift rule
  *       only)
  *   <li>{@code drift-interval}: steps between drift measurements, default {@value
@@ -92,7 +92,7 @@ public final class CrossBatchSamplerFactory implements SamplerFactory {
       warmup = Warmup.fixed(0);
       LOG.info("cross-batch: warm-up auto -> 0 steps (an ids bank holds no stale embeddings)");
     } else if (rule.equals(AUTO) || rule.equals(DRIFT)) {
-      warmup = new Warmup.Auto(threshold, interval, probeSize, probe, maxWarmup);
+      warmup = new Warmup.Drift(threshold, interval, probeSize, probe, maxWarmup);
     } else {
       warmup = Warmup.fixed(parseSteps(options, warmupText));
     }

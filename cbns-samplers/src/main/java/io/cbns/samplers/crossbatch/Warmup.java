@@ -6,7 +6,7 @@ import static java.util.Objects.requireNonNull;
  * When the {@code cross-batch} sampler starts using its memory bank. During warm-up it is the
  * in-batch sampler; the bank is written all the same, so it is full when it switches on.
  */
-public sealed interface Warmup permits Warmup.Fixed, Warmup.Auto {
+public sealed interface Warmup permits Warmup.Fixed, Warmup.Drift {
   /** A fixed number of in-batch steps: the bank is used from step {@code steps} (0-based) on. */
   static Fixed fixed(long steps) {
     return new Fixed(steps);
@@ -26,7 +26,8 @@ public sealed interface Warmup permits Warmup.Fixed, Warmup.Auto {
   }
 
   /**
-   * Ends when the item tower's feature drift (PAPER.md eq. 5) has become small. Every {@code
+   * The drift rule ({@code warmup-steps: drift}; what {@code auto} means for an embeddings bank):
+   * ends when the item tower's feature drift (PAPER.md eq. 5) has become small. Every {@code
    * interval} steps, after the optimizer step, the sampler encodes a fixed probe set through the
    * step's item encoder (then detaches it) and compares it with the previous measurement, {@code
    * interval} steps earlier:
@@ -46,9 +47,9 @@ public sealed interface Warmup permits Warmup.Fixed, Warmup.Auto {
    * @param probe which items are probed
    * @param maxSteps the step from which the bank is used whatever the drift, at least 0
    */
-  record Auto(double threshold, int interval, int probeSize, DriftProbe probe, long maxSteps)
+  record Drift(double threshold, int interval, int probeSize, DriftProbe probe, long maxSteps)
       implements Warmup {
-    public Auto {
+    public Drift {
       requireNonNull(probe, "probe is null");
       if (!(threshold >= 0) || Double.isInfinite(threshold)) {
         throw new IllegalArgumentException("threshold must be finite and >= 0, got " + threshold);

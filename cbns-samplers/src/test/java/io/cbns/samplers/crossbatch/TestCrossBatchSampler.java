@@ -166,7 +166,7 @@ final class TestCrossBatchSampler {
 
   @Test
   void autoWarmupSwitchesOnWhenDriftFallsBelowThreshold() {
-    Warmup.Auto auto = new Warmup.Auto(0.05, 5, 16, DriftProbe.UNIFORM, 1000);
+    Warmup.Drift auto = new Warmup.Drift(0.05, 5, 16, DriftProbe.UNIFORM, 1000);
     try (NDManager root = NDManager.newBaseManager();
         CrossBatchSampler sampler =
             sampler(root, 8).optWarmup(auto).optNumItems(30).optSeed(4).build()) {
@@ -194,7 +194,7 @@ final class TestCrossBatchSampler {
 
   @Test
   void autoWarmupWithPositivesProbeAndCap() {
-    Warmup.Auto auto = new Warmup.Auto(0.0, 2, 6, DriftProbe.POSITIVES, 9);
+    Warmup.Drift auto = new Warmup.Drift(0.0, 2, 6, DriftProbe.POSITIVES, 9);
     try (NDManager root = NDManager.newBaseManager();
         CrossBatchSampler sampler = sampler(root, 8).optWarmup(auto).build()) {
       TestingItemTable items = TestingItemTable.random(root, 30, D, 2);
@@ -290,7 +290,7 @@ final class TestCrossBatchSampler {
       try (CrossBatchSampler sampler =
           sampler(root, 20)
               .optMode(mode)
-              .optWarmup(new Warmup.Auto(0.0, 7, 10, DriftProbe.POSITIVES, 50))
+              .optWarmup(new Warmup.Drift(0.0, 7, 10, DriftProbe.POSITIVES, 50))
               .build()) {
         FifoMemoryBank bank = sampler.bank();
         NDArray emb = bank.embeddingStorage();
