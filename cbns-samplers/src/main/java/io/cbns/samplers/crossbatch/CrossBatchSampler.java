@@ -119,7 +119,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     return Optional.ofNullable(activationReason);
   }
 
-  /** The last relative drift measured by the automatic warm-up, if any. */
+  /** The last relative drift measured by the drift warm-up, if any. */
   public OptionalDouble lastRelativeDrift() {
     return Double.isNaN(lastRelativeDrift)
         ? OptionalDouble.empty()
