@@ -74,19 +74,30 @@ public final class SampledSoftmaxLoss {
             : userEmbeddings;
     NDArray logits = users.matMul(candidates.embeddings().transpose());
     if (config.logQCorrection()) {
-      // in place, like the mask below: the product's backward does not read its output, so the
-      // [B, C] logits are written once instead of copied into a second array
+      // in place: the product's backward does not read its output, so the [B, C] logits are
+      // written once instead of copied into a second array
       logits.subi(candidates.logQ().reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
     NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
     if (removed != null) {
-      // in place: the logits are this method's own fresh array, and neither the product's nor
-      // the subtraction's backward reads it; autograd records the write (its backward zeroes the
-      // removed entries of the gradient), and no second [B, C] array is allocated
-      logits.set(removed, Float.NEGATIVE_INFINITY);
+      // -inf written through a detached alias of the logits (same storage), so autograd does not
+      // record the write. It need not: a removed entry's softmax probability is exp(-inf) = 0 and
+      // its incoming gradient is 0 (only each row's own column is picked), so log_softmax's
+      // backward already gives it a zero gradient. Recorded, the write's backward would copy the
+      // [B, C] gradient and zero the same entries again (a quarter of an in-batch step's [B, C]
+      // traffic). Safe because nothing saved the logits for backward: neither the product nor the
+      // subtraction reads them, and log_softmax saves its own output, computed after the write.
+      try (NDArray alias = logits.stopGradient()) {
+        alias.set(removed, Float.NEGATIVE_INFINITY);
+      }
+      removed.close();
     }
-    return logits.logSoftmax(1).gather(rowIndex.reshape(b, 1), 1).reshape(b).neg();
+    NDArray logProbabilities = logits.logSoftmax(1);
+    logits.close();
+    NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
+    logProbabilities.close();
+    return picked.reshape(b).neg();
   }
 
   /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */
