@@ -7,14 +7,14 @@ if [ ! -f "$bench_jar" ]; then
   exit 1
 fi
 export DJL_CACHE_DIR="${DJL_CACHE_DIR:-$HOME/.djl.ai}"
-# the launcher's settings (MKL reproducibility, glibc malloc, garbage collector); the environment
+# the launcher's settings (MKL reproducibility, glibc malloc, garbage collector, JIT); the environment
 # also reaches JMH's forks
 . "$(dirname "${BASH_SOURCE[0]}")/../cbns-env.sh"
 
 # cbns_train_run [TrainRun options] [--set key=value]...: one JSON line on stdout
 cbns_train_run() {
   # shellcheck disable=SC2086
-  java $CBNS_GC_OPTS ${CBNS_JAVA_OPTS:-} \
+  java $CBNS_GC_OPTS $CBNS_JIT_OPTS ${CBNS_JAVA_OPTS:-} \
     --add-opens=java.base/java.nio=org.apache.arrow.memory.core,ALL-UNNAMED \
     -Dai.djl.offline=true \
     -Dorg.slf4j.simpleLogger.defaultLogLevel="${CBNS_LOG_LEVEL:-warn}" \
