@@ -1,5 +1,6 @@
 # Settings for a cbns JVM, sourced by ./cbns and the benchmark scripts (see docs/PERFORMANCE.md,
-# "Session 4" and "Session 6", and docs/RELIABILITY.md). A value already set in the environment wins.
+# "Session 4" and "Session 6", and docs/RELIABILITY.md). A value already set in the environment
+# wins.
 
 # MKL conditional numerical reproducibility: the same run gives the same numbers (RELIABILITY.md)
 export MKL_CBWR="${MKL_CBWR:-AUTO}"
@@ -25,10 +26,11 @@ esac
 # The JIT, unless CBNS_JAVA_OPTS sets the tiers: C1 only (-XX:TieredStopAtLevel=1). A training
 # step is native arithmetic with a thin layer of Java around it, so C2's better code gains nothing
 # there, while its compiler threads (0.36 s of CPU in 10 s of training, measured early in a run)
-# take a core from PyTorch's two intra-op threads, which then wait for each other. In-batch Gowalla steps (mean of 300 after
-# 100): 15.3-16.2 ms against 17.0-22.7 ms (4 alternated rounds, each won); youtube-dnn 44.5-49.1
-# against 49.0-52.0; the embedded default `./cbns train` 20-23 s against 25-26 s in all, with
-# identical parameters (docs/PERFORMANCE.md, "Session 6").
+# take a core from PyTorch's two intra-op threads, which then wait for each other. In-batch
+# Gowalla steps (mean of 300 after 100): 15.3-16.2 ms against 17.0-22.7 ms (4 alternated rounds,
+# each won); youtube-dnn medians 44.4 and 48.5 ms against 48.3 and 49.8; the embedded default
+# `./cbns train` 20-23 s against 25-26 s in all, with identical parameters (docs/PERFORMANCE.md,
+# "Session 6").
 case " ${CBNS_JAVA_OPTS:-} " in
   *"Tiered"*) CBNS_JIT_OPTS="" ;;
   *) CBNS_JIT_OPTS="-XX:TieredStopAtLevel=1" ;;
