@@ -69,6 +69,71 @@ public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] col
     return new CsrMatrix(numRows, numColumns, offsets, Arrays.copyOf(data, w));
   }
 
+  /**
+   * The pairs stored in this matrix or in {@code other} (each once), a matrix of the same shape.
+   *
+   * @throws IllegalArgumentException when the shapes differ
+   */
+  public CsrMatrix union(CsrMatrix other) {
+    checkSameShape(other);
+    int[] offsets = new int[numRows + 1];
+    int[] merged = new int[columns.length + other.columns.length];
+    int w = 0;
+    for (int r = 0; r < numRows; r++) {
+      int a = rowOffsets[r];
+      int aEnd = rowOffsets[r + 1];
+      int b = other.rowOffsets[r];
+      int bEnd = other.rowOffsets[r + 1];
+      // both rows are sorted and duplicate-free: a merge keeps the result so
+      while (a < aEnd || b < bEnd) {
+        int next;
+        if (b == bEnd || (a < aEnd && columns[a] < other.columns[b])) {
+          next = columns[a++];
+        } else if (a == aEnd || other.columns[b] < columns[a]) {
+          next = other.columns[b++];
+        } else {
+          next = columns[a++];
+          b++;
+        }
+        merged[w++] = next;
+      }
+      offsets[r + 1] = w;
+    }
+    return new CsrMatrix(numRows, numColumns, offsets, Arrays.copyOf(merged, w));
+  }
+
+  /** The pairs of this matrix that {@code other} does not hold, a matrix of the same shape. */
+  public CsrMatrix minus(CsrMatrix other) {
+    checkSameShape(other);
+    int[] offsets = new int[numRows + 1];
+    int[] kept = new int[columns.length];
+    int w = 0;
+    for (int r = 0; r < numRows; r++) {
+      for (int i = rowOffsets[r]; i < rowOffsets[r + 1]; i++) {
+        if (!other.contains(r, columns[i])) {
+          kept[w++] = columns[i];
+        }
+      }
+      offsets[r + 1] = w;
+    }
+    return new CsrMatrix(numRows, numColumns, offsets, Arrays.copyOf(kept, w));
+  }
+
+  private void checkSameShape(CsrMatrix other) {
+    requireNonNull(other, "other is null");
+    if (other.numRows != numRows || other.numColumns != numColumns) {
+      throw new IllegalArgumentException(
+          "shapes differ: "
+              + numRows
+              + " x "
+              + numColumns
+              + " and "
+              + other.numRows
+              + " x "
+              + other.numColumns);
+    }
+  }
+
   /** Number of stored (row, column) pairs. */
   public int nonZeros() {
     return columns.length;

@@ -69,6 +69,7 @@ public final class Trainer {
   private final Map<String, Checkpointable> extraState;
   private final ParameterSnapshot best;
   private final boolean rowSparse;
+  private final CsrMatrix testExclusion;
 
   private Trainer(Builder b) {
     this.model = b.model;
@@ -86,6 +87,13 @@ public final class Trainer {
     this.restoreBest = b.restoreBest;
     this.extraState = new LinkedHashMap<>(b.extraState);
     this.best = new ParameterSnapshot(manager);
+    // the validation split was carved from the train file, so test ranks every item except the
+    // whole train file (the literature's protocol); a test pair itself is never excluded
+    this.testExclusion =
+        dataset
+            .validationByUser()
+            .map(v -> dataset.trainByUser().union(v.minus(dataset.testByUser())))
+            .orElse(dataset.trainByUser());
     // embedding tables get row-sparse gradients when the optimizer can use them
     this.rowSparse = b.rowSparse && optimizer instanceof RowSparseOptimizer r && r.rowSparse();
   }
@@ -400,7 +408,7 @@ public final class Trainer {
 
   private EvaluationInfo evaluate(CsrMatrix relevant, String split, int epoch, long step) {
     long t0 = System.nanoTime();
-    CsrMatrix exclude = dataset.trainByUser();
+    CsrMatrix exclude = relevant == dataset.testByUser() ? testExclusion : dataset.trainByUser();
     RankingMetrics metrics = evaluator.evaluate(manager, model, exclude, relevant);
     RankingMetrics popular = evaluator.mostPopular(dataset.itemTrainCounts(), exclude, relevant);
     EvaluationInfo ev =

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import io.cbns.core.CbnsException;
+import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
@@ -138,6 +140,52 @@ final class TestTrainer {
           .isInstanceOf(CbnsException.class)
           .hasMessageContaining("at step 0")
           .hasMessageContaining("learning-rate");
+    }
+  }
+
+  @Test
+  void theTestSplitExcludesTheValidationPairsToo() {
+    TestingDataset base = new TestingDataset(120, 60, 6);
+    // validation: the cluster items of each user in neither train nor test, which the model ranks
+    // high, as a split carved from the train file would be
+    List<int[]> held = new ArrayList<>();
+    for (int u = 0; u < 120; u++) {
+      for (int item = (u % 6) * 10; item < (u % 6) * 10 + 10; item++) {
+        if (!base.trainByUser().contains(u, item) && !base.testByUser().contains(u, item)) {
+          held.add(new int[] {u, item});
+        }
+      }
+    }
+    CsrMatrix validation =
+        CsrMatrix.fromPairs(
+            120,
+            60,
+            held.stream().mapToInt(p -> p[0]).toArray(),
+            held.stream().mapToInt(p -> p[1]).toArray());
+    InteractionDataset data = base.withValidation(validation);
+    FullRankingEvaluator evaluator = new FullRankingEvaluator(List.of(5), 50);
+    try (NDManager root = NDManager.newBaseManager();
+        TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
+      TrainingSummary s =
+          Trainer.builder()
+              .setModel(model)
+              .setDataset(data)
+              .setSampler(IN_BATCH)
+              .setFrequencyEstimator(UNIFORM)
+              .setOptimizer(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build())
+              .setConfig(new TrainingConfig(6, 32, false, 0, 1, 1, 0, 0))
+              .setManager(root)
+              .optLoss(new LossConfig(0.5, false, true))
+              .optEvaluator(evaluator)
+              .build()
+              .fit();
+      double test = s.finalEvaluation().orElseThrow().model().recallAt(5);
+      CsrMatrix train = base.trainByUser();
+      double wholeTrainFile =
+          evaluator.evaluate(root, model, train.union(validation), base.testByUser()).recallAt(5);
+      double trainOnly = evaluator.evaluate(root, model, train, base.testByUser()).recallAt(5);
+      assertThat(test).isEqualTo(wholeTrainFile);
+      assertThat(trainOnly).isLessThan(wholeTrainFile);
     }
   }
 

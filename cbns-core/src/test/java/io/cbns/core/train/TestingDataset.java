@@ -45,6 +45,42 @@ final class TestingDataset implements InteractionDataset {
             te.stream().mapToInt(p -> p[1]).toArray());
   }
 
+  /** This dataset with a validation split. */
+  InteractionDataset withValidation(CsrMatrix validation) {
+    TestingDataset self = this;
+    return new InteractionDataset() {
+      @Override
+      public DatasetInfo info() {
+        return self.info();
+      }
+
+      @Override
+      public CsrMatrix trainByUser() {
+        return self.trainByUser();
+      }
+
+      @Override
+      public CsrMatrix testByUser() {
+        return self.testByUser();
+      }
+
+      @Override
+      public java.util.Optional<CsrMatrix> validationByUser() {
+        return java.util.Optional.of(validation);
+      }
+
+      @Override
+      public long[] itemTrainCounts() {
+        return self.itemTrainCounts();
+      }
+
+      @Override
+      public BatchIterator trainBatches(BatchSpec spec, int epoch) {
+        return self.trainBatches(spec, epoch);
+      }
+    };
+  }
+
   @Override
   public DatasetInfo info() {
     return new DatasetInfo(
