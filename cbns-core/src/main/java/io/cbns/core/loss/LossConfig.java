@@ -7,16 +7,42 @@ package io.cbns.core.loss;
  * @param logQCorrection whether {@code log q} of each column is subtracted from its logit
  * @param maskAccidentalHits whether a column holding the row's positive item, other than the
  *     positive's own column, is removed from that row's softmax
+ * @param logQWeight the multiplier of {@code log q} when the correction is on: 1 is the full
+ *     correction, 0 none, values between a partial one; in [0, 2]
+ * @param negativeWeight the weight {@code w} of the log-partition term: a row's loss is {@code
+ *     -logit_pos + w * logsumexp(logits)}; 1 is the softmax cross-entropy, more than 1 pushes the
+ *     negatives down harder; in (0, 10]
  */
-public record LossConfig(double temperature, boolean logQCorrection, boolean maskAccidentalHits) {
+public record LossConfig(
+    double temperature,
+    boolean logQCorrection,
+    boolean maskAccidentalHits,
+    double logQWeight,
+    double negativeWeight) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
     }
+    if (!(logQWeight >= 0 && logQWeight <= 2)) {
+      throw new IllegalArgumentException("logQWeight must be in [0, 2]: " + logQWeight);
+    }
+    if (!(negativeWeight > 0 && negativeWeight <= 10)) {
+      throw new IllegalArgumentException("negativeWeight must be in (0, 10]: " + negativeWeight);
+    }
+  }
+
+  /** The plain softmax cross-entropy: the full log q correction and a negative weight of 1. */
+  public LossConfig(double temperature, boolean logQCorrection, boolean maskAccidentalHits) {
+    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0);
   }
 
   /** Temperature 1, logQ correction and masking on. */
   public static LossConfig defaults() {
     return new LossConfig(1.0, true, true);
+  }
+
+  /** The multiplier of each column's {@code log q}: 0 when the correction is off. */
+  public double effectiveLogQWeight() {
+    return logQCorrection ? logQWeight : 0;
   }
 }

@@ -10,16 +10,22 @@ import ai.djl.ndarray.types.Shape;
 import io.cbns.core.sampling.Candidates;
 
 /**
- * Sampled softmax cross-entropy over candidate columns (PAPER.md eq. 1-4 and 9):
+ * Sampled softmax cross-entropy over candidate columns (docs/method.md):
  *
  * <pre>
- *   logits[i, j] = u_i . c_j / temperature  - log q_j      (the log q term when correction is on)
- *   loss         = mean_i ( -log softmax(logits[i, :])[i] )
+ *   logits[i, j] = u_i . c_j / temperature  - a * log q_j   (a: the log q weight, 0 when off)
+ *   loss_i       = -logits[i, i] + w * logsumexp_j(logits[i, j])
+ *   loss         = mean_i loss_i
  * </pre>
  *
- * where column {@code i} (of the first B) is row {@code i}'s positive. A column is removed from row
- * {@code i}'s softmax (its logit set to minus infinity, so it contributes neither to the loss nor
- * to the gradient) when it is a batch column other than {@code i} and the candidates say batch
+ * With the negative weight {@code w = 1} this is {@code -log softmax(logits[i, :])[i]}, the softmax
+ * cross-entropy; {@code w > 1} weighs the log-partition (the negatives) more, as the bilateral
+ * softmax loss does. It is computed as {@code -w * log p_i + (w - 1) * logits[i, i]}, the positive
+ * logit coming from a row-wise dot product of the users and the first B columns.
+ *
+ * <p>where column {@code i} (of the first B) is row {@code i}'s positive. A column is removed from
+ * row {@code i}'s softmax (its logit set to minus infinity, so it contributes neither to the loss
+ * nor to the gradient) when it is a batch column other than {@code i} and the candidates say batch
  * columns are not negatives, or, with masking on, when it holds row {@code i}'s positive item
  * without being column {@code i} (an accidental hit).
  *
@@ -62,21 +68,22 @@ public final class SampledSoftmaxLoss {
           "candidates (" + c + ") fewer than batch rows (" + b + ")");
     }
     NDManager m = userEmbeddings.getManager();
-    // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back.
-    // The divisor is an engine-owned scalar in the step's manager, never div(Number): DJL makes a
-    // Number into a tensor over a Java direct buffer and closes it at once, autograd keeps that
-    // tensor for the backward pass, and the garbage collector could free the buffer before the
-    // backward pass reads it (RELIABILITY.md, "Arrays over Java buffers")
+    // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
     NDArray users =
         config.temperature() != 1.0
-            ? userEmbeddings.div(
-                m.full(new Shape(), (float) config.temperature(), userEmbeddings.getDataType()))
+            ? userEmbeddings.div(scalar(m, config.temperature(), userEmbeddings))
             : userEmbeddings;
     NDArray logits = users.matMul(candidates.embeddings().transpose());
-    if (config.logQCorrection()) {
+    double logQWeight = config.effectiveLogQWeight();
+    NDArray logQ = null;
+    if (logQWeight != 0) {
+      logQ =
+          logQWeight == 1.0
+              ? candidates.logQ()
+              : candidates.logQ().mul(scalar(m, logQWeight, candidates.logQ()));
       // in place: the product's backward does not read its output, so the [B, C] logits are
       // written once instead of copied into a second array
-      logits.subi(candidates.logQ().reshape(1, c));
+      logits.subi(logQ.reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
     NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
@@ -98,7 +105,33 @@ public final class SampledSoftmaxLoss {
     logits.close();
     NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
     logProbabilities.close();
-    return picked.reshape(b).neg();
+    double w = config.negativeWeight();
+    if (w == 1.0) {
+      return picked.reshape(b).neg();
+    }
+    // -logit_pos + w * lse = -w * log p + (w - 1) * logit_pos, with log p = logit_pos - lse
+    NDArray positives =
+        candidates.size() == b
+            ? candidates.embeddings()
+            : candidates.embeddings().get(new NDIndex(":{}", b));
+    NDArray positiveLogits = users.mul(positives).sum(new int[] {1});
+    if (logQ != null) {
+      positiveLogits = positiveLogits.sub(logQ.get(new NDIndex(":{}", b)));
+    }
+    return picked
+        .reshape(b)
+        .mul(scalar(m, -w, userEmbeddings))
+        .add(positiveLogits.mul(scalar(m, w - 1, userEmbeddings)));
+  }
+
+  /**
+   * A scalar owned by the engine in the step's manager, never a Java number: DJL makes a {@code
+   * Number} operand into a tensor over a Java direct buffer that it closes at once, autograd keeps
+   * that tensor for the backward pass, and the garbage collector could free the buffer before the
+   * backward pass reads it (RELIABILITY.md, "Arrays over Java buffers").
+   */
+  private static NDArray scalar(NDManager m, double value, NDArray like) {
+    return m.full(new Shape(), (float) value, like.getDataType());
   }
 
   /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */

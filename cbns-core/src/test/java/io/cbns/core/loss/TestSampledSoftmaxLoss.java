@@ -50,6 +50,34 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
+  void matchesTheReferenceWithWeights() {
+    for (double a : new double[] {0.0, 0.5, 1.0}) {
+      for (double w : new double[] {0.8, 1.0, 1.25}) {
+        for (boolean batchNegatives : new boolean[] {true, false}) {
+          LossConfig cfg = new LossConfig(0.2, true, true, a, w);
+          double expected = reference(cfg, batchNegatives);
+          try (NDManager m = NDManager.newBaseManager()) {
+            double actual =
+                new SampledSoftmaxLoss(cfg)
+                    .compute(m.create(users), candidates(m, columns, batchNegatives), ids(m))
+                    .getFloat();
+            assertThat(actual)
+                .as("logQ weight=%s w=%s batchNeg=%s", a, w, batchNegatives)
+                .isCloseTo(expected, within(1e-5));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void gradientMatchesFiniteDifferencesWithWeights() {
+    for (boolean batchNegatives : new boolean[] {true, false}) {
+      checkGradient(new LossConfig(0.5, true, true, 0.5, 1.3), batchNegatives);
+    }
+  }
+
+  @Test
   void settingsChangeTheLoss() {
     // guards against a reference that ignores a setting: each setting must matter here
     double base = reference(new LossConfig(1.0, false, false), true);
@@ -57,6 +85,11 @@ final class TestSampledSoftmaxLoss {
     assertThat(reference(new LossConfig(1.0, true, false), true)).isNotCloseTo(base, within(1e-3));
     assertThat(reference(new LossConfig(1.0, false, true), true)).isNotCloseTo(base, within(1e-3));
     assertThat(reference(new LossConfig(1.0, false, false), false))
+        .isNotCloseTo(base, within(1e-3));
+    double full = reference(new LossConfig(1.0, true, false), true);
+    assertThat(reference(new LossConfig(1.0, true, false, 0.5, 1.0), true))
+        .isNotCloseTo(full, within(1e-3));
+    assertThat(reference(new LossConfig(1.0, false, false, 1.0, 1.2), true))
         .isNotCloseTo(base, within(1e-3));
   }
 
@@ -259,7 +292,7 @@ final class TestSampledSoftmaxLoss {
         for (int k = 0; k < D; k++) {
           dot += (double) u[i][k] * c[j][k];
         }
-        logits[j] = dot / cfg.temperature() - (cfg.logQCorrection() ? LOG_Q[j] : 0);
+        logits[j] = dot / cfg.temperature() - cfg.effectiveLogQWeight() * LOG_Q[j];
         keep[j] = true;
         if (j != i && j < B && !batchNegatives) {
           keep[j] = false;
@@ -280,7 +313,7 @@ final class TestSampledSoftmaxLoss {
           sum += Math.exp(logits[j] - max);
         }
       }
-      total += -(logits[i] - max - Math.log(sum));
+      total += -logits[i] + cfg.negativeWeight() * (max + Math.log(sum));
     }
     return total / B;
   }
