@@ -6,6 +6,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -29,6 +30,7 @@ import io.cbns.core.train.Checkpointing;
 import io.cbns.core.train.LazyAdam;
 import io.cbns.core.train.LearningRateSchedule;
 import io.cbns.core.train.MetricsFileListener;
+import io.cbns.core.train.PlateauSchedule;
 import io.cbns.core.train.Sgd;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
@@ -201,6 +203,13 @@ public final class TrainJob {
                 new FrequencyContext(
                     info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
                 cfg.frequency().options());
+        if (cfg.optimizer().schedule().equals("plateau") && dataset.validationByUser().isEmpty()) {
+          throw new ConfigException(
+              "optimizer.schedule",
+              "plateau cuts the rate when validation stops improving, but the dataset has no"
+                  + " validation split; set data.validation-ratio (e.g. 0.1) or choose step or"
+                  + " cosine");
+        }
         Path runDir = resumeDir != null ? resumeDir : runsDir.resolve(runName(cfg));
         // the monitor's keys are validated even when it is off, so a typo is never ignored
         FeatureDriftMonitor configured =
@@ -220,6 +229,8 @@ public final class TrainJob {
             Trainer.stepsPerEpoch(
                 info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast());
 
+        Tracker schedule =
+            schedule(cfg.optimizer(), spe, cfg.training().epochs(), cfg.evaluation().ks().get(0));
         var console = new io.cbns.runner.report.ConsoleProgressListener(out, interactive);
         FullRankingEvaluator evaluator =
             new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize())
@@ -230,7 +241,7 @@ public final class TrainJob {
                 .setDataset(dataset)
                 .setSampler(sampler)
                 .setFrequencyEstimator(frequency)
-                .setOptimizer(optimizer(cfg.optimizer(), spe, cfg.training().epochs()))
+                .setOptimizer(optimizer(cfg.optimizer(), schedule))
                 .setConfig(cfg.training())
                 .setManager(root)
                 .optLoss(cfg.loss())
@@ -250,6 +261,10 @@ public final class TrainJob {
         } else if (resumeDir != null) {
           throw new ConfigException(
               "checkpoint.enabled", "is false in " + runDir + ", so the run cannot be resumed");
+        }
+        if (schedule instanceof PlateauSchedule plateau) {
+          builder.addListener(plateau);
+          builder.addCheckpointable("schedule", plateau);
         }
         if (drift != null) {
           builder.addListener(drift);
@@ -355,19 +370,33 @@ public final class TrainJob {
   }
 
   /**
-   * The optimizer: {@code lazy-adam} (row-sparse Adam), {@code adam} (the same class updating every
-   * row: Adam) or {@code sgd}, all checkpointable, with the learning-rate schedule.
+   * The learning rate per step: {@code constant}, {@code step} and {@code cosine} are functions of
+   * the step; {@code plateau} is a constant rate cut on validation plateaus, a listener too.
    */
-  static Optimizer optimizer(RunConfig.OptimizerSection o, long stepsPerEpoch, int epochs) {
+  static Tracker schedule(RunConfig.OptimizerSection o, long stepsPerEpoch, int epochs, int k) {
+    boolean plateau = o.schedule().equals("plateau");
     LearningRateSchedule lr =
         new LearningRateSchedule(
-            LearningRateSchedule.Kind.valueOf(o.schedule().toUpperCase(java.util.Locale.ROOT)),
+            plateau
+                ? LearningRateSchedule.Kind.CONSTANT
+                : LearningRateSchedule.Kind.valueOf(
+                    o.schedule().toUpperCase(java.util.Locale.ROOT)),
             o.learningRate(),
             o.warmupSteps(),
             Math.max(1, o.stepEpochs() * stepsPerEpoch),
             o.stepFactor(),
-            o.minLearningRate(),
+            plateau ? 0 : o.minLearningRate(),
             Math.max(1, epochs * stepsPerEpoch));
+    return plateau
+        ? new PlateauSchedule(lr, o.plateauPatience(), o.stepFactor(), o.minLearningRate(), k)
+        : lr;
+  }
+
+  /**
+   * The optimizer: {@code lazy-adam} (row-sparse Adam), {@code adam} (the same class updating every
+   * row: Adam) or {@code sgd}, all checkpointable, with the learning-rate schedule.
+   */
+  static Optimizer optimizer(RunConfig.OptimizerSection o, Tracker lr) {
     float clip = o.clipGradient() > 0 ? (float) o.clipGradient() : -1f;
     if (o.name().equals("sgd")) {
       return Sgd.builder()

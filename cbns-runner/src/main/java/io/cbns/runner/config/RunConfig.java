@@ -61,11 +61,12 @@ public record RunConfig(
   /**
    * The optimizer and its learning-rate schedule.
    *
-   * @param schedule {@code constant}, {@code step} or {@code cosine}
+   * @param schedule {@code constant}, {@code step}, {@code cosine} or {@code plateau}
    * @param warmupSteps steps of linear warm-up from 0
    * @param stepEpochs epochs between two step-decays
    * @param stepFactor the step-decay multiplier
-   * @param minLearningRate the cosine floor
+   * @param minLearningRate the cosine schedule's final rate, the plateau schedule's floor
+   * @param plateauPatience validation evaluations without a new best before a plateau cut
    * @param sparseGradients row-sparse gradients for embedding tables (lazy-adam, sgd)
    */
   public record OptimizerSection(
@@ -78,6 +79,7 @@ public record RunConfig(
       int stepEpochs,
       double stepFactor,
       double minLearningRate,
+      int plateauPatience,
       boolean sparseGradients) {}
 
   /**
@@ -150,7 +152,9 @@ public record RunConfig(
         new LossConfig(
             lossO.getDouble("temperature", 0.1, 1e-4, 100),
             lossO.getBoolean("logq-correction", true),
-            lossO.getBoolean("mask-accidental-hits", true));
+            lossO.getBoolean("mask-accidental-hits", true),
+            lossO.getDouble("logq-weight", 1.0, 0, 2),
+            lossO.getDouble("negative-weight", 1.0, 0.01, 10));
     lossO.requireAllConsumed();
 
     Options optO = root.section("optimizer");
@@ -160,11 +164,13 @@ public record RunConfig(
             optO.getDouble("learning-rate", 0.01, 1e-7, 10),
             optO.getDouble("weight-decay", 0, 0, 1),
             optO.getDouble("clip-gradient", 0, 0, 1e6),
-            optO.getChoice("schedule", "constant", List.of("constant", "step", "cosine")),
+            optO.getChoice(
+                "schedule", "constant", List.of("constant", "step", "cosine", "plateau")),
             optO.getLong("warmup-steps", 0, 0, Long.MAX_VALUE),
             optO.getInt("step-epochs", 10, 1, 100_000),
             optO.getDouble("step-factor", 0.1, 1e-6, 1),
             optO.getDouble("min-learning-rate", 0, 0, 10),
+            optO.getInt("plateau-patience", 2, 1, 100_000),
             optO.getBoolean("sparse-gradients", true));
     if (optimizer.minLearningRate() > optimizer.learningRate()) {
       throw new io.cbns.core.config.ConfigException(
@@ -174,6 +180,12 @@ public record RunConfig(
               + ", above optimizer.learning-rate "
               + optimizer.learningRate()
               + "; the cosine schedule decays from the learning rate down to it");
+    }
+    if (optimizer.schedule().equals("plateau") && optimizer.stepFactor() >= 1) {
+      throw new io.cbns.core.config.ConfigException(
+          "optimizer.step-factor",
+          "is 1, so the plateau schedule would never lower the rate; use a value below 1, e.g."
+              + " 0.1");
     }
     optO.requireAllConsumed();
 
@@ -254,6 +266,8 @@ public record RunConfig(
     lossMap.put("temperature", loss.temperature());
     lossMap.put("logq-correction", loss.logQCorrection());
     lossMap.put("mask-accidental-hits", loss.maskAccidentalHits());
+    lossMap.put("logq-weight", loss.logQWeight());
+    lossMap.put("negative-weight", loss.negativeWeight());
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
     opt.put("name", optimizer.name());
@@ -265,6 +279,7 @@ public record RunConfig(
     opt.put("step-epochs", optimizer.stepEpochs());
     opt.put("step-factor", optimizer.stepFactor());
     opt.put("min-learning-rate", optimizer.minLearningRate());
+    opt.put("plateau-patience", optimizer.plateauPatience());
     opt.put("sparse-gradients", optimizer.sparseGradients());
     out.put("optimizer", opt);
     Map<String, Object> tr = new LinkedHashMap<>();
