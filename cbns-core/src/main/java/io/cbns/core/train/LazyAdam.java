@@ -81,8 +81,11 @@ public final class LazyAdam extends CheckpointableOptimizer implements RowSparse
       } else {
         NDArray g = prepare(grad, weight);
         mean.muli(beta1).addi(g.mul(1 - beta1));
-        variance.muli(beta2).addi(g.square().mul(1 - beta2));
-        weight.subi(step(mean, variance, lr, correction1, correction2));
+        variance.muli(beta2).addi(g.square().muli(1 - beta2));
+        // step()'s arithmetic, partly in place: the same floats with fewer temporaries,
+        // which matters when every row of a large table is updated each step
+        NDArray denominator = variance.div(correction2).sqrt().addi(epsilon);
+        weight.subi(mean.div(correction1).muli(lr).divi(denominator));
         zeroGradient(weight, null);
       }
     }
