@@ -62,7 +62,19 @@ final class EmbeddingTable {
       // row-sparse gradient: one row per distinct id instead of the whole [rows, dim] table
       return rows.lookupRows(weight, ids);
     }
-    NDArray table = ps.getValue(weight, ids.getDevice(), training);
+    return rows(ps.getValue(weight, ids.getDevice(), training), ids);
+  }
+
+  /**
+   * The whole table as the trainer's parameter store gives it (a dense gradient in training), for
+   * computations that read every row.
+   */
+  NDArray value(ParameterStore ps, ai.djl.Device device, boolean training) {
+    return ps.getValue(weight, device, training);
+  }
+
+  /** The rows {@code ids} of {@code table} by the engine's embedding op, on the ids' manager. */
+  static NDArray rows(NDArray table, NDArray ids) {
     return ids.getNDArrayInternal().embedding(ids, table, SparseFormat.DENSE).singletonOrThrow();
   }
 

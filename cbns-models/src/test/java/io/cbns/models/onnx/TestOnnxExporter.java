@@ -18,6 +18,7 @@ import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.models.TestingTowers;
 import io.cbns.models.tower.HistoryBatch;
+import io.cbns.models.tower.LightGcnModel;
 import io.cbns.models.tower.MatrixFactorizationModel;
 import io.cbns.models.tower.UserHistories;
 import io.cbns.models.tower.YoutubeDnnModel;
@@ -49,6 +50,12 @@ final class TestOnnxExporter {
   void mfWithNormalisation() throws OrtException {
     checkParity(
         m -> MatrixFactorizationModel.create(TestingTowers.context(m, TRAIN, 8, true, 4), 0.1));
+  }
+
+  @Test
+  void lightGcnExportsThePropagatedTables() throws OrtException {
+    checkParity(m -> LightGcnModel.create(TestingTowers.context(m, TRAIN, 8, true, 4), 1, 0.1));
+    checkParity(m -> LightGcnModel.create(TestingTowers.context(m, TRAIN, 8, false, 4), 2, 0.1));
   }
 
   @Test
