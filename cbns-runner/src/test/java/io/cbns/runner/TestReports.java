@@ -95,6 +95,28 @@ final class TestReports {
   }
 
   @Test
+  void compareDrawsTheLearningCurves() throws IOException {
+    Path png = tmp.resolve("curves.png");
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "compare",
+                tmp.resolve("a").toString(),
+                tmp.resolve("b").toString(),
+                "--curves",
+                png.toString()));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.out()).contains("wrote " + png);
+    java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+    assertThat(image.getWidth()).isEqualTo(1400);
+    CliRun bad =
+        CliRun.of(
+            List.of("compare", tmp.resolve("a").toString(), "-k", "7", "--curves", png + "2"));
+    assertThat(bad.exitCode()).isEqualTo(1);
+    assertThat(tmp.resolve("curves.png2")).doesNotExist();
+  }
+
+  @Test
   void compareOfSomethingElseIsAClearError() {
     CliRun r = CliRun.of(List.of("compare", tmp.toString()));
     assertThat(r.exitCode()).isEqualTo(1);

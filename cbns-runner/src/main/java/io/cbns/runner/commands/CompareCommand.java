@@ -1,5 +1,6 @@
 package io.cbns.runner.commands;
 
+import io.cbns.runner.report.LearningCurves;
 import io.cbns.runner.report.RunComparison;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,7 +11,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code cbns compare RUN_DIR...}: one table (and optionally one chart) of several runs. */
+/**
+ * {@code cbns compare RUN_DIR...}: one table (and optionally a bar chart and the learning curves)
+ * of several runs.
+ */
 @Command(
     name = "compare",
     mixinStandardHelpOptions = true,
@@ -34,13 +38,28 @@ public final class CompareCommand implements Callable<Integer> {
       description = "Also draw a bar chart of the metrics into this PNG file.")
   Path chart;
 
+  @Option(
+      names = {"--curves"},
+      paramLabel = "PNG",
+      description =
+          "Also draw the learning curves (Recall@K of each evaluation, validation when the runs"
+              + " have it, against the epoch and against the training seconds) into this PNG.")
+  Path curves;
+
   @Override
   public Integer call() {
-    spec.commandLine().getOut().print(RunComparison.table(runs, k));
+    var out = spec.commandLine().getOut();
+    out.print(RunComparison.table(runs, k));
     if (chart != null) {
       RunComparison.chart(runs, k, chart);
-      spec.commandLine().getOut().println("wrote " + chart);
+      out.println("wrote " + chart);
     }
+    if (curves != null) {
+      LearningCurves.render(runs, k, curves);
+      out.println("wrote " + curves);
+    }
+    // the launcher exits with System.exit right after: what is still buffered would be lost
+    out.flush();
     return 0;
   }
 }
