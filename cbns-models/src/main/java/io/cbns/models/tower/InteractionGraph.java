@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import io.cbns.core.data.CsrMatrix;
 import java.util.Arrays;
 
@@ -18,15 +19,23 @@ import java.util.Arrays;
  *
  * <p>Only the queried nodes' edges are read, so a training step pays for the edges of its batch,
  * never for a dense users x items matrix. The sums use dense engine operations only (the engine's
- * sparse tensors would have to be built over Java buffers that the engine does not own): the
- * queries are grouped by degree into buckets of power-of-two width, each bucket's neighbour rows
- * are gathered as a padded {@code [n, width, d]} block (padding weighs 0) and reduced by a batched
- * product with the weights. Padding at most doubles the rows read.
+ * sparse tensors would have to be built over Java buffers that the engine does not own), in two
+ * levels: each query's edges are cut into chunks of {@link #CHUNK} (the last one padded with weight
+ * 0), all chunks are gathered as one {@code [chunks, CHUNK, d]} block and reduced by a batched
+ * product with the weights; then each query adds up its consecutive chunk sums, queries grouped by
+ * chunk count into power-of-two widths. The large arrays (one row per edge) thus go through one
+ * gather and one product, forward and backward, and nothing else.
  *
  * <p>Immutable apart from a scratch array per side that the distinct-neighbour search reuses: not
  * thread-safe (a model is used by one thread at a time).
  */
 final class InteractionGraph {
+  /**
+   * Edges summed together in the first level (a query's last chunk is padded). 16 and 32 were level
+   * on a Gowalla step, 64 slower (docs/PERFORMANCE.md, "LightGCN step").
+   */
+  static final int CHUNK = 32;
+
   /** One direction of the graph: the neighbours of each node of one side. */
   private static final class Side {
     final int[] offsets;
@@ -49,30 +58,65 @@ final class InteractionGraph {
   }
 
   /**
+   * Padded gathers reduced along their width: bucket {@code b} is a block of {@code rows[b]} rows
+   * of {@code widths[b]} indices into the input rows, summed along the width (weighted when {@code
+   * weights} is set; padding weighs 0 or points at a zero row). The buckets' results are
+   * concatenated and, when {@code order} is set, gathered into the callers' order.
+   */
+  private record Blocks(long[] index, float[] weights, int[] rows, int[] widths, long[] order) {
+    NDArray apply(NDArray x) {
+      NDManager m = x.getManager();
+      long d = x.getShape().get(1);
+      NDArray gathered = EmbeddingTable.rows(x, m.create(index).toDevice(x.getDevice(), false));
+      NDArray w = weights == null ? null : m.create(weights).toDevice(x.getDevice(), false);
+      NDList parts;
+      NDList weightParts = null;
+      if (rows.length == 1) {
+        parts = new NDList(gathered);
+        weightParts = w == null ? null : new NDList(w);
+      } else {
+        long[] cuts = new long[rows.length - 1];
+        long at = 0;
+        for (int b = 0; b + 1 < rows.length; b++) {
+          at += (long) rows[b] * widths[b];
+          cuts[b] = at;
+        }
+        // split's backward concatenates the parts' gradients: no full-size zero block per part
+        parts = gathered.split(cuts, 0);
+        weightParts = w == null ? null : w.split(cuts, 0);
+      }
+      NDList sums = new NDList(rows.length);
+      for (int b = 0; b < rows.length; b++) {
+        NDArray block = parts.get(b).reshape(rows[b], widths[b], d);
+        sums.add(
+            weightParts == null
+                ? block.sum(new int[] {1})
+                : weightParts
+                    .get(b)
+                    .reshape(rows[b], 1, widths[b])
+                    .batchMatMul(block)
+                    .reshape(rows[b], d));
+      }
+      NDArray out = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums);
+      return order == null
+          ? out
+          : EmbeddingTable.rows(out, m.create(order).toDevice(x.getDevice(), false));
+    }
+  }
+
+  /**
    * What one query reads: the distinct neighbours ({@code columns}, in order of first appearance,
-   * or null when the indices are global ids) and the padded index and weight blocks per bucket.
+   * or null when the indices are global ids), the edge chunks and how they add up per query.
    */
   static final class Neighbourhood {
     private final long[] columns;
-    private final long[] index;
-    private final float[] weights;
-    private final int[] bucketRows;
-    private final int[] bucketWidths;
-    private final long[] order;
+    private final Blocks chunks;
+    private final Blocks perQuery;
 
-    private Neighbourhood(
-        long[] columns,
-        long[] index,
-        float[] weights,
-        int[] bucketRows,
-        int[] bucketWidths,
-        long[] order) {
+    private Neighbourhood(long[] columns, Blocks chunks, Blocks perQuery) {
       this.columns = columns;
-      this.index = index;
-      this.weights = weights;
-      this.bucketRows = bucketRows;
-      this.bucketWidths = bucketWidths;
-      this.order = order;
+      this.chunks = chunks;
+      this.perQuery = perQuery;
     }
 
     /** The distinct neighbour ids whose rows {@link #sum} expects, in that order. */
@@ -88,29 +132,10 @@ final class InteractionGraph {
      */
     NDArray sum(NDArray rows) {
       NDManager m = rows.getManager();
-      long d = rows.getShape().get(1);
-      NDArray gathered =
-          EmbeddingTable.rows(rows, m.create(index).toDevice(rows.getDevice(), false));
-      NDArray w = m.create(weights).toDevice(rows.getDevice(), false);
-      long[] cuts = new long[bucketRows.length - 1];
-      long at = 0;
-      for (int b = 0; b + 1 < bucketRows.length; b++) {
-        at += (long) bucketRows[b] * bucketWidths[b];
-        cuts[b] = at;
-      }
-      // split's backward concatenates the parts' gradients: no full-size zero block per part
-      NDList parts = gathered.split(cuts, 0);
-      NDList weightParts = w.split(cuts, 0);
-      NDList sums = new NDList(bucketRows.length);
-      for (int b = 0; b < bucketRows.length; b++) {
-        int n = bucketRows[b];
-        int width = bucketWidths[b];
-        NDArray block = parts.get(b).reshape(n, width, d);
-        NDArray bw = weightParts.get(b).reshape(n, 1, width);
-        sums.add(bw.batchMatMul(block).reshape(n, d));
-      }
-      NDArray byBucket = sums.size() == 1 ? sums.get(0) : NDArrays.concat(sums);
-      return EmbeddingTable.rows(byBucket, m.create(order).toDevice(rows.getDevice(), false));
+      NDArray chunkSums = chunks.apply(rows);
+      // one zero row at the end, where the padding of the per-query sums points
+      NDArray zero = m.zeros(new Shape(1, rows.getShape().get(1)), rows.getDataType());
+      return perQuery.apply(chunkSums.concat(zero.toDevice(rows.getDevice(), false), 0));
     }
   }
 
@@ -182,57 +207,26 @@ final class InteractionGraph {
   Neighbourhood neighbourhood(long[] ids, boolean ofUsers, boolean global) {
     Side side = ofUsers ? users : items;
     int limit = size(ofUsers);
-    // bucket b holds the queries of degree in (2^(b-1), 2^b], bucket 0 degrees 0 and 1
-    int[] bucketOf = new int[ids.length];
-    int[] counts = new int[33];
+    // each query's edges in chunks of CHUNK (the last one padded with weight 0), numbered in query
+    // order; then each query sums its chunks, queries bucketed by chunk count
+    int[] chunkCount = new int[ids.length];
+    int totalChunks = 0;
     for (int r = 0; r < ids.length; r++) {
       long id = ids[r];
       if (id < 0 || id >= limit) {
         throw new IllegalArgumentException(
             (ofUsers ? "user" : "item") + " id " + id + " outside [0, " + limit + ")");
       }
-      int degree = side.degree((int) id);
-      int b = degree <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(degree - 1);
-      bucketOf[r] = b;
-      counts[b]++;
+      chunkCount[r] = (side.degree((int) id) + CHUNK - 1) / CHUNK;
+      totalChunks += chunkCount[r];
     }
-    int buckets = 0;
-    long padded = 0;
-    int[] firstRow = new int[33];
-    for (int b = 0, row = 0; b < 33; b++) {
-      firstRow[b] = row;
-      row += counts[b];
-      if (counts[b] > 0) {
-        buckets++;
-        padded += (long) counts[b] * (1L << b);
-      }
-    }
-    int[] bucketRows = new int[buckets];
-    int[] bucketWidths = new int[buckets];
-    long[] blockStart = new long[33];
-    for (int b = 0, j = 0; b < 33; b++) {
-      if (counts[b] > 0) {
-        bucketRows[j] = counts[b];
-        bucketWidths[j] = 1 << b;
-        j++;
-      }
-    }
-    for (int b = 0, at = 0; b < 33; b++) {
-      blockStart[b] = at;
-      at += counts[b] * (1 << b);
-    }
-    long[] index = new long[Math.toIntExact(padded)];
+    long[] index = new long[Math.multiplyExact(totalChunks, CHUNK)];
     float[] weights = new float[index.length];
-    long[] order = new long[ids.length];
-    int[] next = Arrays.copyOf(firstRow, 33);
     long[] distinct = global ? null : new long[Math.min(index.length, side.slot.length)];
     int numDistinct = 0;
-    for (int r = 0; r < ids.length; r++) {
-      int node = (int) ids[r];
-      int b = bucketOf[r];
-      int rowInBucket = next[b]++ - firstRow[b];
-      order[r] = next[b] - 1;
-      int at = Math.toIntExact(blockStart[b] + (long) rowInBucket * (1 << b));
+    int at = 0;
+    for (long id : ids) {
+      int node = (int) id;
       for (int e = side.offsets[node]; e < side.offsets[node + 1]; e++) {
         int neighbour = side.neighbours[e];
         long column = neighbour;
@@ -249,7 +243,7 @@ final class InteractionGraph {
         weights[at] = side.weights[e];
         at++;
       }
-      // the rest of the row is padding: index 0, weight 0
+      at = (at + CHUNK - 1) / CHUNK * CHUNK; // the rest of the chunk is padding: index 0, weight 0
     }
     long[] columns = null;
     if (!global) {
@@ -258,6 +252,56 @@ final class InteractionGraph {
       }
       columns = Arrays.copyOf(distinct, numDistinct);
     }
-    return new Neighbourhood(columns, index, weights, bucketRows, bucketWidths, order);
+    Blocks chunks = new Blocks(index, weights, new int[] {totalChunks}, new int[] {CHUNK}, null);
+    return new Neighbourhood(columns, chunks, perQuery(chunkCount, totalChunks));
+  }
+
+  /**
+   * The second level: query {@code r} adds up its {@code chunkCount[r]} consecutive chunk sums.
+   * Queries are bucketed by chunk count into power-of-two widths (at most twice the chunks read);
+   * padding, and queries without edges, point at the zero row {@code totalChunks}.
+   */
+  private static Blocks perQuery(int[] chunkCount, int totalChunks) {
+    int[] bucketOf = new int[chunkCount.length];
+    int[] counts = new int[32];
+    for (int r = 0; r < chunkCount.length; r++) {
+      int c = chunkCount[r];
+      int b = c <= 1 ? 0 : 32 - Integer.numberOfLeadingZeros(c - 1);
+      bucketOf[r] = b;
+      counts[b]++;
+    }
+    int buckets = 0;
+    int padded = 0;
+    int[] firstRow = new int[32];
+    int[] blockStart = new int[32];
+    for (int b = 0, row = 0; b < 32; b++) {
+      firstRow[b] = row;
+      blockStart[b] = padded;
+      row += counts[b];
+      padded += counts[b] << b;
+      buckets += counts[b] > 0 ? 1 : 0;
+    }
+    int[] rows = new int[buckets];
+    int[] widths = new int[buckets];
+    for (int b = 0, j = 0; b < 32; b++) {
+      if (counts[b] > 0) {
+        rows[j] = counts[b];
+        widths[j++] = 1 << b;
+      }
+    }
+    long[] index = new long[padded];
+    Arrays.fill(index, totalChunks);
+    long[] order = new long[chunkCount.length];
+    int[] next = Arrays.copyOf(firstRow, 32);
+    for (int r = 0, chunk = 0; r < chunkCount.length; r++) {
+      int b = bucketOf[r];
+      int rowInBucket = next[b]++ - firstRow[b];
+      order[r] = firstRow[b] + rowInBucket;
+      int at = blockStart[b] + (rowInBucket << b);
+      for (int k = 0; k < chunkCount[r]; k++) {
+        index[at + k] = chunk++;
+      }
+    }
+    return new Blocks(index, null, rows, widths, order);
   }
 }
