@@ -93,7 +93,7 @@ public final class SampledSoftmaxLoss {
       // its incoming gradient is 0 (only each row's own column is picked), so log_softmax's
       // backward already gives it a zero gradient. Recorded, the write's backward would copy the
       // whole [B, C] gradient and zero the same entries again (3.7 ms of a profiled in-batch
-      // step, PERFORMANCE.md "Session 6"). Safe because nothing saved the logits for backward:
+      // step, docs/PERFORMANCE.md). Safe because nothing saved the logits for backward:
       // neither the product nor the subtraction reads them, and log_softmax saves its own
       // output, computed after the write.
       try (NDArray alias = logits.stopGradient()) {

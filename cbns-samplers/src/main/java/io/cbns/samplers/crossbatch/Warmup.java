@@ -27,7 +27,7 @@ public sealed interface Warmup permits Warmup.Fixed, Warmup.Drift {
 
   /**
    * The drift rule ({@code warmup-steps: drift}; what {@code auto} means for an embeddings bank):
-   * ends when the item tower's feature drift (PAPER.md eq. 5) has become small. Every {@code
+   * ends when the item tower's feature drift (docs/method.md, eq. 3) has become small. Every {@code
    * interval} steps, after the optimizer step, the sampler encodes a fixed probe set through the
    * step's item encoder (then detaches it) and compares it with the previous measurement, {@code
    * interval} steps earlier:

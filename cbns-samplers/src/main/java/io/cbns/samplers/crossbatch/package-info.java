@@ -1,5 +1,5 @@
 /**
- * Cross-Batch Negative Sampling (CBNS, Wang et al., SIGIR 2021; PAPER.md eq. 9): the {@code
+ * Cross-Batch Negative Sampling (CBNS, Wang et al., SIGIR 2021; docs/method.md, "Cross-batch negatives"): the {@code
  * cross-batch} sampler adds the item embeddings of recent batches, kept in a FIFO memory bank, to
  * the in-batch candidates once a warm-up is over.
  *

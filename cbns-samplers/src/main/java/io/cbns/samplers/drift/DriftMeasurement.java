@@ -5,7 +5,7 @@ package io.cbns.samplers.drift;
  * earlier.
  *
  * @param lag how many measurements back the compared snapshot is, at least 1
- * @param drift {@code sum over probe items of ||v_t - v_{t-lag}||_2} (PAPER.md eq. 5)
+ * @param drift {@code sum over probe items of ||v_t - v_{t-lag}||_2} (docs/method.md, eq. 3)
  * @param meanRelativeDrift {@code mean over probe items of ||v_t - v_{t-lag}||_2 / ||v_t||_2}
  */
 public record DriftMeasurement(int lag, double drift, double meanRelativeDrift) {

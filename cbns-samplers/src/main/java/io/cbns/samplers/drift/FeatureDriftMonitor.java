@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records the feature drift of the item tower during training (PAPER.md eq. 5, the paper's Fig. 2)
+ * Records the feature drift of the item tower during training (docs/method.md, eq. 3; the paper's Fig. 2)
  * into {@code drift.csv} in a run directory.
  *
  * <p><b>What is measured.</b> A fixed probe set of {@code probeSize} items (all items when the

@@ -9,7 +9,7 @@ import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
 
 /**
- * In-batch negatives (PAPER.md eq. 3-4): the candidates are the batch's own positives, each with
+ * In-batch negatives (docs/method.md, "In-batch negatives"): the candidates are the batch's own positives, each with
  * the log q of its item from the batch; every off-diagonal column is a negative of its row.
  *
  * <p>Allocates nothing: the returned {@link Candidates} wrap the trainer's arrays. Stateless and

@@ -13,8 +13,8 @@ import java.nio.file.Path;
 
 /**
  * Writes a dataset's train and test splits as a LightGCN directory ({@code train.txt}, {@code
- * test.txt}: {@code user item item ...}), so that tools outside this project (e.g. the PyTorch peer
- * in {@code shared/peers}) can train on exactly the same data.
+ * test.txt}: {@code user item item ...}), so that tools outside this project (e.g. the PyTorch
+ * reference implementation of docs/PERFORMANCE.md) can train on exactly the same data.
  *
  * <p>Usage: {@code ExportLightGcn (DATASET_DIR | synthetic) OUT_DIR}; {@code synthetic} is the
  * default synthetic dataset (generated into {@code OUT_DIR/.cache}).
