@@ -29,8 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cross-Batch Negative Sampling (docs/method.md, "Cross-batch negatives"): in-batch negatives during a warm-up, then the
- * batch's positives plus the entries of a FIFO memory bank of the item columns of recent batches.
+ * Cross-Batch Negative Sampling (docs/method.md, "Cross-batch negatives"): in-batch negatives
+ * during a warm-up, then the batch's positives plus the entries of a FIFO memory bank of the item
+ * columns of recent batches.
  *
  * <p><b>Candidates</b> once the bank is on: columns {@code [0, B)} are the batch (with gradient,
  * its own log q and ids), columns {@code [B, B + F)} the F written bank slots with the log q and

@@ -11,7 +11,8 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Feature drift of a fixed probe set (docs/method.md, eq. 3) from successive snapshots of its embeddings.
+ * Feature drift of a fixed probe set (docs/method.md, eq. 3) from successive snapshots of its
+ * embeddings.
  *
  * <p>Each {@link #record} call hands in the probe set's current embeddings (host floats, row-major
  * {@code [n, d]}, the same items in the same order every time) and returns, for every configured

@@ -27,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Records the feature drift of the item tower during training (docs/method.md, eq. 3; the paper's Fig. 2)
- * into {@code drift.csv} in a run directory.
+ * Records the feature drift of the item tower during training (docs/method.md, eq. 3; the paper's
+ * Fig. 2) into {@code drift.csv} in a run directory.
  *
  * <p><b>What is measured.</b> A fixed probe set of {@code probeSize} items (all items when the
  * corpus is smaller), drawn uniformly with the given seed, is encoded with the model's current

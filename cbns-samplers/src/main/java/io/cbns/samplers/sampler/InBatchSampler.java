@@ -9,8 +9,9 @@ import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
 
 /**
- * In-batch negatives (docs/method.md, "In-batch negatives"): the candidates are the batch's own positives, each with
- * the log q of its item from the batch; every off-diagonal column is a negative of its row.
+ * In-batch negatives (docs/method.md, "In-batch negatives"): the candidates are the batch's own
+ * positives, each with the log q of its item from the batch; every off-diagonal column is a
+ * negative of its row.
  *
  * <p>Allocates nothing: the returned {@link Candidates} wrap the trainer's arrays. Stateless and
  * thread-safe.
