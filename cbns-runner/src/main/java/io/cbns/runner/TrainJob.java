@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -23,18 +22,20 @@ import io.cbns.core.frequency.FrequencyContext;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.model.TowerContext;
 import io.cbns.core.model.TwoTowerModel;
+import io.cbns.core.optim.CheckpointableOptimizer;
+import io.cbns.core.optim.LazyAdam;
+import io.cbns.core.optim.LearningRateSchedule;
+import io.cbns.core.optim.PlateauSchedule;
+import io.cbns.core.optim.Sgd;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.core.train.Checkpointing;
-import io.cbns.core.train.LazyAdam;
-import io.cbns.core.train.LearningRateSchedule;
 import io.cbns.core.train.MetricsFileListener;
-import io.cbns.core.train.PlateauSchedule;
-import io.cbns.core.train.Sgd;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
 import io.cbns.core.train.TrainingSummary;
+import io.cbns.core.train.ValidationScores;
 import io.cbns.runner.commands.VersionProvider;
 import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
@@ -263,7 +264,7 @@ public final class TrainJob {
               "checkpoint.enabled", "is false in " + runDir + ", so the run cannot be resumed");
         }
         if (schedule instanceof PlateauSchedule plateau) {
-          builder.addListener(plateau);
+          builder.addListener(new ValidationScores(plateau.k(), plateau::observe));
           builder.addCheckpointable("schedule", plateau);
         }
         if (drift != null) {
@@ -396,7 +397,7 @@ public final class TrainJob {
    * The optimizer: {@code lazy-adam} (row-sparse Adam), {@code adam} (the same class updating every
    * row: Adam) or {@code sgd}, all checkpointable, with the learning-rate schedule.
    */
-  static Optimizer optimizer(RunConfig.OptimizerSection o, Tracker lr) {
+  static CheckpointableOptimizer optimizer(RunConfig.OptimizerSection o, Tracker lr) {
     float clip = o.clipGradient() > 0 ? (float) o.clipGradient() : -1f;
     if (o.name().equals("sgd")) {
       return Sgd.builder()

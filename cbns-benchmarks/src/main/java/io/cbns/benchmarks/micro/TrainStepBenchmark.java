@@ -3,11 +3,8 @@ package io.cbns.benchmarks.micro;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.ParameterStore;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.util.Pair;
 import io.cbns.benchmarks.fixture.BenchmarkData;
 import io.cbns.core.config.Options;
 import io.cbns.core.data.BatchIterator;
@@ -17,17 +14,15 @@ import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.frequency.FrequencyContext;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
-import io.cbns.core.loss.SampledSoftmaxLoss;
 import io.cbns.core.model.TowerContext;
 import io.cbns.core.model.TwoTowerModel;
-import io.cbns.core.sampling.Candidates;
+import io.cbns.core.optim.LazyAdam;
+import io.cbns.core.optim.RowGradientStore;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.sampling.StepBatch;
-import io.cbns.core.sampling.StepContext;
 import io.cbns.core.spi.PluginRegistry;
-import io.cbns.core.train.LazyAdam;
-import io.cbns.core.train.RowGradientStore;
+import io.cbns.core.train.TrainStep;
 import io.cbns.core.train.Trainer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,14 +49,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * lazy-adam} at 0.01, the exact ({@code counts}) frequency estimator. The sampler is {@code
  * in-batch} or {@code cross-batch} with a bank of {@code bankSize} used from the first step.
  *
- * <p>Three nested slices of the step, so that differences give the phases: {@link #encode} (batch
- * tensors and both towers' forward), {@link #forwardBackward} (plus candidates, loss and backward)
- * and {@link #step} (plus the optimizer update, the bank's enqueue and the estimator's observe).
- * Every slice uses the trainer's row-sparse gradients ({@code RowGradientStore}, the default with
- * {@code lazy-adam}). {@code step} mirrors {@code Trainer.step} and {@code Trainer.update} of
- * {@code cbns-core} (kept in step by hand: the trainer runs whole epochs and has no single-step
- * entry point). Batches are one epoch of the real loader, cycled. The set-up runs enough steps to
- * fill the bank, so that every measured cross-batch step sees B + M columns.
+ * <p>{@link #step} is the trainer's own step ({@link TrainStep}: log q, towers, candidates, loss,
+ * backward, finite checks, the optimizer's update, the bank's enqueue and the estimator's observe);
+ * {@link #encode} is the slice before the candidates (batch tensors and both towers' forward, with
+ * the trainer's row-sparse gradients). Batches are one epoch of the real loader, cycled. The set-up
+ * runs enough steps to fill the bank, so that every measured cross-batch step sees B + M columns.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -95,8 +87,7 @@ public class TrainStepBenchmark {
   private TwoTowerModel model;
   private NegativeSampler negatives;
   private FrequencyEstimator frequency;
-  private SampledSoftmaxLoss loss;
-  private LazyAdam optimizer;
+  private TrainStep trainStep;
   private List<InteractionBatch> batches;
   private long step;
 
@@ -133,13 +124,21 @@ public class TrainStepBenchmark {
             .create(
                 new FrequencyContext(numItems, dataset.itemTrainCounts(), batchSize),
                 Options.empty("frequency"));
-    loss = new SampledSoftmaxLoss(new LossConfig(0.1, true, true));
-    optimizer = LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.01f)).build();
+    trainStep =
+        TrainStep.builder()
+            .setModel(model)
+            .setSampler(negatives)
+            .setFrequencyEstimator(frequency)
+            .setOptimizer(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.01f)).build())
+            .setManager(root)
+            .optLoss(new LossConfig(0.1, true, true))
+            .optSeed(42)
+            .build();
     batches = new ArrayList<>();
     try (BatchIterator it = dataset.trainBatches(new BatchSpec(batchSize, true, 42, 0), 0)) {
       it.forEachRemaining(batches::add);
     }
-    // fill the memory bank first: forwardBackward never enqueues, and an empty bank is in-batch
+    // fill the memory bank first: an empty bank is in-batch
     for (int i = 0; i <= bankSize / batchSize; i++) {
       step();
     }
@@ -167,58 +166,9 @@ public class TrainStepBenchmark {
   }
 
   @Benchmark
-  public float forwardBackward() {
-    InteractionBatch batch = nextBatch();
-    try (NDManager m = root.newSubManager()) {
-      RowGradientStore parameters = new RowGradientStore(m);
-      StepBatch b = stepBatch(m, batch);
-      return lossAndBackward(parameters, b, context(m, parameters)).value;
-    }
-  }
-
-  @Benchmark
-  public float step() {
-    InteractionBatch batch = nextBatch();
-    try (NDManager m = root.newSubManager()) {
-      RowGradientStore parameters = new RowGradientStore(m);
-      StepBatch b = stepBatch(m, batch);
-      StepContext ctx = context(m, parameters);
-      Forward f = lossAndBackward(parameters, b, ctx);
-      update(parameters);
-      negatives.onStepEnd(ctx, b, f.itemEmbeddings.stopGradient());
-      frequency.observe(step, batch.itemIds());
-      return f.value;
-    }
-  }
-
-  private record Forward(float value, NDArray itemEmbeddings) {}
-
-  private Forward lossAndBackward(ParameterStore parameters, StepBatch b, StepContext ctx) {
-    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDArray users = model.encodeUsers(parameters, b.userIds(), b.itemIds(), true);
-      NDArray items = model.encodeItems(parameters, b.itemIds(), true);
-      Candidates candidates = negatives.candidates(ctx, b, items);
-      NDArray value = loss.compute(users, candidates, b.itemIds());
-      float v = value.getFloat();
-      gc.backward(value);
-      return new Forward(v, items);
-    }
-  }
-
-  /** The trainer's update without its finite-gradient check: row-sparse tables by rows. */
-  private void update(RowGradientStore rows) {
-    for (Pair<String, Parameter> entry : model.block().getParameters()) {
-      Parameter p = entry.getValue();
-      if (rows.isRowSparse(p)) {
-        NDArray[] idsAndGradients = rows.gradients(p);
-        optimizer.updateRows(p.getId(), p.getArray(), idsAndGradients[0], idsAndGradients[1]);
-      } else if (p.requiresGradient() && p.isInitialized()) {
-        NDArray weight = p.getArray();
-        try (NDArray grad = weight.getGradient()) {
-          optimizer.update(p.getId(), weight, grad);
-        }
-      }
-    }
+  public double step() {
+    long global = step;
+    return trainStep.run(nextBatch(), global, 0);
   }
 
   private InteractionBatch nextBatch() {
@@ -232,9 +182,5 @@ public class TrainStepBenchmark {
     float[] logQ = new float[items.length];
     frequency.logQ(items, logQ);
     return new StepBatch(m.create(batch.userIds()), m.create(items), m.create(logQ), items);
-  }
-
-  private StepContext context(NDManager m, ParameterStore parameters) {
-    return new StepContext(step, 0, m, ids -> model.encodeItems(parameters, ids, true), frequency);
   }
 }

@@ -2,15 +2,9 @@ package io.cbns.core.train;
 
 import static java.util.Objects.requireNonNull;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.DataType;
-import ai.djl.nn.Parameter;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Optimizer;
 import io.cbns.core.CbnsException;
 import io.cbns.core.checkpoint.CheckpointFile;
 import io.cbns.core.checkpoint.Checkpointable;
@@ -23,12 +17,9 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
-import io.cbns.core.loss.SampledSoftmaxLoss;
 import io.cbns.core.model.TwoTowerModel;
-import io.cbns.core.sampling.Candidates;
+import io.cbns.core.optim.CheckpointableOptimizer;
 import io.cbns.core.sampling.NegativeSampler;
-import io.cbns.core.sampling.StepBatch;
-import io.cbns.core.sampling.StepContext;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -57,8 +48,8 @@ public final class Trainer {
   private final InteractionDataset dataset;
   private final NegativeSampler sampler;
   private final FrequencyEstimator frequency;
-  private final SampledSoftmaxLoss loss;
-  private final Optimizer optimizer;
+  private final CheckpointableOptimizer optimizer;
+  private final TrainStep trainStep;
   private final TrainingConfig config;
   private final FullRankingEvaluator evaluator;
   private final List<TrainingListener> listeners;
@@ -67,8 +58,7 @@ public final class Trainer {
   private final BooleanSupplier stopRequest;
   private final boolean restoreBest;
   private final Map<String, Checkpointable> extraState;
-  private final ParameterSnapshot best;
-  private final boolean rowSparse;
+  private final ModelSelection selection;
   private final CsrMatrix testExclusion;
 
   private Trainer(Builder b) {
@@ -76,7 +66,6 @@ public final class Trainer {
     this.dataset = b.dataset;
     this.sampler = b.sampler;
     this.frequency = b.frequency;
-    this.loss = new SampledSoftmaxLoss(b.loss);
     this.optimizer = b.optimizer;
     this.config = b.config;
     this.evaluator = b.evaluator;
@@ -86,7 +75,22 @@ public final class Trainer {
     this.stopRequest = b.stopRequest;
     this.restoreBest = b.restoreBest;
     this.extraState = new LinkedHashMap<>(b.extraState);
-    this.best = new ParameterSnapshot(manager);
+    // the best epoch's parameters are kept only when they will be restored: with a validation
+    // split, so that the epoch is never chosen on test
+    this.selection =
+        new ModelSelection(
+            config.patience(), restoreBest && dataset.validationByUser().isPresent(), manager);
+    this.trainStep =
+        TrainStep.builder()
+            .setModel(model)
+            .setSampler(sampler)
+            .setFrequencyEstimator(frequency)
+            .setOptimizer(optimizer)
+            .setManager(manager)
+            .optLoss(b.loss)
+            .optSeed(config.seed())
+            .optRowSparse(b.rowSparse)
+            .build();
     // the validation split was carved from the train file, so test ranks every item except the
     // whole train file (the literature's protocol); a test pair itself is never excluded
     this.testExclusion =
@@ -94,8 +98,6 @@ public final class Trainer {
             .validationByUser()
             .map(v -> dataset.trainByUser().union(v.minus(dataset.testByUser())))
             .orElse(dataset.trainByUser());
-    // embedding tables get row-sparse gradients when the optimizer can use them
-    this.rowSparse = b.rowSparse && optimizer instanceof RowSparseOptimizer r && r.rowSparse();
   }
 
   public static Builder builder() {
@@ -144,8 +146,6 @@ public final class Trainer {
             p.epoch);
     listeners.forEach(l -> l.onTrainingBegin(info));
 
-    // no parameter server: parameters are read in place and updated by update()
-    ParameterStore dense = new ParameterStore(manager, false);
     BatchSpec spec =
         new BatchSpec(config.batchSize(), config.dropLast(), config.seed(), config.prefetch());
     boolean validation = dataset.validationByUser().isPresent();
@@ -161,7 +161,7 @@ public final class Trainer {
         while (it.hasNext()) {
           InteractionBatch batch = it.next();
           long t0 = System.nanoTime();
-          double value = step(dense, batch, p.step, epoch);
+          double value = trainStep.run(batch, p.step, epoch);
           long nanos = System.nanoTime() - t0;
           StepInfo si = new StepInfo(p.step, epoch, p.stepInEpoch, value, batch.size(), nanos);
           for (TrainingListener l : listeners) {
@@ -223,14 +223,17 @@ public final class Trainer {
     }
     String stopReason = p.stopReason == null ? "completed" : p.stopReason;
     int selected = p.epoch;
-    if (restoreBest && validation && p.bestEpoch > 0 && p.bestEpoch != p.epoch) {
+    if (restoreBest
+        && validation
+        && selection.bestEpoch() > 0
+        && selection.bestEpoch() != p.epoch) {
       LOG.info(
           "restoring the parameters of epoch {} (best validation Recall@{} {})",
-          p.bestEpoch,
+          selection.bestEpoch(),
           evaluator.ks().get(0),
-          String.format(java.util.Locale.ROOT, "%.4f", p.best));
-      best.copyTo(model);
-      selected = p.bestEpoch;
+          String.format(java.util.Locale.ROOT, "%.4f", selection.bestScore()));
+      selection.restore(model);
+      selected = selection.bestEpoch();
     }
     Optional<EvaluationInfo> last = Optional.empty();
     if (evaluator != null) {
@@ -254,20 +257,13 @@ public final class Trainer {
     String name = validation ? "validation" : "test";
     EvaluationInfo ev = evaluate(split, name, p.epoch, p.step);
     double score = ev.model().recallAt(evaluator.ks().get(0));
-    if (score > p.best) {
-      p.best = score;
-      p.bestEpoch = p.epoch;
-      p.sinceBest = 0;
-      if (restoreBest && validation) {
-        best.copyFrom(model);
-      }
-    } else if (config.patience() > 0 && ++p.sinceBest >= config.patience()) {
+    if (selection.observe(p.epoch, score, model)) {
       p.stopReason = "early-stopping";
       LOG.info(
           "stopping early: no Recall@{} improvement on {} in {} evaluations",
           evaluator.ks().get(0),
           name,
-          p.sinceBest);
+          selection.sinceBest());
     }
   }
 
@@ -283,10 +279,10 @@ public final class Trainer {
     Map<String, Checkpointable> parts = new LinkedHashMap<>();
     parts.put("trainer", p);
     parts.put("parameters", new ModelParameters(model));
-    parts.put("optimizer", (Checkpointable) optimizer);
+    parts.put("optimizer", optimizer);
     parts.put("sampler", sampler);
     parts.put("frequency", frequency);
-    parts.put("best", best);
+    parts.put("best", selection.snapshot());
     parts.putAll(extraState);
     return parts;
   }
@@ -300,110 +296,6 @@ public final class Trainer {
         p.step,
         p.epoch + 1,
         p.stepInEpoch);
-  }
-
-  private double step(ParameterStore dense, InteractionBatch batch, long step, int epoch) {
-    // engine randomness (dropout) as a function of the step, so a resumed run draws the same
-    Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + step));
-    try (NDManager m = manager.newSubManager()) {
-      ParameterStore ps = rowSparse ? new RowGradientStore(m) : dense;
-      long[] itemIds = batch.itemIds();
-      float[] logQ = new float[itemIds.length];
-      frequency.logQ(itemIds, logQ);
-      StepBatch b =
-          new StepBatch(m.create(batch.userIds()), m.create(itemIds), m.create(logQ), itemIds);
-      StepContext ctx =
-          new StepContext(step, epoch, m, ids -> model.encodeItems(ps, ids, true), frequency);
-      NDArray itemEmbeddings;
-      float value;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray users = model.encodeUsers(ps, b.userIds(), b.itemIds(), true);
-        itemEmbeddings = model.encodeItems(ps, b.itemIds(), true);
-        Candidates candidates = sampler.candidates(ctx, b, itemEmbeddings);
-        NDArray lossValue = loss.compute(users, candidates, b.itemIds());
-        value = lossValue.getFloat();
-        if (!Float.isFinite(value)) {
-          throw diverged("the loss became " + value, step, epoch);
-        }
-        gc.backward(lossValue);
-      }
-      update(ps, step, epoch);
-      sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
-      frequency.observe(step, itemIds);
-      return value;
-    }
-  }
-
-  private static CbnsException diverged(String what, long step, int epoch) {
-    return new CbnsException(
-        what
-            + " at step "
-            + step
-            + " (epoch "
-            + (epoch + 1)
-            + "); training stopped and the last checkpoint was kept as it was. Usual causes: a"
-            + " learning rate too high for the optimizer, a temperature too low (logits"
-            + " overflow), or non-finite log q; lower optimizer.learning-rate, raise"
-            + " loss.temperature, or set optimizer.clip-gradient");
-  }
-
-  /**
-   * Applies the optimizer to every trainable parameter. Unlike DJL's {@code LocalParameterServer},
-   * which copies each gradient first (a full copy of every embedding table per step), the optimizer
-   * reads the gradient in place; cbns's optimizers and DJL's Adam zero it afterwards. A non-finite
-   * gradient stops training before any parameter is changed.
-   */
-  private void update(ParameterStore ps, long step, int epoch) {
-    RowGradientStore rows = ps instanceof RowGradientStore r ? r : null;
-    // keyed by the parameter's path in the block, not its id: ids are random per instance, and a
-    // resumed run's optimizer state must find its parameters again
-    Map<String, Parameter> trainable = new LinkedHashMap<>();
-    Map<String, NDArray[]> sparse = new LinkedHashMap<>();
-    for (var entry : model.block().getParameters()) {
-      Parameter p = entry.getValue();
-      if (p.requiresGradient() && p.isInitialized()) {
-        if (rows != null && rows.isRowSparse(p)) {
-          sparse.put(entry.getKey(), rows.gradients(p));
-        } else {
-          trainable.put(entry.getKey(), p);
-        }
-      }
-    }
-    try (NDScope scope = new NDScope()) {
-      NDArray total = null;
-      for (Parameter p : trainable.values()) {
-        NDArray sum = p.getArray().getGradient().sum();
-        total = total == null ? sum : total.add(sum);
-      }
-      for (NDArray[] idsAndGradients : sparse.values()) {
-        NDArray sum = idsAndGradients[1].sum();
-        total = total == null ? sum : total.add(sum);
-      }
-      // one host read for all gradients: a NaN or infinity anywhere makes the sum non-finite
-      if (total != null && !Float.isFinite(total.toType(DataType.FLOAT32, false).getFloat())) {
-        for (var e : trainable.entrySet()) {
-          if (!Float.isFinite(e.getValue().getArray().getGradient().sum().getFloat())) {
-            throw diverged("the gradient of " + e.getKey() + " became non-finite", step, epoch);
-          }
-        }
-        for (var e : sparse.entrySet()) {
-          if (!Float.isFinite(e.getValue()[1].sum().getFloat())) {
-            throw diverged("the gradient of " + e.getKey() + " became non-finite", step, epoch);
-          }
-        }
-      }
-    }
-    for (var e : sparse.entrySet()) {
-      NDArray weight = model.block().getParameters().get(e.getKey()).getArray();
-      ((RowSparseOptimizer) optimizer)
-          .updateRows(e.getKey(), weight, e.getValue()[0], e.getValue()[1]);
-    }
-    for (var e : trainable.entrySet()) {
-      NDArray weight = e.getValue().getArray();
-      try (NDArray grad = weight.getGradient()) {
-        optimizer.update(e.getKey(), weight, grad);
-      }
-    }
   }
 
   private EvaluationInfo evaluate(CsrMatrix relevant, String split, int epoch, long step) {
@@ -422,8 +314,11 @@ public final class Trainer {
     return model.encodeItems(ps, m.create(itemIds), false);
   }
 
-  /** Where training stands: what a checkpoint's "trainer" section holds. */
-  private static final class Progress implements Checkpointable {
+  /**
+   * Where training stands: what a checkpoint's "trainer" section holds, model selection's counters
+   * included.
+   */
+  private final class Progress implements Checkpointable {
     long step;
     int epoch;
     long stepInEpoch;
@@ -431,9 +326,6 @@ public final class Trainer {
     long epochInteractions;
     double epochSeconds;
     double trainSeconds;
-    double best = Double.NEGATIVE_INFINITY;
-    int bestEpoch;
-    int sinceBest;
     String stopReason;
 
     @Override
@@ -445,9 +337,7 @@ public final class Trainer {
       out.writeLong(epochInteractions);
       out.writeDouble(epochSeconds);
       out.writeDouble(trainSeconds);
-      out.writeDouble(best);
-      out.writeInt(bestEpoch);
-      out.writeInt(sinceBest);
+      selection.saveCounters(out);
     }
 
     @Override
@@ -459,9 +349,7 @@ public final class Trainer {
       epochInteractions = in.readLong();
       epochSeconds = in.readDouble();
       trainSeconds = in.readDouble();
-      best = in.readDouble();
-      bestEpoch = in.readInt();
-      sinceBest = in.readInt();
+      selection.loadCounters(in);
     }
   }
 
@@ -472,7 +360,7 @@ public final class Trainer {
     private NegativeSampler sampler;
     private FrequencyEstimator frequency;
     private LossConfig loss = LossConfig.defaults();
-    private Optimizer optimizer;
+    private CheckpointableOptimizer optimizer;
     private TrainingConfig config;
     private FullRankingEvaluator evaluator;
     private final List<TrainingListener> listeners = new ArrayList<>();
@@ -505,7 +393,8 @@ public final class Trainer {
       return this;
     }
 
-    public Builder setOptimizer(Optimizer optimizer) {
+    /** The optimizer; cbns's own, so that its state goes into checkpoints. */
+    public Builder setOptimizer(CheckpointableOptimizer optimizer) {
       this.optimizer = optimizer;
       return this;
     }
@@ -533,7 +422,7 @@ public final class Trainer {
 
     /**
      * Writes checkpoints (at each epoch end and every {@link Checkpointing#everySteps()} steps) and
-     * optionally resumes from one. The optimizer must be {@link Checkpointable} (cbns's are).
+     * optionally resumes from one.
      */
     public Builder optCheckpointing(Checkpointing checkpointing) {
       this.checkpointing = checkpointing;
@@ -560,10 +449,8 @@ public final class Trainer {
     }
 
     /**
-     * Whether embedding tables that support it ({@link RowGradientStore}) get row-sparse gradients
-     * when the optimizer is a {@link RowSparseOptimizer} (default true). The result is the same as
-     * with dense gradients and {@link LazyAdam}, up to float rounding, except that a row looked up
-     * with an exactly zero gradient is updated too (as PyTorch's SparseAdam does).
+     * Whether embedding tables that support it get row-sparse gradients when the optimizer wants
+     * them (default true); see {@link TrainStep.Builder#optRowSparse}.
      */
     public Builder optRowSparse(boolean rowSparse) {
       this.rowSparse = rowSparse;
@@ -596,12 +483,6 @@ public final class Trainer {
       requireNonNull(config, "config is not set");
       requireNonNull(manager, "manager is not set");
       requireNonNull(loss, "loss is null");
-      if (checkpointing != null && !(optimizer instanceof Checkpointable)) {
-        throw new IllegalArgumentException(
-            "checkpointing needs an optimizer that can save its state ("
-                + optimizer.getClass().getSimpleName()
-                + " cannot): use LazyAdam or Sgd");
-      }
       return new Trainer(this);
     }
   }

@@ -12,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
+import io.cbns.core.model.RowSparseLookup;
 import io.cbns.core.model.TwoTowerModel;
 
 /** Id-embedding towers for trainer tests (the real ones live in cbns-models). */
@@ -61,7 +62,7 @@ final class TestingMfModel implements TwoTowerModel {
   }
 
   private static NDArray rows(ParameterStore ps, Parameter p, NDArray ids, boolean training) {
-    if (training && ps instanceof RowGradientStore store) {
+    if (training && ps instanceof RowSparseLookup store) {
       return store.lookupRows(p, ids);
     }
     // the embedding op is invoked on the ids so that its result belongs to the step's manager

@@ -13,7 +13,7 @@ import ai.djl.training.ParameterStore;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import io.cbns.core.data.CsrMatrix;
-import io.cbns.core.train.RowGradientStore;
+import io.cbns.core.optim.RowGradientStore;
 import io.cbns.models.TestingTowers;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

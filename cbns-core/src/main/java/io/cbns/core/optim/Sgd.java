@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
@@ -11,7 +11,7 @@ import ai.djl.training.tracker.Tracker;
  * rate from a schedule. Dense: every row of every parameter is updated, which matters only with
  * weight decay. Its only state is the update count (checkpointed). Not thread-safe.
  */
-public final class Sgd extends CheckpointableOptimizer implements RowSparseOptimizer {
+public final class Sgd extends CheckpointableOptimizer {
   private Sgd(Builder b) {
     super(b, b.learningRate);
   }
@@ -27,6 +27,12 @@ public final class Sgd extends CheckpointableOptimizer implements RowSparseOptim
       weight.subi(prepare(grad, weight).mul(lr));
       zeroGradient(weight, null);
     }
+  }
+
+  /** Embedding tables get row-sparse gradients. */
+  @Override
+  public boolean rowSparse() {
+    return true;
   }
 
   /** Updates only the given rows (row-sparse gradients); weight decay then applies to them only. */

@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import static java.util.Objects.requireNonNull;
 
@@ -15,12 +15,13 @@ import org.slf4j.LoggerFactory;
  * that is multiplied by {@code factor} each time {@code patience} validation evaluations in a row
  * fail to beat the best Recall@K so far, down to a floor of {@code minRate}.
  *
- * <p>Only evaluations of the {@code validation} split count, so the schedule never looks at test;
- * the runner refuses this schedule for a dataset without a validation split. A {@link Tracker} for
- * the optimizer and a {@link TrainingListener} for the trainer (which evaluates, then writes its
- * checkpoint, so the scale and counters saved here match the parameters saved with them).
+ * <p>It must be told every validation score ({@link #observe}) and nothing else, so that it never
+ * looks at test; the runner forwards the trainer's validation evaluations to it and refuses this
+ * schedule for a dataset without a validation split. A {@link Tracker} for the optimizer and a
+ * {@link Checkpointable} (the trainer evaluates, then writes its checkpoint, so the scale and
+ * counters saved here match the parameters saved with them).
  */
-public final class PlateauSchedule implements Tracker, TrainingListener, Checkpointable {
+public final class PlateauSchedule implements Tracker, Checkpointable {
   private static final Logger LOG = LoggerFactory.getLogger(PlateauSchedule.class);
 
   private final LearningRateSchedule base;
@@ -68,12 +69,13 @@ public final class PlateauSchedule implements Tracker, TrainingListener, Checkpo
     return (float) rate(Math.max(0, numUpdate - 1L));
   }
 
-  @Override
-  public void onEvaluation(EvaluationInfo evaluation) {
-    if (!evaluation.split().equals("validation")) {
-      return;
-    }
-    double score = evaluation.model().recallAt(k);
+  /** The cut-off K of the Recall@K that the caller must pass to {@link #observe}. */
+  public int k() {
+    return k;
+  }
+
+  /** Records one validation evaluation's Recall@{@link #k()}; may cut the rate. */
+  public void observe(double score) {
     if (score > best) {
       best = score;
       sinceBest = 0;

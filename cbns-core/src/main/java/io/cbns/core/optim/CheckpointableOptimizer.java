@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
@@ -81,6 +81,29 @@ public abstract class CheckpointableOptimizer extends Optimizer implements Check
       counts.put(in.readUTF(), in.readInt());
     }
     loadMoments(in);
+  }
+
+  /**
+   * Whether this optimizer wants row-sparse gradients for embedding tables (a {@link
+   * RowGradientStore} in the step), updated through {@link #updateRows}. The default is false:
+   * every parameter then gets a dense gradient and {@link #update}.
+   */
+  public boolean rowSparse() {
+    return false;
+  }
+
+  /**
+   * Updates rows {@code rowIds} of {@code weight} from their gradients alone; only called when
+   * {@link #rowSparse()} is true.
+   *
+   * @param parameterId the parameter's stable name (state key)
+   * @param weight the {@code [N, d]} parameter, updated in place
+   * @param rowIds distinct row ids {@code int64 [u]}
+   * @param rowGradients their gradients {@code float32 [u, d]}
+   */
+  public void updateRows(String parameterId, NDArray weight, NDArray rowIds, NDArray rowGradients) {
+    throw new UnsupportedOperationException(
+        getClass().getSimpleName() + " does not update rows; it wants dense gradients");
   }
 
   /** Writes the optimizer's own state (moments); the default writes nothing. */

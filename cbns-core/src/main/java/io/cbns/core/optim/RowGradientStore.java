@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import static java.util.Objects.requireNonNull;
 
@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.cbns.core.model.RowSparseLookup;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -22,8 +23,9 @@ import java.util.Map;
  * PyTorch's {@code nn.Embedding(sparse=True)} does: a tower calls {@link #lookupRows} instead of
  * running the embedding op on the whole table, and the gradient then has one row per distinct id
  * looked up, not the table's {@code [N, d]}. The trainer hands those rows to a {@link
- * RowSparseOptimizer}, so a step costs {@code O(rows looked up x d)} instead of several passes over
- * every table (allocating, accumulating, scanning and zeroing an {@code [N, d]} gradient).
+ * CheckpointableOptimizer#updateRows row-sparse optimizer}, so a step costs {@code O(rows looked up
+ * x d)} instead of several passes over every table (allocating, accumulating, scanning and zeroing
+ * an {@code [N, d]} gradient).
  *
  * <p>How: the distinct ids of a lookup are gathered from the table without gradient into a new leaf
  * {@code [u, d]} that requires gradient, and the result is the embedding of the inverse indices in
@@ -34,7 +36,7 @@ import java.util.Map;
  * <p>A table read through {@link #lookupRows} must be read only that way during the step (its dense
  * gradient stays empty). Arrays live in the step's manager. Not thread-safe.
  */
-public final class RowGradientStore extends ParameterStore {
+public final class RowGradientStore extends ParameterStore implements RowSparseLookup {
   private final NDManager manager;
   private final Map<Parameter, List<NDArray[]>> lookups = new IdentityHashMap<>();
 
@@ -53,6 +55,7 @@ public final class RowGradientStore extends ParameterStore {
    * @param ids integer ids of any shape {@code S}, each in {@code [0, N)}
    * @return {@code float32 [S..., d]} in the step's manager
    */
+  @Override
   public NDArray lookupRows(Parameter table, NDArray ids) {
     NDArray flat = ids.toType(ai.djl.ndarray.types.DataType.INT64, false).reshape(-1);
     flat.attach(manager);

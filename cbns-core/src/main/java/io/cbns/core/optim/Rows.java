@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.SparseFormat;

@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

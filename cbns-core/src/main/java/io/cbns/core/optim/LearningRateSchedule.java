@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import ai.djl.training.tracker.Tracker;
 import java.util.Locale;

@@ -1,4 +1,4 @@
-package io.cbns.core.train;
+package io.cbns.core.optim;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -30,7 +30,7 @@ import java.util.TreeMap;
  * Intermediate arrays are closed in an {@link NDScope}; the moment arrays live in the parameter's
  * manager. Not thread-safe.
  */
-public final class LazyAdam extends CheckpointableOptimizer implements RowSparseOptimizer {
+public final class LazyAdam extends CheckpointableOptimizer {
   private final float beta1;
   private final float beta2;
   private final float epsilon;
