@@ -221,7 +221,9 @@ public final class TrainJob {
         if (resumeDir == null) {
           createRunDir(runDir);
           AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
-          writeJson(runDir.resolve(PROVENANCE_FILE), provenance(cfg, info, device));
+          writeJson(
+              runDir.resolve(PROVENANCE_FILE),
+              provenance(cfg, info, device, sampler.effectiveOptions()));
           out.printf("run directory: %s (device %s)%n", runDir, device);
         } else {
           out.printf("resuming run directory: %s (device %s)%n", runDir, device);
@@ -441,7 +443,8 @@ public final class TrainJob {
     }
   }
 
-  private static Map<String, Object> provenance(RunConfig cfg, DatasetInfo info, Device device) {
+  private static Map<String, Object> provenance(
+      RunConfig cfg, DatasetInfo info, Device device, Map<String, String> effectiveSampler) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("cbns_version", VersionProvider.version());
     p.put("seed", cfg.seed());
@@ -462,6 +465,8 @@ public final class TrainJob {
     d.put("test", info.numTest());
     d.put("fingerprint", info.fingerprint());
     p.put("dataset", d);
+    // what config.yaml leaves to the plugins (auto choices), as they resolved it
+    p.put("effective", Map.of("sampler", effectiveSampler));
     return p;
   }
 

@@ -65,6 +65,49 @@ final class TestTrainCommand {
   }
 
   @Test
+  void runJsonSaysWhichBankAndWarmUpAutoChose() throws IOException {
+    for (String tower : List.of("mf", "lightgcn")) {
+      CliRun r =
+          CliRun.of(
+              List.of(
+                  "train",
+                  "--set",
+                  "run.dir=" + tmp,
+                  "--set",
+                  "run.name=auto-" + tower,
+                  "--set",
+                  "data.users=60",
+                  "--set",
+                  "data.items=40",
+                  "--set",
+                  "data.interactions-per-user=10",
+                  "--set",
+                  "model.tower=" + tower,
+                  "--set",
+                  "model.dim=8",
+                  "--set",
+                  "sampler.name=cross-batch",
+                  "--set",
+                  "sampler.bank-size=64",
+                  "--set",
+                  "training.epochs=1",
+                  "--set",
+                  "training.batch-size=32"));
+      assertThat(r.exitCode()).as(r.err()).isZero();
+      Path run = tmp.resolve("auto-" + tower);
+      JsonNode effective =
+          new ObjectMapper().readTree(run.resolve("run.json").toFile()).at("/effective/sampler");
+      // id tables are cheap to encode again; lightgcn's propagated vectors are not
+      boolean ids = tower.equals("mf");
+      assertThat(effective.path("mode").asText()).isEqualTo(ids ? "ids" : "embeddings");
+      assertThat(effective.path("warmup-steps").asText()).isEqualTo(ids ? "0" : "drift");
+      assertThat(effective.path("bank-size").asText()).isEqualTo("64");
+      // config.yaml keeps what the user asked for, so that a rerun resolves auto again
+      assertThat(Files.readString(run.resolve("config.yaml"))).contains("mode: auto");
+    }
+  }
+
+  @Test
   void existingRunNameIsRefusedWithoutTouchingIt() throws IOException {
     Path run = Files.createDirectories(tmp.resolve("taken"));
     Files.writeString(run.resolve("keep.txt"), "x");

@@ -45,6 +45,15 @@ public interface NegativeSampler extends AutoCloseable, Checkpointable {
    */
   default void onStepEnd(StepContext ctx, StepBatch batch, NDArray detachedItemEmbeddings) {}
 
+  /**
+   * The options whose effective value the configuration does not spell out, resolved: what an
+   * {@code auto} became (a bank mode, a warm-up rule). The runner writes them into {@code run.json}
+   * ({@code effective.sampler}), so that a run says what actually ran. The default is empty.
+   */
+  default java.util.Map<String, String> effectiveOptions() {
+    return java.util.Map.of();
+  }
+
   /** A one-line description of the sampler's current state, for logs (e.g. bank fill). */
   default String describeState() {
     return "";

@@ -182,6 +182,23 @@ public final class CrossBatchSampler implements NegativeSampler {
     }
   }
 
+  /** The bank size, the bank mode and the warm-up rule in force ({@code auto} resolved). */
+  @Override
+  public java.util.Map<String, String> effectiveOptions() {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    m.put("bank-size", String.valueOf(bankSize));
+    m.put("mode", mode.configName());
+    if (warmup instanceof Warmup.Fixed f) {
+      m.put("warmup-steps", String.valueOf(f.steps()));
+    } else {
+      Warmup.Drift d = (Warmup.Drift) warmup;
+      m.put("warmup-steps", "drift");
+      m.put("drift-threshold", String.valueOf(d.threshold()));
+      m.put("max-warmup-steps", String.valueOf(d.maxSteps()));
+    }
+    return m;
+  }
+
   @Override
   public String describeState() {
     if (bank == null) {
