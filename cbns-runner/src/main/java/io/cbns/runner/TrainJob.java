@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
 import io.cbns.core.checkpoint.CheckpointFile;
+import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.data.DatasetContext;
 import io.cbns.core.data.DatasetInfo;
@@ -31,6 +32,7 @@ import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.core.train.Checkpointing;
+import io.cbns.core.train.ListenerContext;
 import io.cbns.core.train.MetricsFileListener;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
@@ -41,7 +43,6 @@ import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
 import io.cbns.runner.report.DriftChart;
 import io.cbns.runner.report.HtmlReport;
-import io.cbns.samplers.drift.FeatureDriftMonitor;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.FileAlreadyExistsException;
@@ -147,7 +148,7 @@ public final class TrainJob {
       List<TrainingListener> extraListeners,
       Path resumeDir,
       BooleanSupplier stopRequest) {
-    RunConfig cfg = RunConfig.parse(tree);
+    RunConfig cfg = RunConfig.parse(tree, plugins.listeners().keySet());
     configureThreads(cfg.threads());
     var datasetFactory =
         PluginRegistry.select(plugins.datasetSources(), cfg.data().name(), "data.source");
@@ -212,10 +213,16 @@ public final class TrainJob {
                   + " cosine");
         }
         Path runDir = resumeDir != null ? resumeDir : runsDir.resolve(runName(cfg));
-        // the monitor's keys are validated even when it is off, so a typo is never ignored
-        FeatureDriftMonitor configured =
-            FeatureDriftMonitor.fromOptions(runDir, cfg.seed(), root, cfg.drift().options());
-        FeatureDriftMonitor drift = cfg.drift().enabled() ? configured : null;
+        // every listener factory reads its section, on or off, so a typo is never ignored
+        Map<String, TrainingListener> listeners = new LinkedHashMap<>();
+        ListenerContext listenerContext = new ListenerContext(runDir, cfg.seed(), root);
+        plugins
+            .listeners()
+            .forEach(
+                (name, factory) ->
+                    factory
+                        .create(listenerContext, cfg.listeners().get(name))
+                        .ifPresent(l -> listeners.put(name, l)));
         cfg.checkNoUnknownKeys();
 
         if (resumeDir == null) {
@@ -269,20 +276,25 @@ public final class TrainJob {
           builder.addListener(new ValidationScores(plateau.k(), plateau::observe));
           builder.addCheckpointable("schedule", plateau);
         }
-        if (drift != null) {
-          builder.addListener(drift);
-          builder.addCheckpointable("drift", drift);
-        }
+        listeners.forEach(
+            (name, listener) -> {
+              builder.addListener(listener);
+              if (listener instanceof Checkpointable state) {
+                builder.addCheckpointable(name, state);
+              }
+            });
         extraListeners.forEach(builder::addListener);
         TrainingSummary summary;
         try {
           summary = builder.build().fit();
         } finally {
-          if (drift != null) {
-            drift.close();
+          for (TrainingListener listener : listeners.values()) {
+            if (listener instanceof AutoCloseable closeable) {
+              closeQuietly(closeable);
+            }
           }
         }
-        if (drift != null) {
+        if (DriftChart.hasSeries(runDir)) {
           DriftChart.render(runDir);
         }
 
@@ -433,6 +445,14 @@ public final class TrainJob {
     tree.forEach(
         (k, v) -> out.put(k, v instanceof Map<?, ?> m ? sorted((Map<String, Object>) m) : v));
     return out;
+  }
+
+  private static void closeQuietly(AutoCloseable closeable) {
+    try {
+      closeable.close();
+    } catch (Exception e) {
+      LOG.warn("could not close {}: {}", closeable, e.getMessage());
+    }
   }
 
   private static void deleteQuietly(Path file) {

@@ -39,6 +39,8 @@ final class TestCommands {
         .contains("dataset sources (data.source)")
         .contains("synthetic")
         .contains("frequency estimators (frequency.name)")
-        .contains("counts");
+        .contains("counts")
+        .contains("listeners (each reads the section of its name)")
+        .contains("drift");
   }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -27,7 +28,8 @@ final class TestConfigurationDocs {
       }
     }
     Map<String, String> inCode = new LinkedHashMap<>();
-    for (Options.OptionSpec s : RunConfig.parse(new LinkedHashMap<>()).genericSpecs()) {
+    for (Options.OptionSpec s :
+        RunConfig.parse(new LinkedHashMap<>(), List.of("drift")).genericSpecs()) {
       inCode.put(s.keyPath(), s.defaultValue());
     }
     assertThat(documented.keySet()).containsExactlyInAnyOrderElementsOf(inCode.keySet());

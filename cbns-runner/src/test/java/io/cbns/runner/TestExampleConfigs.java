@@ -21,7 +21,7 @@ final class TestExampleConfigs {
     }
     assertThat(files).isNotEmpty();
     for (Path f : files) {
-      RunConfig cfg = RunConfig.parse(ConfigLoader.load(f, List.of()));
+      RunConfig cfg = RunConfig.parse(ConfigLoader.load(f, List.of()), List.of("drift"));
       assertThat(cfg.data().name()).as(f.toString()).isEqualTo("lightgcn");
     }
   }

@@ -14,7 +14,6 @@ import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.NamedFactory;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.data.arrow.importer.DatasetImporter;
-import io.cbns.samplers.drift.FeatureDriftMonitor;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -69,7 +68,7 @@ final class TestPluginOptionDocs {
   private static final Kind FREQUENCY = new Kind("frequency estimator", "samplers.md", "frequency");
   private static final Kind TOWER = new Kind("tower", "models.md", "model");
   private static final Kind SOURCE = new Kind("dataset source", "data.md", "data");
-  private static final Kind DRIFT = new Kind("drift monitor", "samplers.md", "drift");
+  private static final Kind LISTENER = new Kind("listener", "samplers.md", "drift");
 
   @BeforeAll
   static void collectTheOptionsOfEveryPlugin() throws Exception {
@@ -90,7 +89,9 @@ final class TestPluginOptionDocs {
     for (String name : shipped(registry.frequencyEstimators())) {
       put(FREQUENCY.name, name, frequencyOptions(name, a), frequencyOptions(name, b));
     }
-    put(DRIFT.name, "drift", driftOptions(a), driftOptions(b));
+    for (String name : shipped(registry.listeners())) {
+      put(LISTENER.name, name, listenerOptions(name, a), listenerOptions(name, b));
+    }
   }
 
   /**
@@ -111,7 +112,7 @@ final class TestPluginOptionDocs {
   @Test
   void everyPluginOptionIsDocumentedWithItsDefault() throws IOException {
     List<String> problems = new ArrayList<>();
-    for (Kind kind : List.of(SAMPLER, FREQUENCY, TOWER, SOURCE, DRIFT)) {
+    for (Kind kind : List.of(SAMPLER, FREQUENCY, TOWER, SOURCE, LISTENER)) {
       Documented doc = documented(kind);
       byKind
           .get(kind.name)
@@ -147,7 +148,7 @@ final class TestPluginOptionDocs {
   @Test
   void everyDocumentedPluginKeyExistsInTheCode() throws IOException {
     List<String> problems = new ArrayList<>();
-    for (Kind kind : List.of(SAMPLER, FREQUENCY, TOWER, SOURCE, DRIFT)) {
+    for (Kind kind : List.of(SAMPLER, FREQUENCY, TOWER, SOURCE, LISTENER)) {
       Documented doc = documented(kind);
       Map<String, Map<String, Option>> inCode = byKind.get(kind.name);
       doc.keys.forEach(
@@ -388,11 +389,27 @@ final class TestPluginOptionDocs {
     return o.specs();
   }
 
-  private static List<Options.OptionSpec> driftOptions(Context c) throws IOException {
-    Options o = Options.empty("drift");
+  private static List<Options.OptionSpec> listenerOptions(String name, Context c)
+      throws IOException {
+    Options o = Options.empty(name);
     Files.createDirectories(c.dir());
-    try (FeatureDriftMonitor ignored = FeatureDriftMonitor.fromOptions(c.dir(), 1, null, o)) {
-      return o.specs();
+    try (NDManager m = NDManager.newBaseManager()) {
+      registry
+          .listeners()
+          .get(name)
+          .create(new io.cbns.core.train.ListenerContext(c.dir(), 1, m), o)
+          .ifPresent(TestPluginOptionDocs::closeIfCloseable);
+    }
+    return o.specs();
+  }
+
+  private static void closeIfCloseable(Object o) {
+    if (o instanceof AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
     }
   }
 
@@ -413,8 +430,8 @@ final class TestPluginOptionDocs {
         int level = h.group(1).length();
         String title = h.group(2);
         Matcher p = PLUGIN_HEADING.matcher(title);
-        if (kind == DRIFT ? title.startsWith("Feature-drift monitor") : p.find()) {
-          plugin = kind == DRIFT ? "drift" : p.group(1);
+        if (kind == LISTENER ? title.startsWith("Feature-drift monitor") : p.find()) {
+          plugin = kind == LISTENER ? "drift" : p.group(1);
           pluginLevel = level;
         } else if (level <= pluginLevel) {
           plugin = null;

@@ -28,4 +28,9 @@ public interface CbnsPlugin {
   default List<FrequencyEstimatorFactory> frequencyEstimatorFactories() {
     return List.of();
   }
+
+  /** Training listeners; each reads the configuration section named after it. */
+  default List<ListenerFactory> listenerFactories() {
+    return List.of();
+  }
 }

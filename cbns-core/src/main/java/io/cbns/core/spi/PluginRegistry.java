@@ -25,6 +25,7 @@ public final class PluginRegistry {
   private final Map<String, TowerFactory> towers;
   private final Map<String, DatasetSourceFactory> datasets;
   private final Map<String, FrequencyEstimatorFactory> frequencies;
+  private final Map<String, ListenerFactory> listeners;
 
   public PluginRegistry(List<CbnsPlugin> plugins) {
     this.plugins = List.copyOf(requireNonNull(plugins, "plugins is null"));
@@ -32,6 +33,7 @@ public final class PluginRegistry {
     this.towers = index("tower", CbnsPlugin::towerFactories);
     this.datasets = index("dataset source", CbnsPlugin::datasetSources);
     this.frequencies = index("frequency estimator", CbnsPlugin::frequencyEstimatorFactories);
+    this.listeners = index("listener", CbnsPlugin::listenerFactories);
   }
 
   /** Discovers the plugins on the class path with {@link ServiceLoader}; fails if none. */
@@ -65,6 +67,11 @@ public final class PluginRegistry {
 
   public Map<String, FrequencyEstimatorFactory> frequencyEstimators() {
     return frequencies;
+  }
+
+  /** The listener factories, each asked on every run with the section named after it. */
+  public Map<String, ListenerFactory> listeners() {
+    return listeners;
   }
 
   /**

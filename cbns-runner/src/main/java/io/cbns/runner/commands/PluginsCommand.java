@@ -36,6 +36,7 @@ public final class PluginsCommand implements Runnable {
     print(out, "towers (model.tower)", registry.towers());
     print(out, "dataset sources (data.source)", registry.datasetSources());
     print(out, "frequency estimators (frequency.name)", registry.frequencyEstimators());
+    print(out, "listeners (each reads the section of its name)", registry.listeners());
     out.flush();
   }
 

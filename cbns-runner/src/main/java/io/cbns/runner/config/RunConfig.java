@@ -32,7 +32,7 @@ public record RunConfig(
     TrainingConfig training,
     EvaluationSection evaluation,
     CheckpointSection checkpoint,
-    DriftSection drift,
+    Map<String, Options> listeners,
     Options root,
     List<Options.OptionSpec> genericSpecs) {
 
@@ -91,19 +91,36 @@ public record RunConfig(
   public record CheckpointSection(boolean enabled, long everySteps) {}
 
   /**
-   * The feature-drift monitor: off unless {@code enabled}; its other keys belong to the monitor.
-   */
-  public record DriftSection(boolean enabled, Options options) {}
-
-  /**
    * Evaluation cut-offs, chunking, and model selection.
    *
    * @param restoreBest test the parameters of the best validation evaluation, not the last
    */
   public record EvaluationSection(List<Integer> ks, int chunkSize, boolean restoreBest) {}
 
-  /** Validates the generic keys of {@code tree}. Plugin keys are validated by the factories. */
-  public static RunConfig parse(Map<String, Object> tree) {
+  /** The top-level sections of the generic keys; no listener may be called like one of them. */
+  private static final List<String> SECTIONS =
+      List.of(
+          "seed",
+          "device",
+          "threads",
+          "run",
+          "data",
+          "model",
+          "sampler",
+          "frequency",
+          "loss",
+          "optimizer",
+          "training",
+          "evaluation",
+          "checkpoint");
+
+  /**
+   * Validates the generic keys of {@code tree}. Plugin keys are validated by the factories.
+   *
+   * @param listeners the names of the discovered listener factories: each reads the section of its
+   *     name ({@code drift}), which is therefore not an unknown key
+   */
+  public static RunConfig parse(Map<String, Object> tree, java.util.Collection<String> listeners) {
     Options root = Options.of("", tree);
     long seed = root.getLong("seed", 42, 0, Long.MAX_VALUE);
     String device = root.getString("device", "auto");
@@ -215,15 +232,19 @@ public record RunConfig(
             ckptO.getBoolean("enabled", true),
             ckptO.getLong("every-steps", 1000, 0, Long.MAX_VALUE));
     ckptO.requireAllConsumed();
-    Options driftO = root.section("drift");
-    DriftSection drift = new DriftSection(driftO.getBoolean("enabled", false), driftO);
+    Map<String, Options> listenerSections = new java.util.TreeMap<>();
+    for (String listener : listeners) {
+      if (SECTIONS.contains(listener)) {
+        throw new IllegalStateException(
+            "a listener plugin is called '" + listener + "', like a section of the configuration");
+      }
+      listenerSections.put(listener, root.section(listener));
+    }
     runO.requireAllConsumed();
     root.requireAllConsumed();
     List<Options.OptionSpec> specs = new java.util.ArrayList<>();
     for (Options o :
-        List.of(
-            root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, ckptO,
-            driftO)) {
+        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, ckptO)) {
       o.specs().stream().filter(sp -> !sp.type().equals("section")).forEach(specs::add);
     }
     return new RunConfig(
@@ -240,7 +261,7 @@ public record RunConfig(
         training,
         evaluation,
         checkpoint,
-        drift,
+        java.util.Collections.unmodifiableMap(listenerSections),
         root,
         List.copyOf(specs));
   }
@@ -251,7 +272,7 @@ public record RunConfig(
     model.options().requireAllConsumed();
     sampler.options().requireAllConsumed();
     frequency.options().requireAllConsumed();
-    drift.options().requireAllConsumed();
+    listeners.values().forEach(Options::requireAllConsumed);
   }
 
   /** The effective configuration, defaults filled in, for the run directory. */
@@ -300,7 +321,7 @@ public record RunConfig(
     ck.put("enabled", checkpoint.enabled());
     ck.put("every-steps", checkpoint.everySteps());
     out.put("checkpoint", ck);
-    out.put("drift", drift.options().resolved());
+    listeners.forEach((name, options) -> out.put(name, options.resolved()));
     return out;
   }
 }

@@ -28,6 +28,11 @@ public final class DriftChart {
 
   private DriftChart() {}
 
+  /** Whether the run directory holds a drift series (training ran with the drift listener). */
+  public static boolean hasSeries(Path runDir) {
+    return Files.isRegularFile(runDir.resolve(FeatureDriftMonitor.FILE_NAME));
+  }
+
   /** Renders the chart of the run directory's drift series; returns the PNG's path. */
   public static Path render(Path runDir) {
     Path csv = runDir.resolve(FeatureDriftMonitor.FILE_NAME);

@@ -116,7 +116,7 @@ public final class TrainedRun implements AutoCloseable {
     TowerFactory towers;
     DatasetSourceFactory source;
     try {
-      config = RunConfig.parse(tree);
+      config = RunConfig.parse(tree, plugins.listeners().keySet());
       towers = PluginRegistry.select(plugins.towers(), config.model().tower(), "model.tower");
       source = PluginRegistry.select(plugins.datasetSources(), config.data().name(), "data.source");
     } catch (ConfigException e) {
