@@ -4,7 +4,10 @@
 # in-batch B=1024 and cross-batch B=1024 M=3072 (bank used from the first step), and the
 # full-ranking evaluation time of the 29,858 test users. cbns and the peer alternate in every
 # round (the order flips each round), with the same settings and thread count. Prints one line
-# per run, then the ratio cbns/peer per sampler: median and min-max over the rounds.
+# per run, then the ratio cbns/peer per sampler: median and min-max over the rounds, and each row's
+# time as a ratio to its floor (cbns-benchmarks' FloorRun: this engine's time for the row's
+# unavoidable matrix products, log-softmax and gathers, or scoring and top-K; measured once per
+# round).
 # cbns runs the CLI's TrainJob in-process (cbns-benchmarks' TrainRun) to get per-step times; its
 # evaluation time is the final test evaluation of each cbns run (most-popular baseline included,
 # a few ms); the peer's comes from a run of one training step and its final evaluation.
@@ -47,6 +50,8 @@ row = dict(side=side, round=rnd, sampler=sampler, busy_pct=busy)
 if side == "cbns":
     row.update(ips=r["timed"]["interactions_per_s"], median_ms=r["timed"]["median_ms"],
                eval_s=r["evaluations"][-1]["seconds"])
+elif side == "floor":
+    row.update(r)
 elif sampler == "eval":
     row.update(eval_s=r["eval_s"])
 else:
@@ -82,6 +87,17 @@ run_peer() { # round sampler
   record peer "$1" "$2" "$busy" < "$out/peer-$2-$1.json"
 }
 
+run_floor() { # round
+  local busy
+  busy=$(wait_idle)
+  # shellcheck disable=SC2086
+  java $CBNS_GC_OPTS $CBNS_JIT_OPTS ${CBNS_JAVA_OPTS:-} -Dai.djl.offline=true \
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_jar" \
+    io.cbns.benchmarks.e2e.FloorRun --threads "$threads" 2> "$out/floor-$1.log" \
+    > "$out/floor-$1.json" || failed "floor, round $1" "$out/floor-$1.log"
+  record floor "$1" floor "$busy" < "$out/floor-$1.json"
+}
+
 run_peer_eval() { # round
   local busy
   busy=$(wait_idle)
@@ -104,6 +120,7 @@ for r in $(seq 1 "$rounds"); do
     fi
   done
   run_peer_eval "$r"
+  run_floor "$r"
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$results" <<'PY'
@@ -115,6 +132,8 @@ def pick(side, sampler, key):
 print()
 print("| run | round | machine busy before % | interactions/s | median step ms | evaluation s |")
 print("|---|---|---|---|---|---|")
+floors = {r["round"]: r for r in rows if r["side"] == "floor"}
+rows = [r for r in rows if r["side"] != "floor"]
 for r in rows:
     name = f"{r['side']} {r['sampler']}"
     ips = f"{r['ips']:,.0f}" if "ips" in r else ""
@@ -136,4 +155,19 @@ print(f"full-ranking evaluation s: cbns {' / '.join(f'{x:.2f}' for x in ce)} "
       f"(median {statistics.median(ce):.2f}); peer {' / '.join(f'{x:.2f}' for x in pe)} "
       f"(median {statistics.median(pe):.2f}); ratio of medians cbns/peer "
       f"{statistics.median(ce) / statistics.median(pe):.2f}")
+print()
+print("| row | cbns / floor per round | median | floor per round |")
+print("|---|---|---|---|")
+for s, key, unit in (("in-batch", "in_batch_ms", "ms"), ("cross-batch", "cross_batch_ids_ms", "ms")):
+    c = {r["round"]: r["median_ms"] for r in rows if r["side"] == "cbns" and r["sampler"] == s}
+    ratios = [c[k] / floors[k][key] for k in sorted(c) if k in floors]
+    fl = " / ".join(f"{floors[k][key]:.1f} {unit}" for k in sorted(floors))
+    print(f"| {s} step | {' / '.join(f'{x:.2f}' for x in ratios)} | {statistics.median(ratios):.2f} | {fl} |")
+ev = {}
+for r in rows:
+    if r["side"] == "cbns" and "eval_s" in r:
+        ev.setdefault(r["round"], []).append(r["eval_s"])
+ratios = [statistics.median(ev[k]) / floors[k]["evaluation_s"] for k in sorted(ev) if k in floors]
+fl = " / ".join(f"{floors[k]['evaluation_s']:.2f} s" for k in sorted(floors))
+print(f"| evaluation | {' / '.join(f'{x:.2f}' for x in ratios)} | {statistics.median(ratios):.2f} | {fl} |")
 PY
