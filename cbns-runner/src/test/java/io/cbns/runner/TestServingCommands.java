@@ -14,9 +14,11 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.models.onnx.OnnxMetadata;
-import io.cbns.runner.serving.EmbeddingFiles;
-import io.cbns.runner.serving.OnnxRecommender;
 import io.cbns.runner.serving.TrainedRun;
+import io.cbns.serving.EmbeddingFiles;
+import io.cbns.serving.Provider;
+import io.cbns.serving.Recommender;
+import io.cbns.serving.onnx.OnnxTowers;
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -161,12 +163,16 @@ final class TestServingCommands {
       assertThat(norm(itemTable.row(7))).isCloseTo(1.0, within(1e-5));
       // and the ONNX item tower agrees with the DJL one
       run.exportOnnx(tmp.resolve("embed-onnx"));
-      try (OnnxRecommender rec =
-          OnnxRecommender.builder()
-              .setUserTower(tmp.resolve("embed-onnx/user_tower.onnx"))
-              .setItemTower(tmp.resolve("embed-onnx/item_tower.onnx"))
+      try (Recommender rec =
+          Recommender.builder()
+              .setTowers(
+                  OnnxTowers.builder()
+                      .setUserTower(tmp.resolve("embed-onnx/user_tower.onnx"))
+                      .setItemTower(tmp.resolve("embed-onnx/item_tower.onnx"))
+                      .setTrainByUser(run.dataset().trainByUser())
+                      .optProvider(Provider.CPU)
+                      .build())
               .setTrainByUser(run.dataset().trainByUser())
-              .optProvider(OnnxRecommender.Provider.CPU)
               .build()) {
         assertThat(rec.itemEmbeddings()).containsExactly(itemTable.values(), within(1e-5f));
         assertThat(rec.userEmbeddings(allUsers)).containsExactly(userTable.values(), within(1e-5f));
