@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * 1,027,370 interactions (train and test files together) written once in {@code @Setup} as {@code
  * user,item,rating,timestamp} lines with a header (ratings 1-5 and timestamps derived from the line
  * number), then imported as {@code cbns import delimited} does: header names, a rating threshold,
- * dense id mapping of the id strings, a per-user ratio split, written as an Arrow dataset.
+ * dense id mapping of the id strings, a per-user ratio split, written as an Arrow dataset. With
+ * {@code quoted=true} every item id is written in double quotes ({@code 1,"10",5,...}), so that
+ * every line needs the CSV parser's unquoting.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -43,6 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class DelimitedImportBenchmark {
   @Param(BenchmarkData.GOWALLA)
   public String data;
+
+  @Param({"false", "true"})
+  public boolean quoted;
 
   private Path work;
   private Path csv;
