@@ -271,6 +271,9 @@ public final class TrainJob {
           builder.addCheckpointable("drift", drift);
         }
         extraListeners.forEach(builder::addListener);
+        // the total time of a resumed run includes its earlier sessions
+        RunClock clock = new RunClock();
+        builder.addListener(clock).addCheckpointable("clock", clock);
         TrainingSummary summary;
         try {
           summary = builder.build().fit();
@@ -286,7 +289,8 @@ public final class TrainJob {
         AtomicFiles.write(
             runDir.resolve(MODEL_FILE),
             os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
-        writeJson(runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary));
+        writeJson(
+            runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary, clock.totalSeconds(summary)));
         HtmlReport.write(runDir);
         // model.params holds the final parameters; the checkpoint was only needed to resume
         deleteQuietly(runDir.resolve(CheckpointFile.FILE_NAME));
@@ -305,7 +309,7 @@ public final class TrainJob {
             summary.epochs(),
             summary.steps(),
             summary.trainSeconds(),
-            summary.totalSeconds(),
+            clock.totalSeconds(summary),
             runDir);
         out.flush();
         return new Result(runDir, summary);
@@ -464,14 +468,15 @@ public final class TrainJob {
     return p;
   }
 
-  private static Map<String, Object> summaryJson(RunConfig cfg, TrainingSummary s) {
+  private static Map<String, Object> summaryJson(
+      RunConfig cfg, TrainingSummary s, double totalSeconds) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("tower", cfg.model().tower());
     m.put("sampler", cfg.sampler().name());
     m.put("epochs", s.epochs());
     m.put("steps", s.steps());
     m.put("train_seconds", s.trainSeconds());
-    m.put("total_seconds", s.totalSeconds());
+    m.put("total_seconds", totalSeconds);
     m.put("stop_reason", s.stopReason());
     m.put("selected_epoch", s.selectedEpoch());
     s.finalEvaluation()
