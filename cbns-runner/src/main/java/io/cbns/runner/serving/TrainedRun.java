@@ -106,7 +106,10 @@ public final class TrainedRun implements AutoCloseable {
     Path configFile = runDir.resolve(TrainJob.CONFIG_FILE);
     if (!Files.isRegularFile(configFile)) {
       throw new CbnsException(
-          runDir + " is not a run directory: it has no " + TrainJob.CONFIG_FILE + " (cbns train)");
+          runDir
+              + " is not a run directory: it has no "
+              + TrainJob.CONFIG_FILE
+              + " (./cbns train writes one)");
     }
     if (!Files.isRegularFile(runDir.resolve(TrainJob.MODEL_FILE))) {
       throw new CbnsException(
