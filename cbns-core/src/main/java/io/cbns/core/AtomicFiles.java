@@ -7,6 +7,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,14 +16,37 @@ import java.nio.file.StandardOpenOption;
 /**
  * Writes files whole or not at all: a temporary sibling, forced to disk, then an atomic rename over
  * the target. A reader sees the old content or the new, never a mix; a crash leaves the old file.
+ * The file gets the permissions of any new file (0666 less the process's umask), like files written
+ * by other tools; {@link Files#createTempFile} would make every output private (0600).
  */
 public final class AtomicFiles {
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
   private AtomicFiles() {}
 
   /** Something that writes a file's content to a stream. */
   @FunctionalInterface
   public interface Content {
     void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Creates an empty hidden file {@code .<name>.<random>.tmp} in {@code dir} with the default
+   * permissions.
+   */
+  private static Path temporarySibling(Path dir, String name) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      Path tmp =
+          dir.resolve(
+              "." + name + "." + Long.toHexString(RANDOM.nextLong() & Long.MAX_VALUE) + ".tmp");
+      try {
+        return Files.createFile(tmp);
+      } catch (FileAlreadyExistsException e) {
+        if (attempt == 10) {
+          throw e;
+        }
+      }
+    }
   }
 
   public static void writeString(Path target, String text) {
@@ -34,7 +58,7 @@ public final class AtomicFiles {
     Path tmp = null;
     try {
       Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+      tmp = temporarySibling(dir, target.getFileName().toString());
       try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
         // writers that close their stream (Arrow's) must not close the channel before force()
         OutputStream out =

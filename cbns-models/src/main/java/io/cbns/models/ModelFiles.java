@@ -6,6 +6,7 @@ import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
 import io.cbns.core.model.TwoTowerModel;
 import java.io.BufferedInputStream;
@@ -13,15 +14,12 @@ import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UTFDataFormatException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Saves and loads a model's parameters ({@code block().saveParameters}) to and from a file, with a
@@ -118,35 +116,13 @@ public final class ModelFiles {
   public static void writeAtomically(Path target, Body body) {
     requireNonNull(target, "target is null");
     requireNonNull(body, "body is null");
-    Path absolute = target.toAbsolutePath();
-    Path dir = absolute.getParent();
-    Path tmp = null;
-    try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + absolute.getFileName(), ".tmp");
-      try (FileOutputStream fos = new FileOutputStream(tmp.toFile());
-          OutputStream out = new BufferedOutputStream(fos, 1 << 16)) {
-        body.writeTo(out);
-        out.flush();
-        fos.getChannel().force(true);
-      }
-      try {
-        Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
-    } catch (IOException e) {
-      throw new CbnsException(target + ": cannot write: " + e, e);
-    } finally {
-      if (tmp != null) {
-        try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
-          // the write already failed; that error is the one to report
-        }
-      }
-    }
+    AtomicFiles.write(
+        target.toAbsolutePath(),
+        out -> {
+          OutputStream buffered = new BufferedOutputStream(out, 1 << 16);
+          body.writeTo(buffered);
+          buffered.flush();
+        });
   }
 
   private static NDManager managerOf(Block block) {

@@ -213,7 +213,7 @@ final class TestBadInputs {
             "bad.csv:3: expected at least 2 fields"),
         fault(
             "override without a value",
-            1,
+            2,
             List.of("training.epochs"),
             "--set training.epochs: expected key.path=value"),
         fault(

@@ -85,7 +85,7 @@ final class TestConfigErrors {
   @Test
   void missingConfigFileIsAnError() throws IOException {
     CliRun r = CliRun.of(List.of("train", "--config", tmp.resolve("nope.yaml").toString()));
-    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("config file not found:").contains("nope.yaml");
   }
 
@@ -94,7 +94,7 @@ final class TestConfigErrors {
     Path f = tmp.resolve("bad.yaml");
     Files.writeString(f, "training:\n  epochs: 3\n   batch-size: [\n");
     CliRun r = CliRun.of(List.of("train", "--config", f.toString()));
-    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.exitCode()).isEqualTo(2);
     assertThat(r.err()).contains("bad.yaml:").contains("not valid YAML");
   }
 

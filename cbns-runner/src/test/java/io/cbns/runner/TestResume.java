@@ -108,7 +108,7 @@ final class TestResume {
     assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String text = Files.readString(log1);
     assertThat(interrupted.exitValue()).as(text).isEqualTo(130);
-    assertThat(text).contains("cbns train --resume " + dir.toAbsolutePath());
+    assertThat(text).contains("continue with: ./cbns train --resume " + dir.toAbsolutePath());
     long epochsAtInterrupt = lines(dir.resolve("epochs.jsonl"));
 
     // resume, then SIGKILL in the middle of a later epoch, after another epoch and evaluation
@@ -129,8 +129,20 @@ final class TestResume {
     assertThat(dir.resolve("summary.json")).doesNotExist();
 
     // the second resume completes with exactly the uninterrupted result
-    run(List.of("--resume", dir.toString()), "final.log");
+    Path finalLog = run(List.of("--resume", dir.toString()), "final.log");
     assertSameOutcome(straight, dir);
+    // its total time covers the three sessions, so it is at least the training time they add up
+    var summary =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(dir.resolve("summary.json").toFile());
+    assertThat(summary.get("total_seconds").asDouble())
+        .isGreaterThanOrEqualTo(summary.get("train_seconds").asDouble());
+    var times =
+        java.util.regex.Pattern.compile("in ([0-9.]+)s; total ([0-9.]+)s")
+            .matcher(Files.readString(finalLog));
+    assertThat(times.find()).as(Files.readString(finalLog)).isTrue();
+    assertThat(Double.parseDouble(times.group(2)))
+        .isGreaterThanOrEqualTo(Double.parseDouble(times.group(1)));
 
     // a finished run cannot be resumed, and --resume takes no overrides
     CliRun again = CliRun.of(List.of("train", "--resume", dir.toString()));

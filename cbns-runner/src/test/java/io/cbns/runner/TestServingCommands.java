@@ -14,9 +14,11 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.models.onnx.OnnxMetadata;
-import io.cbns.runner.serving.EmbeddingFiles;
-import io.cbns.runner.serving.OnnxRecommender;
 import io.cbns.runner.serving.TrainedRun;
+import io.cbns.serving.EmbeddingFiles;
+import io.cbns.serving.Provider;
+import io.cbns.serving.Recommender;
+import io.cbns.serving.onnx.OnnxTowers;
 import java.io.IOException;
 import java.nio.LongBuffer;
 import java.nio.file.Files;
@@ -161,12 +163,16 @@ final class TestServingCommands {
       assertThat(norm(itemTable.row(7))).isCloseTo(1.0, within(1e-5));
       // and the ONNX item tower agrees with the DJL one
       run.exportOnnx(tmp.resolve("embed-onnx"));
-      try (OnnxRecommender rec =
-          OnnxRecommender.builder()
-              .setUserTower(tmp.resolve("embed-onnx/user_tower.onnx"))
-              .setItemTower(tmp.resolve("embed-onnx/item_tower.onnx"))
+      try (Recommender rec =
+          Recommender.builder()
+              .setTowers(
+                  OnnxTowers.builder()
+                      .setUserTower(tmp.resolve("embed-onnx/user_tower.onnx"))
+                      .setItemTower(tmp.resolve("embed-onnx/item_tower.onnx"))
+                      .setTrainByUser(run.dataset().trainByUser())
+                      .optProvider(Provider.CPU)
+                      .build())
               .setTrainByUser(run.dataset().trainByUser())
-              .optProvider(OnnxRecommender.Provider.CPU)
               .build()) {
         assertThat(rec.itemEmbeddings()).containsExactly(itemTable.values(), within(1e-5f));
         assertThat(rec.userEmbeddings(allUsers)).containsExactly(userTable.values(), within(1e-5f));
@@ -455,6 +461,152 @@ final class TestServingCommands {
         .contains("the towers do not fit together")
         .contains("has dimension " + DIM)
         .contains("has " + YT_DIM);
+  }
+
+  /** A copy of a run directory (without its exports), so that a test can add to it. */
+  private static Path copyOf(Path run, String name) throws IOException {
+    Path copy = run.resolveSibling(name);
+    Files.createDirectories(copy);
+    try (var files = Files.list(run)) {
+      for (Path f : files.filter(Files::isRegularFile).toList()) {
+        Files.copy(f, copy.resolve(f.getFileName()));
+      }
+    }
+    return copy;
+  }
+
+  @Test
+  void indexBuildsAnHnswIndexThatRecommendUsesUnlessExact() throws IOException {
+    Path run = copyOf(mf, "mf-indexed");
+    CliRun idx =
+        CliRun.of(
+            List.of(
+                "index",
+                run.toString(),
+                "--m",
+                "8",
+                "--beam-width",
+                "40",
+                "--check",
+                "60",
+                "--ef",
+                "5,100"));
+    assertThat(idx.exitCode()).as(idx.err()).isZero();
+    assertThat(idx.out())
+        .contains(
+            "wrote "
+                + run.resolve("index")
+                + " ("
+                + ITEMS
+                + " items, d="
+                + DIM
+                + ", m=8, beam-width=40) in ");
+    List<String> checks = idx.out().lines().filter(l -> l.startsWith("check")).toList();
+    assertThat(checks).hasSize(2);
+    assertThat(checks.get(0)).startsWith("check, 60 users, k=20, ef=5: recall@20 ");
+    // a beam of 100 on 100 items finds the exact top 20
+    assertThat(checks.get(1)).contains("ef=100: recall@20 1.0000 of exact");
+    assertThat(run.resolve("index/index.json")).content().contains("\"max_connections\" : 8");
+
+    Path users = tmp.resolve("all-users.txt");
+    Files.writeString(
+        users,
+        IntStream.range(0, USERS).mapToObj(Integer::toString).collect(Collectors.joining("\n")));
+    CliRun ann = CliRun.of(List.of("recommend", run.toString(), "--users-file", users.toString()));
+    CliRun exact =
+        CliRun.of(
+            List.of("recommend", run.toString(), "--users-file", users.toString(), "--exact"));
+    assertThat(ann.exitCode()).as(ann.err()).isZero();
+    assertThat(exact.exitCode()).as(exact.err()).isZero();
+    List<String> a = ann.out().lines().toList();
+    List<String> e = exact.out().lines().toList();
+    assertThat(a).hasSize(USERS);
+    long same = 0;
+    try (TrainedRun opened = TrainedRun.open(plugins, run)) {
+      CsrMatrix train = opened.dataset().trainByUser();
+      for (int u = 0; u < USERS; u++) {
+        List<String> items = parseIds(a.get(u));
+        assertThat(items).hasSize(20);
+        for (String item : items) {
+          assertThat(train.contains(u, Integer.parseInt(item))).isFalse();
+        }
+        List<String> truth = parseIds(e.get(u));
+        same += items.stream().filter(truth::contains).count();
+      }
+    }
+    assertThat(same / (20.0 * USERS)).isGreaterThanOrEqualTo(0.99);
+  }
+
+  @Test
+  void kBeyondTheCatalogueReturnsEveryUnseenItemWithANote() {
+    CliRun r = CliRun.of(List.of("recommend", mf.toString(), "-u", "3", "-k", "500"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(r.err())
+        .contains(
+            "note: -k 500 is more than the 100 items of the catalogue; each user gets at most");
+    int seen;
+    try (TrainedRun run = TrainedRun.open(plugins, mf)) {
+      seen = run.dataset().trainByUser().rowLength(3);
+    }
+    assertThat(parseIds(r.out().strip())).hasSize(ITEMS - seen);
+    CliRun within = CliRun.of(List.of("recommend", mf.toString(), "-u", "3", "-k", "10"));
+    assertThat(within.err()).doesNotContain("note:");
+  }
+
+  @Test
+  void serveAnswersOverHttpAndStopsGracefullyOnSigterm() throws Exception {
+    CliRun cli = CliRun.of(List.of("recommend", mf.toString(), "-u", "7", "-k", "5"));
+    assertThat(cli.exitCode()).as(cli.err()).isZero();
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process p =
+        new ProcessBuilder(
+                javaBin,
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "-Dai.djl.offline=true",
+                "-cp",
+                System.getProperty("java.class.path"),
+                "io.cbns.runner.Main",
+                "serve",
+                mf.toString(),
+                "--port",
+                "0")
+            .redirectOutput(tmp.resolve("serve.out").toFile())
+            .redirectError(tmp.resolve("serve.err").toFile())
+            .start();
+    try {
+      String first = "";
+      for (int i = 0; i < 600 && first.isEmpty() && p.isAlive(); i++) {
+        Thread.sleep(100);
+        first = Files.readString(tmp.resolve("serve.out")).lines().findFirst().orElse("");
+      }
+      assertThat(first)
+          .as(Files.readString(tmp.resolve("serve.err")))
+          .startsWith("serving " + mf + " on http://127.0.0.1:");
+      var m = java.util.regex.Pattern.compile("http://127\\.0\\.0\\.1:(\\d+)").matcher(first);
+      assertThat(m.find()).isTrue();
+      var client = java.net.http.HttpClient.newHttpClient();
+      var response =
+          client.send(
+              java.net.http.HttpRequest.newBuilder(
+                      java.net.URI.create(
+                          "http://127.0.0.1:" + m.group(1) + "/recommend?user=7&k=5"))
+                  .build(),
+              java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+      var json = new ObjectMapper().readTree(response.body());
+      List<String> items = new ArrayList<>();
+      json.get("items").forEach(n -> items.add(n.get("item").asText()));
+      assertThat(items).containsExactlyElementsOf(parseIds(cli.out().strip()));
+
+      p.destroy(); // SIGTERM
+      assertThat(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(Files.readString(tmp.resolve("serve.out")).lines())
+          .containsExactly(first, "stopped after 1 requests");
+      // the JVM's status for SIGTERM once the shutdown hooks have run
+      assertThat(p.exitValue()).isEqualTo(143);
+    } finally {
+      p.destroyForcibly();
+    }
   }
 
   @Test

@@ -36,7 +36,7 @@ public final class CheckpointFile {
   public static final String FILE_NAME = "checkpoint.bin";
 
   private static final long MAGIC = 0x43424E53434B5031L; // "CBNSCKP1"
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
 
   private final Map<String, byte[]> sections;
 
@@ -219,13 +219,19 @@ public final class CheckpointFile {
   }
 
   private static CbnsException corrupt(Path file, String why) {
+    Path dir = file.toAbsolutePath().getParent();
     return new CbnsException(
         "checkpoint "
             + file
             + " is unusable: "
             + why
-            + "; delete it to start over, or restore a copy (checkpoints are replaced atomically,"
-            + " so this means the file was changed after it was written)");
+            + " (checkpoints are replaced atomically, so the file was changed after it was"
+            + " written); restore a copy of it, or start the run over in a new run directory:"
+            + " ./cbns train --config "
+            + dir.resolve("config.yaml")
+            + " --set run.name=NEW_NAME (or remove "
+            + dir
+            + " and repeat the original command)");
   }
 
   /** A byte-array stream that tells how much is left unread. */

@@ -81,7 +81,9 @@ public final class PlateauSchedule implements Tracker, Checkpointable {
       sinceBest = 0;
     } else if (++sinceBest >= patience) {
       sinceBest = 0;
-      if (base.baseRate() * scale > minRate) {
+      // relative tolerance: 1e-2 x 0.1 x 0.1 is not exactly 1e-4, and a rate already at the
+      // floor must not be reported as cut again
+      if (base.baseRate() * scale > minRate * (1 + 1e-9)) {
         scale *= factor;
         LOG.info(
             "validation Recall@{} has not improved in {} evaluations: learning rate x{} -> {}",

@@ -60,6 +60,8 @@ public final class Trainer {
   private final Map<String, Checkpointable> extraState;
   private final ModelSelection selection;
   private final CsrMatrix testExclusion;
+  // when this session of fit() began: the total time of a resumed run adds the earlier sessions'
+  private long sessionStart = System.nanoTime();
 
   private Trainer(Builder b) {
     this.model = b.model;
@@ -121,6 +123,7 @@ public final class Trainer {
    */
   public TrainingSummary fit() {
     long started = System.nanoTime();
+    sessionStart = started;
     long spe = stepsPerEpoch(dataset.info().numTrain(), config.batchSize(), config.dropLast());
     if (spe == 0) {
       throw new CbnsException(
@@ -244,7 +247,7 @@ public final class Trainer {
             p.epoch,
             p.step,
             p.trainSeconds,
-            (System.nanoTime() - started) / 1e9,
+            p.earlierSeconds + (System.nanoTime() - started) / 1e9,
             last,
             stopReason,
             selected);
@@ -326,6 +329,9 @@ public final class Trainer {
     long epochInteractions;
     double epochSeconds;
     double trainSeconds;
+    // wall seconds of the earlier sessions of a resumed run (time after a killed session's last
+    // checkpoint is lost, as its training seconds are)
+    double earlierSeconds;
     String stopReason;
 
     @Override
@@ -338,6 +344,7 @@ public final class Trainer {
       out.writeDouble(epochSeconds);
       out.writeDouble(trainSeconds);
       selection.saveCounters(out);
+      out.writeDouble(earlierSeconds + (System.nanoTime() - sessionStart) / 1e9);
     }
 
     @Override
@@ -350,6 +357,7 @@ public final class Trainer {
       epochSeconds = in.readDouble();
       trainSeconds = in.readDouble();
       selection.loadCounters(in);
+      earlierSeconds = in.readDouble();
     }
   }
 

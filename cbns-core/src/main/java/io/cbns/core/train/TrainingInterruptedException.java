@@ -23,7 +23,7 @@ public final class TrainingInterruptedException extends CbnsException {
                 ? "; checkpoints are off (checkpoint.enabled: false), so it cannot be resumed"
                 : "; checkpoint written to "
                     + checkpoint
-                    + "; continue with: cbns train --resume "
+                    + "; continue with: ./cbns train --resume "
                     + checkpoint.toAbsolutePath().getParent()));
     this.step = step;
     this.checkpoint = checkpoint;

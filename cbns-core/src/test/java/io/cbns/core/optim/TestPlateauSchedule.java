@@ -53,4 +53,20 @@ final class TestPlateauSchedule {
     s.observe(0.1);
     assertThat(resumed.scale()).isCloseTo(0.01, within(1e-12)).isEqualTo(s.scale());
   }
+
+  @Test
+  void aRateThatReachedAFloorOfInexactArithmeticIsNotCutAgain() {
+    // 0.01 x 0.1 x 0.1 is 1.0000000000000002e-4 in doubles: the floor 1e-4 is reached after two
+    // cuts, and further plateaus leave the scale alone
+    var base = new LearningRateSchedule(LearningRateSchedule.Kind.CONSTANT, 0.01, 0, 1, 1, 0, 1);
+    PlateauSchedule s = new PlateauSchedule(base, 1, 0.1, 1e-4, 20);
+    s.observe(0.2);
+    s.observe(0.1);
+    s.observe(0.1);
+    assertThat(s.scale()).isCloseTo(0.01, within(1e-15));
+    s.observe(0.1);
+    s.observe(0.1);
+    assertThat(s.scale()).isCloseTo(0.01, within(1e-15));
+    assertThat(s.rate(100)).isCloseTo(1e-4, within(1e-15));
+  }
 }

@@ -123,7 +123,7 @@ final class TestCheckpointResume {
     assertThatThrownBy(() -> train(file, false, () -> ++steps[0] == stopAt, losses))
         .isInstanceOf(TrainingInterruptedException.class)
         .hasMessageContaining("after step " + stopAt)
-        .hasMessageContaining("cbns train --resume " + dir.toAbsolutePath());
+        .hasMessageContaining("continue with: ./cbns train --resume " + dir.toAbsolutePath());
     assertThat(file).exists();
     assertThat(losses).hasSize(1);
     Outcome resumed = train(file, true, () -> false, losses);
@@ -151,10 +151,18 @@ final class TestCheckpointResume {
         .hasMessageContaining("another configuration");
 
     Files.write(file, Arrays.copyOf(good, good.length / 2));
+    Path runDir = file.toAbsolutePath().getParent();
     assertThatThrownBy(() -> train(file, true, () -> false, new ArrayList<>()))
         .isInstanceOf(CbnsException.class)
         .hasMessageContaining(file.toString())
-        .hasMessageContaining("unusable");
+        .hasMessageContaining("unusable")
+        // how to start over, in a run directory whose name is not taken
+        .hasMessageContaining(
+            "start the run over in a new run directory: ./cbns train --config "
+                + runDir.resolve("config.yaml")
+                + " --set run.name=NEW_NAME (or remove "
+                + runDir
+                + " and repeat the original command)");
 
     byte[] flipped = good.clone();
     flipped[flipped.length / 2] ^= 0x10;

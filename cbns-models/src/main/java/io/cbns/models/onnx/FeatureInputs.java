@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.cbns.core.data.FeatureTable;
 import io.cbns.core.data.FeatureTable.CategoricalFeature;
 import io.cbns.core.data.FeatureTable.DenseFeature;
+import io.cbns.core.model.OnnxContract;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,7 +26,7 @@ import java.util.List;
  */
 public final class FeatureInputs {
   /** Suffix of a categorical feature's mask input. */
-  public static final String MASK_SUFFIX = "_mask";
+  public static final String MASK_SUFFIX = OnnxContract.FEATURE_MASK_SUFFIX;
 
   private FeatureInputs() {}
 
@@ -86,12 +87,12 @@ public final class FeatureInputs {
 
   /** The input name of a categorical feature. */
   public static String categoricalInput(String side, CategoricalFeature f) {
-    return side + "_" + f.name();
+    return OnnxContract.categoricalInput(side, f.name());
   }
 
   /** The input name of the dense features. */
   public static String denseInput(String side) {
-    return side + "_dense";
+    return OnnxContract.denseInput(side);
   }
 
   /** Pads the ids of {@code rows} of {@code f}. */

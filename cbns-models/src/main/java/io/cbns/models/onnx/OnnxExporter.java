@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.engine.Engine;
 import ai.onnx.proto.OnnxMl;
 import io.cbns.core.CbnsException;
+import io.cbns.core.model.OnnxContract;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.models.ModelFiles;
 import java.nio.file.Path;
@@ -34,10 +35,10 @@ import java.util.function.Consumer;
  */
 public final class OnnxExporter {
   /** File name of the user tower in the export folder. */
-  public static final String USER_TOWER_FILE = "user_tower.onnx";
+  public static final String USER_TOWER_FILE = OnnxContract.USER_TOWER_FILE;
 
   /** File name of the item tower in the export folder. */
-  public static final String ITEM_TOWER_FILE = "item_tower.onnx";
+  public static final String ITEM_TOWER_FILE = OnnxContract.ITEM_TOWER_FILE;
 
   private static final long IR_VERSION = 7;
 

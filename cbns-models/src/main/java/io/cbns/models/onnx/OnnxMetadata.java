@@ -4,34 +4,36 @@ import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.CbnsException;
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.OnnxContract;
 import io.cbns.models.tower.UserHistories;
 import io.cbns.models.tower.YoutubeDnnModel;
 import java.util.Map;
 
 /**
- * The {@code metadata_props} keys of the exported towers, and what serving code rebuilds from them.
+ * The {@code metadata_props} keys of the exported towers (the shared ones are {@link
+ * OnnxContract}'s), and what serving code rebuilds from them.
  */
 public final class OnnxMetadata {
   /** Prefix of every key written by the exporter. */
-  public static final String PREFIX = "cbns.";
+  public static final String PREFIX = OnnxContract.PREFIX;
 
   /** The tower type: {@code mf} or {@code youtube-dnn}. */
-  public static final String TOWER = PREFIX + "tower";
+  public static final String TOWER = OnnxContract.TOWER;
 
   /** Which tower the file holds: {@code user} or {@code item}. */
-  public static final String PART = PREFIX + "part";
+  public static final String PART = OnnxContract.PART;
 
   /** The output dimension d. */
-  public static final String DIMENSION = PREFIX + "dimension";
+  public static final String DIMENSION = OnnxContract.DIMENSION;
 
   /** Whether outputs are L2-normalised ({@code true}/{@code false}). */
-  public static final String NORMALIZE = PREFIX + "normalize";
+  public static final String NORMALIZE = OnnxContract.NORMALIZE;
 
   /** The run (or initialisation) seed. */
-  public static final String SEED = PREFIX + "seed";
+  public static final String SEED = OnnxContract.SEED;
 
   /** The fingerprint of the dataset the model was trained on, as the caller computed it. */
-  public static final String DATASET_FINGERPRINT = PREFIX + "dataset_fingerprint";
+  public static final String DATASET_FINGERPRINT = OnnxContract.DATASET_FINGERPRINT;
 
   /** Versions of cbns and DJL that wrote the file. */
   public static final String FRAMEWORK_VERSION = PREFIX + "framework_version";
@@ -46,7 +48,7 @@ public final class OnnxMetadata {
   public static final String CONFIG_PREFIX = PREFIX + "config.";
 
   /** {@code youtube-dnn}: the history cap used to build the {@code history} input. */
-  public static final String HISTORY_LENGTH = PREFIX + "history_length";
+  public static final String HISTORY_LENGTH = OnnxContract.HISTORY_LENGTH;
 
   private OnnxMetadata() {}
 
@@ -71,8 +73,8 @@ public final class OnnxMetadata {
               + "' tower; only youtube-dnn pools histories");
     }
     int length = Integer.parseInt(required(metadata, HISTORY_LENGTH));
-    String users = metadata.get(PREFIX + "num_users");
-    String items = metadata.get(PREFIX + "num_items");
+    String users = metadata.get(OnnxContract.NUM_USERS);
+    String items = metadata.get(OnnxContract.NUM_ITEMS);
     if (users != null && Integer.parseInt(users) != trainByUser.numRows()
         || items != null && Integer.parseInt(items) != trainByUser.numColumns()) {
       throw new CbnsException(

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.onnx.proto.OnnxMl;
 import ai.onnx.proto.OnnxMl.TensorProto;
+import io.cbns.core.model.OnnxContract;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,22 +24,22 @@ import org.tribuo.util.onnx.ONNXRef;
  */
 public final class TowerGraph {
   /** Input of both user towers: {@code int64 [batch]}. */
-  public static final String USER_ID = "user_id";
+  public static final String USER_ID = OnnxContract.USER_ID;
 
   /** Input of the item towers: {@code int64 [batch]}. */
-  public static final String ITEM_ID = "item_id";
+  public static final String ITEM_ID = OnnxContract.ITEM_ID;
 
   /** Input of the {@code youtube-dnn} user tower: {@code int64 [batch, history_length]}. */
-  public static final String HISTORY = "history";
+  public static final String HISTORY = OnnxContract.HISTORY;
 
   /** Input of the {@code youtube-dnn} user tower: {@code float [batch, history_length]}, 0 or 1. */
-  public static final String HISTORY_MASK = "history_mask";
+  public static final String HISTORY_MASK = OnnxContract.HISTORY_MASK;
 
   /** Output of the user towers: {@code float [batch, d]}. */
-  public static final String USER_EMBEDDING = "user_embedding";
+  public static final String USER_EMBEDDING = OnnxContract.USER_EMBEDDING;
 
   /** Output of the item towers: {@code float [batch, d]}. */
-  public static final String ITEM_EMBEDDING = "item_embedding";
+  public static final String ITEM_EMBEDDING = OnnxContract.ITEM_EMBEDDING;
 
   /** Name of the dynamic batch dimension. */
   public static final String BATCH_DIM = "batch";

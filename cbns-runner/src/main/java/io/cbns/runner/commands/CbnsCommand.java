@@ -17,7 +17,9 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ExportOnnxCommand.class,
       EmbedCommand.class,
-      RecommendCommand.class
+      IndexCommand.class,
+      RecommendCommand.class,
+      ServeCommand.class
     })
 public final class CbnsCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

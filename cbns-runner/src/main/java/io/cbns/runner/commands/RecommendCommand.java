@@ -2,12 +2,13 @@ package io.cbns.runner.commands;
 
 import io.cbns.core.CbnsException;
 import io.cbns.core.spi.PluginRegistry;
-import io.cbns.models.onnx.OnnxExporter;
-import io.cbns.runner.serving.IdMap;
-import io.cbns.runner.serving.OnnxRecommender;
-import io.cbns.runner.serving.OnnxRecommender.Recommendation;
 import io.cbns.runner.serving.RecommendBenchmark;
+import io.cbns.runner.serving.RecommendationLines;
+import io.cbns.runner.serving.ServingSetup;
 import io.cbns.runner.serving.TrainedRun;
+import io.cbns.serving.IdMap;
+import io.cbns.serving.Recommender;
+import io.cbns.serving.Recommender.Recommendation;
 import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,9 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,20 +29,19 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code cbns recommend RUN_DIR --user ID | --users-file FILE}: top-k items per user with the
- * exported towers in ONNX Runtime.
+ * exported towers in ONNX Runtime, searched in the run's HNSW index when it has one.
  */
 @Command(
     name = "recommend",
     mixinStandardHelpOptions = true,
     description = {
       "Recommend the top k items to users with the run's ONNX towers (exported to RUN_DIR/onnx"
-          + " first if missing), never a user's train items.",
+          + " first if missing), never a user's train items; with the run's HNSW index"
+          + " (cbns index) when it has one, unless --exact.",
       "Output: one line per user, USER<TAB>ITEM:SCORE,ITEM:SCORE,... best first (see"
           + " docs/serving.md)."
     })
 public final class RecommendCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(RecommendCommand.class);
-
   private final PluginRegistry plugins;
   @Spec CommandSpec spec;
 
@@ -69,22 +68,7 @@ public final class RecommendCommand implements Callable<Integer> {
       description = "Items per user (default: ${DEFAULT-VALUE}).")
   int k;
 
-  @Option(
-      names = "--onnx",
-      paramLabel = "DIR",
-      description =
-          "Folder with user_tower.onnx and item_tower.onnx (default: RUN_DIR/onnx, exported"
-              + " there when missing).")
-  Path onnxDir;
-
-  @Option(
-      names = "--provider",
-      paramLabel = "NAME",
-      defaultValue = "auto",
-      description =
-          "ONNX Runtime execution provider: auto (CUDA when available, else CPU), cpu, cuda"
-              + " (default: ${DEFAULT-VALUE}).")
-  String provider;
+  @Mixin ServingMixin serving;
 
   @Option(
       names = "--batch-size",
@@ -120,10 +104,18 @@ public final class RecommendCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(), "give either --user ID (one or more) or --users-file FILE");
     }
-    OnnxRecommender.Provider p = provider();
+    var options = serving.options(spec);
     PrintWriter out = spec.commandLine().getOut();
     try (TrainedRun run = TrainedRun.open(plugins, runDir);
-        OnnxRecommender recommender = open(run, p)) {
+        Recommender recommender = ServingSetup.open(run, serving.onnxDir, options)) {
+      if (k > recommender.numItems()) {
+        PrintWriter err = spec.commandLine().getErr();
+        err.printf(
+            "note: -k %d is more than the %,d items of the catalogue; each user gets at most %,d"
+                + " items, fewer by their train items%n",
+            k, recommender.numItems(), recommender.numItems());
+        err.flush();
+      }
       IdMap userIds = run.userIds();
       IdMap itemIds = run.itemIds();
       if (benchmark > 0) {
@@ -144,39 +136,8 @@ public final class RecommendCommand implements Callable<Integer> {
     return 0;
   }
 
-  private OnnxRecommender.Provider provider() {
-    return switch (provider) {
-      case "auto" -> OnnxRecommender.Provider.AUTO;
-      case "cpu" -> OnnxRecommender.Provider.CPU;
-      case "cuda" -> OnnxRecommender.Provider.CUDA;
-      default ->
-          throw new ParameterException(
-              spec.commandLine(), "--provider: unknown '" + provider + "'; valid: auto, cpu, cuda");
-    };
-  }
-
-  private OnnxRecommender open(TrainedRun run, OnnxRecommender.Provider p) {
-    Path dir = onnxDir != null ? onnxDir : run.onnxDir();
-    Path user = dir.resolve(OnnxExporter.USER_TOWER_FILE);
-    Path item = dir.resolve(OnnxExporter.ITEM_TOWER_FILE);
-    if (onnxDir == null && !(Files.isRegularFile(user) && Files.isRegularFile(item))) {
-      LOG.info("no ONNX towers in {} yet: exporting them", dir);
-      run.exportOnnx(dir);
-    }
-    return OnnxRecommender.builder()
-        .setUserTower(user)
-        .setItemTower(item)
-        .setTrainByUser(run.dataset().trainByUser())
-        .optItemFeatures(run.dataset().itemFeatures().orElse(null))
-        .optUserFeatures(run.dataset().userFeatures().orElse(null))
-        .optDimension(run.config().model().dimension())
-        .optDatasetFingerprint(run.dataset().info().fingerprint())
-        .optProvider(p)
-        .build();
-  }
-
   private void recommendFile(
-      OnnxRecommender recommender, IdMap userIds, IdMap itemIds, PrintWriter out) {
+      Recommender recommender, IdMap userIds, IdMap itemIds, PrintWriter out) {
     try (BufferedReader in = Files.newBufferedReader(usersFile)) {
       List<Long> batch = new ArrayList<>(batchSize);
       String line;
@@ -205,11 +166,7 @@ public final class RecommendCommand implements Callable<Integer> {
   }
 
   private void flush(
-      OnnxRecommender recommender,
-      List<Long> batch,
-      IdMap userIds,
-      IdMap itemIds,
-      PrintWriter out) {
+      Recommender recommender, List<Long> batch, IdMap userIds, IdMap itemIds, PrintWriter out) {
     if (batch.isEmpty()) {
       return;
     }
@@ -221,7 +178,7 @@ public final class RecommendCommand implements Callable<Integer> {
   private static void print(
       List<Recommendation> recs, IdMap userIds, IdMap itemIds, PrintWriter out) {
     for (Recommendation r : recs) {
-      out.println(OnnxRecommender.formatLine(r, userIds, itemIds));
+      out.println(RecommendationLines.formatLine(r, userIds, itemIds));
     }
   }
 }

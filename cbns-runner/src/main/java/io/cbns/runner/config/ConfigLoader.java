@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
-import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +16,8 @@ import java.util.Map;
 /**
  * Reads a YAML configuration into a plain tree ({@code Map}/{@code List}/scalars) and applies
  * {@code --set key.path=value} overrides, whose values are parsed as YAML scalars or flow
- * collections ({@code --set evaluation.k=[10,20]}).
+ * collections ({@code --set evaluation.k=[10,20]}). A missing, unreadable or malformed file and a
+ * malformed override are {@link ConfigException}s (exit code 2), like a bad key or value.
  */
 public final class ConfigLoader {
   private static final ObjectMapper YAML =
@@ -93,18 +93,19 @@ public final class ConfigLoader {
       }
       return (Map<String, Object>) tree;
     } catch (NoSuchFileException e) {
-      throw new CbnsException("config file not found: " + file);
+      throw new ConfigException("", "config file not found: " + file);
     } catch (JsonProcessingException e) {
-      throw new CbnsException(
+      throw new ConfigException(
+          "",
           file
               + ":"
               + (e.getLocation() == null ? "?" : e.getLocation().getLineNr())
               + ": not valid YAML: "
               + e.getOriginalMessage());
     } catch (java.nio.charset.CharacterCodingException e) {
-      throw new CbnsException(file + ": not UTF-8 text; save the file as UTF-8");
+      throw new ConfigException("", file + ": not UTF-8 text; save the file as UTF-8");
     } catch (IOException e) {
-      throw new CbnsException("cannot read config file " + file + ": " + e.getMessage(), e);
+      throw new ConfigException("", "cannot read config file " + file + ": " + e.getMessage());
     }
   }
 
@@ -112,8 +113,8 @@ public final class ConfigLoader {
   private static void apply(Map<String, Object> root, String override) {
     int eq = override.indexOf('=');
     if (eq <= 0) {
-      throw new CbnsException(
-          "--set " + override + ": expected key.path=value, e.g. --set training.epochs=5");
+      throw new ConfigException(
+          "", "--set " + override + ": expected key.path=value, e.g. --set training.epochs=5");
     }
     String path = override.substring(0, eq).trim();
     String text = override.substring(eq + 1);
@@ -126,7 +127,8 @@ public final class ConfigLoader {
     String[] keys = path.split("\\.", -1);
     for (String key : keys) {
       if (key.isBlank()) {
-        throw new CbnsException(
+        throw new ConfigException(
+            "",
             "--set " + override + ": empty key in '" + path + "'; expected e.g. training.epochs=5");
       }
     }

@@ -3,11 +3,13 @@ package io.cbns.runner.report;
 import static java.util.Objects.requireNonNull;
 
 import java.io.PrintWriter;
+import java.io.Writer;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import me.tongfei.progressbar.DelegatingProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import me.tongfei.progressbar.ProgressState;
 
 /**
@@ -53,19 +55,75 @@ public final class TaskProgress implements AutoCloseable {
     this.lineIntervalNanos = lineIntervalNanos;
     this.startNanos = nanoTime.getAsLong();
     this.lastLineNanos = startNanos;
-    this.bar = interactive ? bar(task, total, unit) : null;
+    this.bar = interactive ? bar(task, total, unit, null) : null;
   }
 
-  private static ProgressBar bar(String task, long total, String unit) {
+  private TaskProgress(String task, long total, String unit, Consumer<String> renderedLines) {
+    this.out = new PrintWriter(Writer.nullWriter());
+    this.task = task;
+    this.unit = unit;
+    this.nanoTime = System::nanoTime;
+    this.total = total;
+    this.lineIntervalNanos = Long.MAX_VALUE;
+    this.startNanos = nanoTime.getAsLong();
+    this.lastLineNanos = startNanos;
+    this.bar = bar(task, total, unit, renderedLines);
+  }
+
+  private static ProgressBar bar(
+      String task, long total, String unit, Consumer<String> renderedLines) {
     ProgressBarBuilder b =
         new ProgressBarBuilder().setTaskName(task).setUpdateIntervalMillis(250).continuousUpdate();
+    if (renderedLines != null) {
+      b.setConsumer(new DelegatingProgressBarConsumer(renderedLines, 100));
+    }
     if (total < 0) {
       // the default renderer draws "? % [=  ] 0/? (0:00:01 / ?) ? /s" for an unknown size
       b.setInitialMax(-1).setRenderer(TaskProgress::renderIndefinite);
     } else {
-      b.setInitialMax(total).setUnit(" " + unit, 1).setStyle(ProgressBarStyle.ASCII).showSpeed();
+      // the default renderer shows "? users/s" for the whole first second (it divides by whole
+      // seconds), which is all of a short evaluation
+      b.setInitialMax(total).setRenderer((state, width) -> renderDefinite(state, width, unit));
     }
     return b.build();
+  }
+
+  /** {@code evaluating 41% [=====> ] 12,288/29,858 users, 0:00:01, ETA 0:00:02, 9,876 users/s}. */
+  static String renderDefinite(ProgressState state, int maxLength, String unit) {
+    long done = state.getCurrent() - state.getStart();
+    long max = state.getMax();
+    double seconds = state.getElapsedAfterStart().toNanos() / 1e9;
+    double rate = seconds > 0 ? done / seconds : 0;
+    double fraction = max <= 0 ? 1 : Math.min(1, (double) state.getCurrent() / max);
+    String eta =
+        rate > 0 && state.getCurrent() < max
+            ? ", ETA " + clock((long) Math.ceil((max - state.getCurrent()) / rate))
+            : "";
+    String head = String.format(Locale.ROOT, "%s %3.0f%% [", state.getTaskName(), 100 * fraction);
+    String tail =
+        String.format(
+            Locale.ROOT,
+            "] %,d/%,d %s, %s%s, %s %s/s",
+            state.getCurrent(),
+            max,
+            unit,
+            clock(state.getTotalElapsed().getSeconds()),
+            eta,
+            rate > 0 ? String.format(Locale.ROOT, "%,.0f", rate) : "0",
+            unit);
+    int width = Math.max(10, Math.min(30, maxLength - head.length() - tail.length()));
+    int filled = (int) Math.round(fraction * width);
+    String line =
+        head
+            + "=".repeat(filled)
+            + (filled < width ? ">" + " ".repeat(width - filled - 1) : "")
+            + tail;
+    return maxLength > 0 && line.length() > maxLength ? line.substring(0, maxLength) : line;
+  }
+
+  private static String clock(long seconds) {
+    return String.format(
+        Locale.ROOT, "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60);
   }
 
   /** {@code import lightgcn [/] 0:00:03 train.txt, test.txt (45.3 MB)}. */
@@ -104,6 +162,12 @@ public final class TaskProgress implements AutoCloseable {
         unit,
         System::nanoTime,
         LINE_INTERVAL_SECONDS * 1_000_000_000L);
+  }
+
+  /** For tests: a bar whose rendered lines go to {@code renderedLines}. */
+  static TaskProgress rendering(
+      String task, long total, String unit, Consumer<String> renderedLines) {
+    return new TaskProgress(task, total, unit, renderedLines);
   }
 
   /** For tests: plain lines only, with a clock and an interval of their own. */

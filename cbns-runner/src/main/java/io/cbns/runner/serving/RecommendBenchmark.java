@@ -2,13 +2,14 @@ package io.cbns.runner.serving;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.serving.Recommender;
 import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * Measures an {@link OnnxRecommender}: the latency of single-user requests (user tower, scoring
- * against every item, exclusion and top-k; no id parsing or printing) after a warm-up, and the
+ * Measures a {@link Recommender}: the latency of single-user requests (user tower, search of its
+ * index with the train items excluded, top-k; no id parsing or printing) after a warm-up, and the
  * throughput of one pass over every user in batches. Behind {@code cbns recommend --benchmark N}.
  */
 public final class RecommendBenchmark {
@@ -22,7 +23,7 @@ public final class RecommendBenchmark {
    * @param out where the results go
    */
   public static void run(
-      OnnxRecommender recommender, int k, int requests, int batchSize, PrintWriter out) {
+      Recommender recommender, int k, int requests, int batchSize, PrintWriter out) {
     requireNonNull(recommender, "recommender is null");
     requireNonNull(out, "out is null");
     if (requests < 1 || batchSize < 1) {
@@ -44,12 +45,13 @@ public final class RecommendBenchmark {
     Arrays.sort(nanos);
     double mean = Arrays.stream(nanos).average().orElse(0) / 1e6;
     out.printf(
-        "single user, k=%d, %,d items, d=%d, provider %s: %d requests after %d warm-up:"
+        "single user, k=%d, %,d items, d=%d, provider %s, %s: %d requests after %d warm-up:"
             + " p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, mean %.3f ms, max %.3f ms%n",
         k,
         recommender.numItems(),
         recommender.dimension(),
         recommender.provider(),
+        recommender.index().describe(),
         requests,
         warmUp,
         percentile(nanos, 0.50),

@@ -25,6 +25,8 @@ import io.cbns.models.onnx.OnnxExporter;
 import io.cbns.runner.TrainJob;
 import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
+import io.cbns.serving.IdMap;
+import io.cbns.serving.ServedRun;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -59,7 +61,10 @@ public final class TrainedRun implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** The export folder inside a run directory, where {@code recommend} looks for the towers. */
-  public static final String ONNX_DIR = "onnx";
+  public static final String ONNX_DIR = ServedRun.ONNX_DIR;
+
+  /** The HNSW index folder inside a run directory, written by {@code cbns index}. */
+  public static final String INDEX_DIR = ServedRun.INDEX_DIR;
 
   private static final byte[] MODEL_FILES_MAGIC = magicOfModelFiles();
 
@@ -101,7 +106,10 @@ public final class TrainedRun implements AutoCloseable {
     Path configFile = runDir.resolve(TrainJob.CONFIG_FILE);
     if (!Files.isRegularFile(configFile)) {
       throw new CbnsException(
-          runDir + " is not a run directory: it has no " + TrainJob.CONFIG_FILE + " (cbns train)");
+          runDir
+              + " is not a run directory: it has no "
+              + TrainJob.CONFIG_FILE
+              + " (./cbns train writes one)");
     }
     if (!Files.isRegularFile(runDir.resolve(TrainJob.MODEL_FILE))) {
       throw new CbnsException(
@@ -145,6 +153,11 @@ public final class TrainedRun implements AutoCloseable {
   /** The default ONNX export folder, {@code RUN_DIR/onnx}. */
   public Path onnxDir() {
     return runDir.resolve(ONNX_DIR);
+  }
+
+  /** The HNSW index folder, {@code RUN_DIR/index} (it exists once {@code cbns index} ran). */
+  public Path indexDir() {
+    return runDir.resolve(INDEX_DIR);
   }
 
   /**

@@ -1,7 +1,9 @@
 /**
- * Serving a trained run: {@link io.cbns.runner.serving.TrainedRun} reopens a run directory (config,
- * dataset, towers), {@link io.cbns.runner.serving.EmbeddingFiles} writes embeddings as Arrow IPC
- * files for an ANN index, and {@link io.cbns.runner.serving.OnnxRecommender} answers top-k queries
- * with the exported ONNX towers in ONNX Runtime.
+ * Serving a trained run from the CLI: {@link io.cbns.runner.serving.TrainedRun} reopens a run
+ * directory (config, dataset, DJL towers) and exports it, {@link
+ * io.cbns.runner.serving.ServingSetup} turns it into an {@code io.cbns.serving.Recommender} of the
+ * {@code cbns-serving} module (which holds the ONNX sessions, the indexes, top-k and the HTTP
+ * endpoint), and {@link io.cbns.runner.serving.RecommendationLines} is what {@code cbns recommend}
+ * prints.
  */
 package io.cbns.runner.serving;

@@ -50,6 +50,27 @@ final class TestProgressDisplay {
   }
 
   @Test
+  void theBarOfAShortTaskShowsItsRateNotAQuestionMark() throws InterruptedException {
+    // an evaluation of a few hundred milliseconds: the library's own renderer divides by whole
+    // seconds and drew "? users/s" for all of it
+    List<String> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+    try (TaskProgress p = TaskProgress.rendering("evaluating", 1000, "users", lines::add)) {
+      Thread.sleep(300);
+      p.stepTo(500);
+      Thread.sleep(300);
+      p.stepTo(1000);
+    }
+    String last = lines.get(lines.size() - 1).strip();
+    assertThat(last)
+        .startsWith("evaluating 100% [")
+        .contains("] 1,000/1,000 users, 0:00:00, ")
+        .matches(".* [1-9][0-9,]* users/s$")
+        .doesNotContain("?");
+    assertThat(lines)
+        .anySatisfy(l -> assertThat(l).contains("500/1,000 users").contains("ETA 0:00:0"));
+  }
+
+  @Test
   void aTaskOfUnknownSizeShowsCountAndTimeOnly() {
     StringWriter text = new StringWriter();
     AtomicLong now = new AtomicLong();

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.cbns.core.CbnsException;
+import io.cbns.serving.IdMap;
+import io.cbns.serving.Recommender.Recommendation;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -33,11 +35,11 @@ final class TestRecommendationFormat {
   void linesUseOriginalIdsWhenTheDatasetHasThem() {
     IdMap users = IdMap.of("user", 2, Optional.of(List.of("alice", "bob")));
     IdMap items = IdMap.of("item", 3, Optional.of(List.of("x", "y", "z")));
-    OnnxRecommender.Recommendation r =
-        new OnnxRecommender.Recommendation(1, new int[] {2, 0}, new float[] {0.9f, 0.125f});
-    assertThat(OnnxRecommender.formatLine(r, users, items)).isEqualTo("bob\tz:0.900000,x:0.125000");
+    Recommendation r = new Recommendation(1, new int[] {2, 0}, new float[] {0.9f, 0.125f});
+    assertThat(RecommendationLines.formatLine(r, users, items))
+        .isEqualTo("bob\tz:0.900000,x:0.125000");
     IdMap dense = IdMap.of("item", 3, Optional.empty());
-    assertThat(OnnxRecommender.formatLine(r, IdMap.of("user", 2, Optional.empty()), dense))
+    assertThat(RecommendationLines.formatLine(r, IdMap.of("user", 2, Optional.empty()), dense))
         .isEqualTo("1\t2:0.900000,0:0.125000");
   }
 
@@ -57,7 +59,7 @@ final class TestRecommendationFormat {
 
   private static String fixed6(float v) {
     StringBuilder sb = new StringBuilder();
-    OnnxRecommender.appendFixed6(sb, v);
+    RecommendationLines.appendFixed6(sb, v);
     return sb.toString();
   }
 }

@@ -42,7 +42,7 @@ public final class DatasetReader {
     Path file = dir.resolve(DatasetLayout.MANIFEST);
     if (!Files.isDirectory(dir)) {
       throw new CbnsException(
-          dir + ": no such dataset directory; create one with `cbns import` or check the path");
+          dir + ": no such dataset directory; create one with `./cbns import` or check the path");
     }
     if (!Files.isRegularFile(file)) {
       throw new CbnsException(

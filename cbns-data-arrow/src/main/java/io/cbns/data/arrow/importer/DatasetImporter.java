@@ -84,7 +84,8 @@ public final class DatasetImporter {
             s.getOrDefault(ImportSupport.UNSEEN_KEPT, 0L),
             manifest.fingerprint(),
             seconds);
-    LOG.info("{}", report.summary());
+    // the caller prints the report (cbns import does): logged for the record only
+    LOG.debug("{}", report.summary());
     return report;
   }
 
@@ -92,14 +93,15 @@ public final class DatasetImporter {
    * Reads and validates the options of {@code format} (without {@code overwrite}, and without
    * rejecting unknown keys: callers that own the section do that).
    *
-   * @throws CbnsException for an unknown format
+   * @throws io.cbns.core.config.ConfigException for an unknown format
    */
   public static ImportSpec spec(String format, Options options) {
     return switch (format) {
       case "lightgcn" -> LightGcnImport.fromOptions(options);
       case "delimited" -> DelimitedImport.fromOptions(options);
       default ->
-          throw new CbnsException(
+          throw new io.cbns.core.config.ConfigException(
+              "",
               "unknown import format '" + format + "'; available: " + String.join(", ", FORMATS));
     };
   }

@@ -7,7 +7,6 @@ import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +18,14 @@ import java.util.Map;
  * position. Either one file ({@code path}, split by {@code split}) or a pre-split pair ({@code
  * train-path}, {@code test-path}).
  *
- * <p>Fields are trimmed and one pair of surrounding double quotes is removed; a quoted field must
- * not contain the separator (no RFC 4180 quoting). Blank lines are skipped. Files are read with
- * {@link TextLines}: UTF-8, a byte-order mark skipped, {@code \n}, {@code \r\n} or {@code \r} line
- * ends, and a control character other than tab is an error (trimming would silently strip it from
- * an id).
+ * <p>A literal separator is read as CSV with RFC 4180 quoting by Apache Commons CSV (a quoted field
+ * may hold the separator, line breaks and doubled quotes); fields are trimmed; the {@code
+ * whitespace} separator splits at runs of spaces and tabs without quoting ({@link
+ * DelimitedReader}). Blank lines are skipped. Files are read with {@link TextLines}: UTF-8, a
+ * byte-order mark skipped, {@code \n}, {@code \r\n} or {@code \r} line ends, and a control
+ * character other than tab is an error (trimming would silently strip it from an id). With {@code
+ * header: false}, a first line whose ids are words while every other line's are numbers is an error
+ * that suggests {@code header: true}, instead of a user and an item named after the columns.
  *
  * @param path the single source file, or {@code null} with train/test paths
  * @param trainPath the train file of a pre-split source, or {@code null}
@@ -73,42 +75,6 @@ public record DelimitedImport(
       if (literal != null && literal.isEmpty()) {
         throw new IllegalArgumentException("separator must not be empty");
       }
-    }
-
-    /** Splits {@code line} into {@code fields}; returns the number of fields. */
-    int split(String line, Fields fields) {
-      fields.count = 0;
-      int n = line.length();
-      if (literal == null) {
-        int pos = 0;
-        while (true) {
-          while (pos < n && isSpace(line.charAt(pos))) {
-            pos++;
-          }
-          if (pos == n) {
-            return fields.count;
-          }
-          int start = pos;
-          while (pos < n && !isSpace(line.charAt(pos))) {
-            pos++;
-          }
-          fields.add(start, pos);
-        }
-      }
-      int start = 0;
-      while (true) {
-        int at = line.indexOf(literal, start);
-        if (at < 0) {
-          fields.add(start, n);
-          return fields.count;
-        }
-        fields.add(start, at);
-        start = at + literal.length();
-      }
-    }
-
-    private static boolean isSpace(char c) {
-      return c == ' ' || c == '\t';
     }
 
     /** The separator as the options spell it. */
@@ -398,22 +364,20 @@ public record DelimitedImport(
       boolean hasTs = columns.timestamp() != null;
       boolean hasW = columns.weight() != null;
       InteractionBuffer out = new InteractionBuffer(hasTs, hasW);
-      Fields bounds = new Fields();
       int[] idx = header ? null : positions(null, file, 0);
       int needed = idx == null ? 0 : maxIndex(idx) + 1;
       boolean threshold = columns.rating() != null && ratingThreshold > -Double.MAX_VALUE;
       long dataLines = 0;
-      try (TextLines reader = TextLines.open(file)) {
-        for (String line; (line = reader.next()) != null; ) {
+      // header: false with a header line: its ids are words where every other line has numbers
+      HeaderSuspect suspect = header ? null : new HeaderSuspect();
+      try (DelimitedReader reader = DelimitedReader.open(file, separator.literal())) {
+        while (reader.next()) {
           long lineNo = reader.lineNumber();
-          if (line.isBlank()) {
-            continue;
-          }
-          int nf = separator.split(line, bounds);
+          int nf = reader.size();
           if (idx == null) {
             List<String> names = new ArrayList<>(nf);
             for (int k = 0; k < nf; k++) {
-              names.add(field(line, bounds, k));
+              names.add(reader.field(k));
             }
             idx = positions(names, file, lineNo);
             needed = maxIndex(idx) + 1;
@@ -432,27 +396,38 @@ public record DelimitedImport(
                     + ", found "
                     + nf
                     + " in '"
-                    + ImportSupport.shorten(line)
-                    + "'");
+                    + ImportSupport.shorten(reader.text())
+                    + "'"
+                    + (suspect != null && dataLines == 1 ? HEADER_HINT : ""));
           }
-          if (threshold) {
-            double rating = number(line, bounds, idx[2], "rating", file, lineNo);
-            if (rating < ratingThreshold) {
-              belowThreshold++;
-              continue;
+          if (suspect != null) {
+            suspect.observe(reader.field(idx[0]), reader.field(idx[1]), lineNo, reader);
+          }
+          try {
+            if (threshold) {
+              double rating = number(reader.field(idx[2]), "rating", file, lineNo);
+              if (rating < ratingThreshold) {
+                belowThreshold++;
+                continue;
+              }
             }
+            int user = id(reader.field(idx[0]), "user id", users, file, lineNo, true);
+            int item = id(reader.field(idx[1]), "item id", items, file, lineNo, false);
+            long ts = 0;
+            if (hasTs) {
+              ts = integer(reader.field(idx[3]), "timestamp", file, lineNo);
+            }
+            float w = 1f;
+            if (hasW) {
+              w = (float) number(reader.field(idx[4]), "weight", file, lineNo);
+            }
+            out.add(user, item, ts, w);
+          } catch (CbnsException e) {
+            // the first line of a file without a header is often a header after all
+            throw dataLines == 1 && suspect != null
+                ? new CbnsException(e.getMessage() + HEADER_HINT, e)
+                : e;
           }
-          int user = id(line, bounds, idx[0], "user id", users, file, lineNo, true);
-          int item = id(line, bounds, idx[1], "item id", items, file, lineNo, false);
-          long ts = 0;
-          if (hasTs) {
-            ts = integer(line, bounds, idx[3], "timestamp", file, lineNo);
-          }
-          float w = 1f;
-          if (hasW) {
-            w = (float) number(line, bounds, idx[4], "weight", file, lineNo);
-          }
-          out.add(user, item, ts, w);
         }
       }
       if (dataLines == 0) {
@@ -462,6 +437,9 @@ public record DelimitedImport(
                 + (header ? "a header line and " : "")
                 + "lines of fields separated by "
                 + separator.display());
+      }
+      if (suspect != null) {
+        suspect.check(file);
       }
       lines += dataLines;
       return out;
@@ -518,15 +496,7 @@ public record DelimitedImport(
     }
 
     private int id(
-        String line,
-        Fields f,
-        int k,
-        String what,
-        IdDictionary dict,
-        Path file,
-        long lineNo,
-        boolean isUser) {
-      String s = field(line, f, k);
+        String s, String what, IdDictionary dict, Path file, long lineNo, boolean isUser) {
       if (s.isEmpty()) {
         throw new CbnsException(file + ":" + lineNo + ": empty " + what);
       }
@@ -542,8 +512,7 @@ public record DelimitedImport(
       return v;
     }
 
-    private double number(String line, Fields f, int k, String what, Path file, long lineNo) {
-      String s = field(line, f, k);
+    private double number(String s, String what, Path file, long lineNo) {
       try {
         double v = Double.parseDouble(s);
         if (Double.isFinite(v)) {
@@ -563,8 +532,7 @@ public record DelimitedImport(
               + "'");
     }
 
-    private long integer(String line, Fields f, int k, String what, Path file, long lineNo) {
-      String s = field(line, f, k);
+    private long integer(String s, String what, Path file, long lineNo) {
       try {
         return Long.parseLong(s);
       } catch (NumberFormatException e) {
@@ -581,28 +549,63 @@ public record DelimitedImport(
     }
   }
 
-  /** Field boundaries of the current line, reused across lines (no per-field objects). */
-  static final class Fields {
-    private int[] starts = new int[16];
-    private int[] ends = new int[16];
-    private int count;
+  private static final String HEADER_HINT =
+      " (header is false: if the first line names the columns, set header: true)";
 
-    void add(int start, int end) {
-      if (count == starts.length) {
-        starts = Arrays.copyOf(starts, count * 2);
-        ends = Arrays.copyOf(ends, count * 2);
+  /**
+   * Watches the user and item ids of a file read with {@code header: false}: when the first line's
+   * ids are not numbers and every later line's are, the first line is a header that would silently
+   * become a user and an item.
+   */
+  private static final class HeaderSuspect {
+    private boolean firstIsWords;
+    private String firstText;
+    private String firstWord;
+    private long firstLine;
+    private long later;
+    private boolean laterAllNumbers = true;
+
+    void observe(String user, String item, long lineNo, DelimitedReader reader) {
+      boolean numbers = isInteger(user) && isInteger(item);
+      if (firstText == null) {
+        firstText = reader.text();
+        firstLine = lineNo;
+        firstIsWords = !numbers;
+        firstWord = isInteger(user) ? item : user;
+        return;
       }
-      starts[count] = start;
-      ends[count] = end;
-      count++;
+      later++;
+      laterAllNumbers &= numbers;
     }
-  }
 
-  private static String field(String line, Fields f, int k) {
-    String s = line.substring(f.starts[k], f.ends[k]).trim();
-    if (s.length() >= 2 && s.charAt(0) == '"' && s.charAt(s.length() - 1) == '"') {
-      s = s.substring(1, s.length() - 1).trim();
+    void check(Path file) {
+      if (firstIsWords && later > 0 && laterAllNumbers) {
+        throw new CbnsException(
+            file
+                + ":"
+                + firstLine
+                + ": the first line '"
+                + ImportSupport.shorten(firstText)
+                + "' looks like a header: its id '"
+                + ImportSupport.shorten(firstWord)
+                + "' is not a number, while the ids of all "
+                + later
+                + " other lines are; set header: true (or remove the line)");
+      }
     }
-    return s;
+
+    private static boolean isInteger(String s) {
+      int start = s.startsWith("-") ? 1 : 0;
+      if (s.length() == start) {
+        return false;
+      }
+      for (int i = start; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < '0' || c > '9') {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 }

@@ -37,7 +37,11 @@ public final class ArrowDirectorySource implements DatasetSourceFactory {
     if (!Files.isDirectory(dir)) {
       throw new ConfigException(
           options.keyPath("path"),
-          "no such directory: " + dir + " (given as '" + raw + "'); create it with `cbns import`");
+          "no such directory: "
+              + dir
+              + " (given as '"
+              + raw
+              + "'); create it with `./cbns import`");
     }
     return ArrowInteractionDataset.open(dir);
   }

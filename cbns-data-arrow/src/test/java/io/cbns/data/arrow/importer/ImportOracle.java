@@ -33,9 +33,13 @@ import java.util.regex.Pattern;
  *       fails at its line.
  *   <li>{@code lightgcn}: tokens separated by runs of spaces and tabs, each a decimal integer in
  *       {@code [0, 2^31 - 2]}; the first is the user; blank lines are skipped.
- *   <li>{@code delimited}: blank lines are skipped; fields are split at the separator (runs of
- *       spaces/tabs for {@code whitespace}), trimmed, one pair of double quotes removed; the first
- *       non-blank line of each file is the header when {@code header} is set.
+ *   <li>{@code delimited}: blank lines are skipped; with a literal separator a line is read as RFC
+ *       4180 CSV (a field in double quotes may hold the separator and doubled quotes; text after
+ *       its closing quote, or a quote never closed, fails at the line), fields trimmed; with {@code
+ *       whitespace} fields are split at runs of spaces/tabs, one pair of double quotes removed; the
+ *       first non-blank line of each file is the header when {@code header} is set. Without a
+ *       header, a first data line whose user or item id is not an integer while every later line's
+ *       are fails at that line ("looks like a header") once the file is read.
  *   <li>A file without data lines fails as a whole ("empty file"); ids far sparser than the rows
  *       ({@code max + 1 > 16 rows + 10^6}) fail as a whole; so does a train side with no row, and a
  *       test side with no row left after deduplication, overlap and unseen removal.
@@ -343,12 +347,15 @@ final class ImportOracle {
     List<Row> rows = new ArrayList<>();
     int[] idx = o.header() ? null : positions(o, null, file, 0);
     long dataLines = 0;
+    long firstLine = 0;
+    boolean firstIsWords = false;
+    boolean laterAllIntegers = true;
     for (int n = 1; n <= lines.size(); n++) {
       String line = decode(file, n, lines.get(n - 1));
       if (line.isBlank()) {
         continue;
       }
-      List<String> fields = split(o.separator(), line);
+      List<String> fields = split(o.separator(), line, file, n);
       if (idx == null) {
         idx = positions(o, fields, file, n);
         continue;
@@ -357,6 +364,13 @@ final class ImportOracle {
       int needed = Arrays.stream(idx).max().getAsInt() + 1;
       if (fields.size() < needed) {
         throw new Stop(file, n, "expected at least " + needed + " fields");
+      }
+      boolean integers = isInteger(fields.get(idx[0])) && isInteger(fields.get(idx[1]));
+      if (dataLines == 1) {
+        firstLine = n;
+        firstIsWords = !integers;
+      } else {
+        laterAllIntegers &= integers;
       }
       if (o.ratingThreshold() != null) {
         double rating = number(fields.get(idx[2]), "rating", file, n);
@@ -398,25 +412,76 @@ final class ImportOracle {
     if (dataLines == 0) {
       throw new Stop(file, 0, "empty file");
     }
+    if (!o.header() && firstIsWords && dataLines > 1 && laterAllIntegers) {
+      throw new Stop(file, firstLine, "looks like a header");
+    }
     counts[0] += dataLines;
     return rows;
   }
 
-  /** Fields as the documentation says: split, trimmed, one pair of quotes removed. */
-  private static List<String> split(String separator, String line) {
-    String[] raw =
-        separator == null
-            ? WHITESPACE.split(stripSpaces(line))
-            : line.split(Pattern.quote(separator), -1);
+  private static boolean isInteger(String s) {
+    return s.matches("-?[0-9]+");
+  }
+
+  /**
+   * Fields as the documentation says: {@code whitespace} split at runs of blanks, one pair of
+   * quotes removed; a literal separator read as RFC 4180 CSV, fields trimmed.
+   */
+  private static List<String> split(String separator, String line, Path file, long n) {
     List<String> out = new ArrayList<>();
-    for (String f : raw) {
-      String s = f.trim();
-      if (s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"")) {
-        s = s.substring(1, s.length() - 1).trim();
+    if (separator == null) {
+      for (String f : WHITESPACE.split(stripSpaces(line))) {
+        String s = f.trim();
+        if (s.length() >= 2 && s.startsWith("\"") && s.endsWith("\"")) {
+          s = s.substring(1, s.length() - 1).trim();
+        }
+        out.add(s);
       }
-      out.add(s);
+      return out;
     }
-    return out;
+    int i = 0;
+    while (true) {
+      while (i < line.length()
+          && Character.isWhitespace(line.charAt(i))
+          && !line.startsWith(separator, i)) {
+        i++;
+      }
+      StringBuilder field = new StringBuilder();
+      if (i < line.length() && line.charAt(i) == '"') {
+        i++;
+        while (true) {
+          if (i >= line.length()) {
+            throw new Stop(file, n, "quoted field is not closed");
+          }
+          char c = line.charAt(i++);
+          if (c != '"') {
+            field.append(c);
+          } else if (i < line.length() && line.charAt(i) == '"') {
+            field.append('"');
+            i++;
+          } else {
+            break;
+          }
+        }
+        while (i < line.length()
+            && !line.startsWith(separator, i)
+            && Character.isWhitespace(line.charAt(i))) {
+          i++;
+        }
+        if (i < line.length() && !line.startsWith(separator, i)) {
+          throw new Stop(file, n, "after the closing double quote");
+        }
+      } else {
+        while (i < line.length() && !line.startsWith(separator, i)) {
+          field.append(line.charAt(i++));
+        }
+      }
+      out.add(field.toString().trim());
+      if (i >= line.length()) {
+        return out;
+      }
+      i += separator.length();
+    }
   }
 
   private static int[] positions(Delimited o, List<String> header, Path file, long line) {

@@ -274,6 +274,91 @@ final class TestDelimitedImport {
     assertConfigError(tmp, Map.of("path", f, "seperator", ";"), "import.seperator: unknown key");
   }
 
+  @Test
+  void aQuotedFieldHoldingTheSeparatorIsOneField(@TempDir Path tmp) {
+    // RFC 4180: "a,b" is one item; an embedded quote is written twice
+    Path file =
+        TestData.write(
+            tmp,
+            "q.csv",
+            "1,\"a,b\"\n1,c\n2,\"a,b\"\n2, \"say \"\"hi\"\"\" \n3,c\n3,\"a,b\"\n1,d\n2,d\n3,d\n");
+    Map<String, Object> o = pathOptions(file);
+    o.put("test-ratio", 0.34);
+    o.put("unseen-test", "keep");
+    Path out = tmp.resolve("q");
+    ImportReport r = run(out, o);
+    assertThat(r.numItems()).isEqualTo(4);
+    assertThat(r.trainInteractions() + r.testInteractions()).isEqualTo(9);
+    try (ArrowInteractionDataset ds = ArrowInteractionDataset.open(out)) {
+      assertThat(ds.originalItemIds()).contains(List.of("a,b", "c", "d", "say \"hi\""));
+    }
+  }
+
+  @Test
+  void aMultiCharacterSeparatorHonoursQuotes(@TempDir Path tmp) {
+    Path file =
+        TestData.write(
+            tmp, "r.dat", "1::\"x::y\"::5\n1::z::4\n2::\"x::y\"::4\n2::z::5\n2::w::5\n1::w::3\n");
+    Map<String, Object> o = pathOptions(file);
+    o.put("separator", "::");
+    o.put("unseen-test", "keep");
+    Path out = tmp.resolve("r");
+    run(out, o);
+    try (ArrowInteractionDataset ds = ArrowInteractionDataset.open(out)) {
+      assertThat(ds.originalItemIds()).contains(List.of("w", "x::y", "z"));
+    }
+  }
+
+  @Test
+  void malformedQuotingNamesTheLine(@TempDir Path tmp) {
+    Path open = TestData.write(tmp, "open.csv", "1,a\n2,\"b\n3,c\"\n4,d\n");
+    assertFailsCleanly(
+        tmp, pathOptions(open), "open.csv:2: a quoted field is not closed on its line");
+    Path after = TestData.write(tmp, "after.csv", "1,a\n2,b\n3,\"c\"x\n");
+    assertFailsCleanly(
+        tmp, pathOptions(after), "after.csv:3: text after the closing double quote of a field");
+  }
+
+  @Test
+  void aHeaderLineReadWithoutHeaderIsAnErrorThatSuggestsHeaderTrue(@TempDir Path tmp) {
+    Path file = TestData.write(tmp, "ratings.csv", "userId,movieId\n1,10\n1,20\n2,10\n2,30\n");
+    assertFailsCleanly(
+        tmp,
+        pathOptions(file),
+        "ratings.csv:1: the first line 'userId,movieId' looks like a header: its id 'userId' is"
+            + " not a number, while the ids of all 4 other lines are; set header: true");
+    // with a rating column, the header's rating is not a number: the message says why too
+    Path rated = TestData.write(tmp, "rated.csv", "\nuser,item,rating\n1,10,5\n1,20,4\n");
+    Map<String, Object> o = pathOptions(rated);
+    o.put("rating-column", 2);
+    o.put("rating-threshold", 4);
+    assertFailsCleanly(
+        tmp,
+        o,
+        "rated.csv:2: expected a number as rating, found 'rating' (header is false: if the first"
+            + " line names the columns, set header: true)");
+    // and header: true reads it
+    Map<String, Object> fixed = pathOptions(file);
+    fixed.put("header", true);
+    fixed.put("test-ratio", 0.5);
+    fixed.put("unseen-test", "keep");
+    assertThat(run(tmp.resolve("fixed"), fixed).numUsers()).isEqualTo(2);
+  }
+
+  @Test
+  void wordIdsOnEveryLineAreNotMistakenForAHeader(@TempDir Path tmp) {
+    Map<String, Object> keep = Map.of("test-ratio", 0.5, "unseen-test", "keep");
+    Path file = TestData.write(tmp, "names.csv", "ann,x\nann,y\nbob,x\nbob,z\ncid,y\ncid,z\n");
+    Map<String, Object> o = pathOptions(file);
+    o.putAll(keep);
+    assertThat(run(tmp.resolve("names"), o).numUsers()).isEqualTo(3);
+    // numbers first and a word later: data, not a header
+    Path mixed = TestData.write(tmp, "mixed.csv", "1,10\n1,20\nann,10\nann,30\n");
+    Map<String, Object> m = pathOptions(mixed);
+    m.putAll(keep);
+    assertThat(run(tmp.resolve("mixed"), m).numUsers()).isEqualTo(2);
+  }
+
   private static void assertConfigError(Path tmp, Map<String, Object> o, String message) {
     assertFailsCleanly(tmp, o, ConfigException.class, message);
   }

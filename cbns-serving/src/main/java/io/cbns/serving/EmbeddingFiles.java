@@ -1,4 +1,4 @@
-package io.cbns.runner.serving;
+package io.cbns.serving;
 
 import static java.util.Objects.requireNonNull;
 

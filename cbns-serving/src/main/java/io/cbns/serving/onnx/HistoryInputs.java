@@ -1,0 +1,147 @@
+package io.cbns.serving.onnx;
+
+import static java.util.Objects.requireNonNull;
+
+import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.OnnxContract;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The {@code history} and {@code history_mask} inputs of an exported history-pooling user tower
+ * ({@code youtube-dnn}), rebuilt from the train split the tower was trained on: each user's train
+ * items, capped at the tower's {@code history_length}. A user with more items pools a subset drawn
+ * with {@link OnnxContract#HISTORY_SELECTION_SEED}, the same subset the tower saw in training
+ * ({@code io.cbns.models.tower.UserHistories} draws it the same way; a test in the runner checks
+ * that both agree).
+ *
+ * <p>Immutable and thread-safe.
+ */
+public final class HistoryInputs {
+  private final int maxLength;
+  private final int[] offsets;
+  private final int[] items;
+
+  private HistoryInputs(int maxLength, int[] offsets, int[] items) {
+    this.maxLength = maxLength;
+    this.offsets = offsets;
+    this.items = items;
+  }
+
+  /**
+   * Caps every row of {@code trainByUser} at {@code maxLength} items.
+   *
+   * @param trainByUser train interactions, users x items
+   * @param maxLength the tower's history cap, at least 1
+   */
+  public static HistoryInputs select(CsrMatrix trainByUser, int maxLength) {
+    requireNonNull(trainByUser, "trainByUser is null");
+    if (maxLength < 1) {
+      throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
+    }
+    int users = trainByUser.numRows();
+    int[] offsets = new int[users + 1];
+    for (int u = 0; u < users; u++) {
+      offsets[u + 1] = offsets[u] + Math.min(trainByUser.rowLength(u), maxLength);
+    }
+    int[] kept = new int[offsets[users]];
+    SplittableRandom random = stream(OnnxContract.HISTORY_SELECTION_SEED, "history");
+    int[] columns = trainByUser.columns();
+    int[] rowOffsets = trainByUser.rowOffsets();
+    for (int u = 0; u < users; u++) {
+      int start = rowOffsets[u];
+      int n = rowOffsets[u + 1] - start;
+      if (n <= maxLength) {
+        System.arraycopy(columns, start, kept, offsets[u], n);
+        continue;
+      }
+      // a partial Fisher-Yates shuffle of a copy of the row: the first maxLength slots are the
+      // sample, drawn in the same order and from the same stream as in training
+      int[] row = Arrays.copyOfRange(columns, start, start + n);
+      for (int i = 0; i < maxLength; i++) {
+        int j = i + random.nextInt(n - i);
+        int t = row[i];
+        row[i] = row[j];
+        row[j] = t;
+      }
+      Arrays.sort(row, 0, maxLength);
+      System.arraycopy(row, 0, kept, offsets[u], maxLength);
+    }
+    return new HistoryInputs(maxLength, offsets, kept);
+  }
+
+  /** The tower's history cap. */
+  public int maxLength() {
+    return maxLength;
+  }
+
+  /** The number of users. */
+  public int numUsers() {
+    return offsets.length - 1;
+  }
+
+  /** A copy of {@code user}'s history items, ascending. */
+  public int[] items(int user) {
+    return Arrays.copyOfRange(items, offsets[user], offsets[user + 1]);
+  }
+
+  /**
+   * The padded histories of {@code users}: {@code int64 [n, L]} ids (0 at padding) and {@code float
+   * [n, L]} mask (1 for an item, 0 for padding), {@code L} the longest history among them (at least
+   * 1).
+   *
+   * @throws IllegalArgumentException for a user outside {@code [0, numUsers())}
+   */
+  public Padded batch(long[] users) {
+    requireNonNull(users, "users is null");
+    int length = 1;
+    for (long id : users) {
+      if (id < 0 || id >= numUsers()) {
+        throw new IllegalArgumentException(
+            "user id " + id + " outside [0, " + numUsers() + ") of the train histories");
+      }
+      length = Math.max(length, offsets[(int) id + 1] - offsets[(int) id]);
+    }
+    long[] ids = new long[Math.multiplyExact(users.length, length)];
+    float[] mask = new float[ids.length];
+    for (int r = 0; r < users.length; r++) {
+      int u = (int) users[r];
+      for (int k = offsets[u], l = r * length; k < offsets[u + 1]; k++, l++) {
+        ids[l] = items[k];
+        mask[l] = 1f;
+      }
+    }
+    return new Padded(users.length, length, ids, mask);
+  }
+
+  /**
+   * Padded rows, row-major {@code [rows, length]}.
+   *
+   * @param rows number of rows
+   * @param length padded length, at least 1
+   * @param ids the ids, 0 at padding
+   * @param mask 1 for an id, 0 for padding
+   */
+  public record Padded(int rows, int length, long[] ids, float[] mask) {
+    public Padded {
+      requireNonNull(ids, "ids is null");
+      requireNonNull(mask, "mask is null");
+      if (rows < 0 || length < 1) {
+        throw new IllegalArgumentException("rows must be >= 0 and length >= 1");
+      }
+      if (ids.length != (long) rows * length || mask.length != ids.length) {
+        throw new IllegalArgumentException("ids and mask must hold rows * length entries");
+      }
+    }
+  }
+
+  /** The stream the towers derive per name from a seed: FNV-1a of the name xor the seed. */
+  private static SplittableRandom stream(long seed, String name) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
+      h = (h ^ b) * 0x100000001b3L;
+    }
+    return new SplittableRandom(seed ^ h);
+  }
+}
