@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
-import io.cbns.core.checkpoint.CheckpointFile;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.data.DatasetContext;
@@ -21,7 +21,6 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.frequency.FrequencyContext;
 import io.cbns.core.frequency.FrequencyEstimator;
-import io.cbns.core.model.TowerContext;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.optim.CheckpointableOptimizer;
 import io.cbns.core.optim.LazyAdam;
@@ -63,17 +62,10 @@ import org.slf4j.LoggerFactory;
  * the dataset, builds towers, sampler and frequency estimator, and only then (when every key has
  * been validated) creates the run directory and trains.
  *
- * <p>Run directory: {@code config.yaml} (resolved, defaults filled in), {@code run.json}
- * (provenance: versions, device, threads, seed, dataset fingerprint), {@code metrics.jsonl}, {@code
- * epochs.jsonl}, {@code model.params} (the towers' parameters) and {@code summary.json}. Each file
- * is written atomically.
+ * <p>The run directory's files are those of {@link RunDirectory}, each written atomically.
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
-  public static final String CONFIG_FILE = "config.yaml";
-  public static final String MODEL_FILE = "model.params";
-  public static final String SUMMARY_FILE = "summary.json";
-  public static final String PROVENANCE_FILE = "run.json";
 
   private static final ObjectMapper JSON =
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -116,15 +108,23 @@ public final class TrainJob {
       boolean interactive,
       List<TrainingListener> extraListeners,
       BooleanSupplier stopRequest) {
-    Path config = runDir.resolve(CONFIG_FILE);
+    RunDirectory run = RunDirectory.of(runDir);
+    Path config = run.config();
     if (!Files.isRegularFile(config)) {
       throw new CbnsException(
-          "cannot resume " + runDir + ": it has no " + CONFIG_FILE + " (is it a run directory?)");
+          "cannot resume "
+              + runDir
+              + ": it has no "
+              + RunDirectory.CONFIG_FILE
+              + " (is it a run directory?)");
     }
-    if (!Files.exists(runDir.resolve(CheckpointFile.FILE_NAME))
-        && Files.exists(runDir.resolve(SUMMARY_FILE))) {
+    if (run.completed()) {
       throw new CbnsException(
-          "run " + runDir + " has already completed (its " + SUMMARY_FILE + " exists)");
+          "run "
+              + runDir
+              + " has already completed (its "
+              + RunDirectory.SUMMARY_FILE
+              + " exists)");
     }
     return run(
         ConfigLoader.load(config, List.of()),
@@ -173,21 +173,10 @@ public final class TrainJob {
     try (NDManager root = NDManager.newBaseManager(device);
         InteractionDataset dataset =
             datasetFactory.open(
-                new DatasetContext(runsDir.resolve(".cache"), cfg.seed()), cfg.data().options())) {
+                new DatasetContext(RunDirectory.cacheOf(runsDir), cfg.seed()),
+                cfg.data().options())) {
       DatasetInfo info = dataset.info();
-      try (TwoTowerModel model =
-              towerFactory.create(
-                  new TowerContext(
-                      info.numUsers(),
-                      info.numItems(),
-                      cfg.model().dimension(),
-                      cfg.model().normalize(),
-                      cfg.seed(),
-                      dataset.trainByUser(),
-                      dataset.itemFeatures(),
-                      dataset.userFeatures(),
-                      root),
-                  cfg.model().options());
+      try (TwoTowerModel model = Towers.create(towerFactory, cfg, dataset, root);
           NegativeSampler sampler =
               samplerFactory.create(
                   new SamplerContext(
@@ -213,6 +202,7 @@ public final class TrainJob {
                   + " cosine");
         }
         Path runDir = resumeDir != null ? resumeDir : runsDir.resolve(runName(cfg));
+        RunDirectory run = RunDirectory.of(runDir);
         // every listener factory reads its section, on or off, so a typo is never ignored
         Map<String, TrainingListener> listeners = new LinkedHashMap<>();
         ListenerContext listenerContext = new ListenerContext(runDir, cfg.seed(), root);
@@ -227,10 +217,8 @@ public final class TrainJob {
 
         if (resumeDir == null) {
           createRunDir(runDir);
-          AtomicFiles.writeString(runDir.resolve(CONFIG_FILE), ConfigLoader.toYaml(cfg.resolved()));
-          writeJson(
-              runDir.resolve(PROVENANCE_FILE),
-              provenance(cfg, info, device, sampler.effectiveOptions()));
+          AtomicFiles.writeString(run.config(), ConfigLoader.toYaml(cfg.resolved()));
+          writeJson(run.provenance(), provenance(cfg, info, device, sampler.effectiveOptions()));
           out.printf("run directory: %s (device %s)%n", runDir, device);
         } else {
           out.printf("resuming run directory: %s (device %s)%n", runDir, device);
@@ -264,7 +252,7 @@ public final class TrainJob {
         if (cfg.checkpoint().enabled()) {
           builder.optCheckpointing(
               new Checkpointing(
-                  runDir.resolve(CheckpointFile.FILE_NAME),
+                  run.checkpoint(),
                   cfg.checkpoint().everySteps(),
                   fingerprint(cfg),
                   resumeDir != null));
@@ -299,12 +287,11 @@ public final class TrainJob {
         }
 
         AtomicFiles.write(
-            runDir.resolve(MODEL_FILE),
-            os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
-        writeJson(runDir.resolve(SUMMARY_FILE), summaryJson(cfg, summary));
+            run.model(), os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
+        writeJson(run.summary(), summaryJson(cfg, summary));
         HtmlReport.write(runDir);
         // model.params holds the final parameters; the checkpoint was only needed to resume
-        deleteQuietly(runDir.resolve(CheckpointFile.FILE_NAME));
+        deleteQuietly(run.checkpoint());
         summary
             .finalEvaluation()
             .ifPresent(

@@ -2,7 +2,7 @@ package io.cbns.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.cbns.core.checkpoint.CheckpointFile;
+import io.cbns.core.RunDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,7 +95,7 @@ final class TestResume {
   void interruptedThenKilledRunsResumeToTheUninterruptedResult() throws Exception {
     run(config("straight"), "straight.log");
     Path straight = tmp.resolve("straight");
-    assertThat(straight.resolve(CheckpointFile.FILE_NAME))
+    assertThat(straight.resolve(RunDirectory.CHECKPOINT_FILE))
         .as("removed on completion")
         .doesNotExist();
 
@@ -103,7 +103,7 @@ final class TestResume {
     Path dir = tmp.resolve("broken");
     Path log1 = tmp.resolve("interrupted.log");
     Process interrupted = start(config("broken"), log1);
-    await(interrupted, dir, d -> Files.exists(d.resolve(CheckpointFile.FILE_NAME)), log1);
+    await(interrupted, dir, d -> Files.exists(d.resolve(RunDirectory.CHECKPOINT_FILE)), log1);
     new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
     assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String text = Files.readString(log1);
@@ -125,7 +125,7 @@ final class TestResume {
     assertThat(resumed.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(resumed.exitValue()).isEqualTo(137);
     assertThat(Files.readString(log2)).contains("resuming run directory");
-    assertThat(dir.resolve(CheckpointFile.FILE_NAME)).exists();
+    assertThat(dir.resolve(RunDirectory.CHECKPOINT_FILE)).exists();
     assertThat(dir.resolve("summary.json")).doesNotExist();
 
     // the second resume completes with exactly the uninterrupted result

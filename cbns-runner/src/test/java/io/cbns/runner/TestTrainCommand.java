@@ -2,12 +2,15 @@ package io.cbns.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ai.onnx.proto.OnnxMl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -65,7 +68,7 @@ final class TestTrainCommand {
   }
 
   @Test
-  void runJsonSaysWhichBankAndWarmUpAutoChose() throws IOException {
+  void runJsonAndTheOnnxMetadataSayWhichBankAndWarmUpAutoChose() throws IOException {
     for (String tower : List.of("mf", "lightgcn")) {
       CliRun r =
           CliRun.of(
@@ -104,6 +107,19 @@ final class TestTrainCommand {
       assertThat(effective.path("bank-size").asText()).isEqualTo("64");
       // config.yaml keeps what the user asked for, so that a rerun resolves auto again
       assertThat(Files.readString(run.resolve("config.yaml"))).contains("mode: auto");
+      // and a served model tells the same from its metadata
+      CliRun export = CliRun.of(List.of("export-onnx", run.toString()));
+      assertThat(export.exitCode()).as(export.err()).isZero();
+      for (String part : List.of("user", "item")) {
+        Map<String, String> meta = new HashMap<>();
+        OnnxMl.ModelProto.parseFrom(Files.readAllBytes(run.resolve("onnx/" + part + "_tower.onnx")))
+            .getMetadataPropsList()
+            .forEach(p -> meta.put(p.getKey(), p.getValue()));
+        assertThat(meta)
+            .containsEntry("cbns.effective.sampler.mode", ids ? "ids" : "embeddings")
+            .containsEntry("cbns.effective.sampler.warmup-steps", ids ? "0" : "drift")
+            .containsEntry("cbns.config.sampler.mode", "auto");
+      }
     }
   }
 

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.model.OnnxContract;
 import io.cbns.data.arrow.ArrowInteractionDataset;
@@ -26,15 +27,6 @@ import java.util.Optional;
  * it creates are. {@link #close()} closes the dataset.
  */
 public final class ServedRun implements AutoCloseable {
-  /** The export folder inside a run directory. */
-  public static final String ONNX_DIR = "onnx";
-
-  /** The HNSW index folder inside a run directory. */
-  public static final String INDEX_DIR = "index";
-
-  /** The run's provenance file, which records the dataset. */
-  public static final String PROVENANCE_FILE = "run.json";
-
   private final Path runDir;
   private final InteractionDataset dataset;
   private final Optional<List<String>> userOriginals;
@@ -109,12 +101,12 @@ public final class ServedRun implements AutoCloseable {
 
   /** The export folder, {@code RUN_DIR/onnx}. */
   public Path onnxDir() {
-    return runDir.resolve(ONNX_DIR);
+    return RunDirectory.of(runDir).onnxDir();
   }
 
   /** The HNSW index folder, {@code RUN_DIR/index} (it may not exist). */
   public Path indexDir() {
-    return runDir.resolve(INDEX_DIR);
+    return RunDirectory.of(runDir).indexDir();
   }
 
   /** The user ids, with the original ids when the dataset has them. */
@@ -185,10 +177,13 @@ public final class ServedRun implements AutoCloseable {
     if (!Files.isDirectory(runDir)) {
       throw new CbnsException("run directory not found: " + runDir);
     }
-    Path file = runDir.resolve(PROVENANCE_FILE);
+    Path file = RunDirectory.of(runDir).provenance();
     if (!Files.isRegularFile(file)) {
       throw new CbnsException(
-          runDir + " is not a run directory: it has no " + PROVENANCE_FILE + " (./cbns train)");
+          runDir
+              + " is not a run directory: it has no "
+              + RunDirectory.PROVENANCE_FILE
+              + " (./cbns train)");
     }
     try {
       return new ObjectMapper().readTree(file.toFile());

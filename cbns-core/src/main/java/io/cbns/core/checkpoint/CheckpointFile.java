@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -32,9 +33,6 @@ import java.util.zip.CRC32;
  * different configuration, is rejected before it changes anything.
  */
 public final class CheckpointFile {
-  /** The checkpoint's file name in a run directory. */
-  public static final String FILE_NAME = "checkpoint.bin";
-
   private static final long MAGIC = 0x43424E53434B5031L; // "CBNSCKP1"
   private static final int VERSION = 2;
 
@@ -228,7 +226,7 @@ public final class CheckpointFile {
             + " (checkpoints are replaced atomically, so the file was changed after it was"
             + " written); restore a copy of it, or start the run over in a new run directory:"
             + " ./cbns train --config "
-            + dir.resolve("config.yaml")
+            + dir.resolve(RunDirectory.CONFIG_FILE)
             + " --set run.name=NEW_NAME (or remove "
             + dir
             + " and repeat the original command)");

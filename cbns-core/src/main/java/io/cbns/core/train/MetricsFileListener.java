@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.eval.RankingMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,9 +26,6 @@ import java.util.regex.Pattern;
  * lines written after its checkpoint (they are written again), rewriting each file atomically.
  */
 public final class MetricsFileListener implements TrainingListener {
-  public static final String METRICS_FILE = "metrics.jsonl";
-  public static final String EPOCHS_FILE = "epochs.jsonl";
-
   private final Path metrics;
   private final Path epochs;
   private double lastLoss = Double.NaN;
@@ -35,8 +33,8 @@ public final class MetricsFileListener implements TrainingListener {
 
   public MetricsFileListener(Path runDir) {
     requireNonNull(runDir, "runDir is null");
-    this.metrics = runDir.resolve(METRICS_FILE);
-    this.epochs = runDir.resolve(EPOCHS_FILE);
+    this.metrics = RunDirectory.of(runDir).metrics();
+    this.epochs = RunDirectory.of(runDir).epochs();
   }
 
   @Override

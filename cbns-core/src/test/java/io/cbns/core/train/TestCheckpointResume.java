@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.checkpoint.CheckpointFile;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.eval.FullRankingEvaluator;
@@ -114,7 +115,7 @@ final class TestCheckpointResume {
   @Test
   void aRunStoppedMidEpochAndResumedEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) {
     Outcome straight = train(null, false, () -> false, new ArrayList<>());
-    Path file = dir.resolve(CheckpointFile.FILE_NAME);
+    Path file = dir.resolve(RunDirectory.CHECKPOINT_FILE);
     int[] steps = {0};
     List<Double> losses = new ArrayList<>();
     // stop in the middle of the second epoch, between two checkpoints (every 3 steps)
@@ -140,7 +141,7 @@ final class TestCheckpointResume {
   @Test
   void aDamagedOrForeignCheckpointIsRejectedBeforeAnythingChanges(@TempDir Path dir)
       throws IOException {
-    Path file = dir.resolve(CheckpointFile.FILE_NAME);
+    Path file = dir.resolve(RunDirectory.CHECKPOINT_FILE);
     int[] steps = {0};
     assertThatThrownBy(() -> train(file, false, () -> ++steps[0] == 10, new ArrayList<>()))
         .isInstanceOf(TrainingInterruptedException.class);
@@ -180,7 +181,7 @@ final class TestCheckpointResume {
   @Test
   void aNonFiniteGradientStopsTrainingBeforeTheUpdateAndKeepsTheCheckpoint(@TempDir Path dir)
       throws IOException {
-    Path file = dir.resolve(CheckpointFile.FILE_NAME);
+    Path file = dir.resolve(RunDirectory.CHECKPOINT_FILE);
     // the loss stays finite, but d sqrt(u)/du at u = 0 is infinite: the gradient is not
     NegativeSampler poisoned =
         new NegativeSampler() {

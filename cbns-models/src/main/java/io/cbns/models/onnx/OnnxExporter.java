@@ -10,6 +10,7 @@ import io.cbns.core.model.TwoTowerModel;
 import io.cbns.models.ModelFiles;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
@@ -43,12 +44,14 @@ public final class OnnxExporter {
   private static final long IR_VERSION = 7;
 
   private final Map<String, String> config;
+  private final Map<String, String> effective;
   private final Long seed;
   private final String datasetFingerprint;
   private final String frameworkVersion;
 
   private OnnxExporter(Builder b) {
     this.config = Map.copyOf(b.config);
+    this.effective = Map.copyOf(b.effective);
     this.seed = b.seed;
     this.datasetFingerprint = b.datasetFingerprint;
     this.frameworkVersion = b.frameworkVersion != null ? b.frameworkVersion : defaultVersion();
@@ -61,6 +64,7 @@ public final class OnnxExporter {
   /** Options of an {@link OnnxExporter}; all optional. */
   public static final class Builder {
     private final Map<String, String> config = new LinkedHashMap<>();
+    private final Map<String, String> effective = new LinkedHashMap<>();
     private Long seed;
     private String datasetFingerprint = "";
     private String frameworkVersion;
@@ -70,6 +74,15 @@ public final class OnnxExporter {
     /** Configuration entries written as {@code cbns.config.<key>} (e.g. the resolved config). */
     public Builder optConfig(Map<String, String> entries) {
       requireNonNull(entries, "entries is null").forEach((k, v) -> config.put(k, v));
+      return this;
+    }
+
+    /**
+     * What the run's {@code auto} options resolved to (e.g. {@code sampler.bank-mode}), written as
+     * {@code cbns.effective.<key>}, so that a served model tells which bank and warm-up trained it.
+     */
+    public Builder optEffective(Map<String, String> entries) {
+      requireNonNull(entries, "entries is null").forEach((k, v) -> effective.put(k, v));
       return this;
     }
 
@@ -92,9 +105,12 @@ public final class OnnxExporter {
     }
 
     public OnnxExporter build() {
-      for (String key : config.keySet()) {
-        if (key.isEmpty() || config.get(key) == null) {
-          throw new IllegalArgumentException("config keys must be non-empty with non-null values");
+      for (Map<String, String> entries : List.of(config, effective)) {
+        for (String key : entries.keySet()) {
+          if (key.isEmpty() || entries.get(key) == null) {
+            throw new IllegalArgumentException(
+                "config and effective keys must be non-empty with non-null values");
+          }
         }
       }
       return new OnnxExporter(this);
@@ -148,6 +164,7 @@ public final class OnnxExporter {
     meta.put(OnnxMetadata.INPUTS, String.join(",", graph.inputNames()));
     meta.put(OnnxMetadata.OUTPUT, proto.getOutput(0).getName());
     config.forEach((k, v) -> meta.put(OnnxMetadata.CONFIG_PREFIX + k, v));
+    effective.forEach((k, v) -> meta.put(OnnxMetadata.EFFECTIVE_PREFIX + k, v));
 
     OnnxMl.ModelProto.Builder b =
         OnnxMl.ModelProto.newBuilder()

@@ -47,6 +47,12 @@ public final class OnnxMetadata {
   /** Prefix of the caller's configuration entries ({@code cbns.config.<key>}). */
   public static final String CONFIG_PREFIX = PREFIX + "config.";
 
+  /**
+   * Prefix of what the run's {@code auto} options resolved to ({@code cbns.effective.<key>}, e.g.
+   * {@code cbns.effective.sampler.bank-mode}).
+   */
+  public static final String EFFECTIVE_PREFIX = PREFIX + "effective.";
+
   /** {@code youtube-dnn}: the history cap used to build the {@code history} input. */
   public static final String HISTORY_LENGTH = OnnxContract.HISTORY_LENGTH;
 

@@ -1,5 +1,6 @@
 package io.cbns.runner.commands;
 
+import io.cbns.core.RunDirectory;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.models.onnx.OnnxMetadata;
 import io.cbns.runner.report.TaskProgress;
@@ -27,12 +28,6 @@ import picocli.CommandLine.Spec;
           + " FixedSizeList<float32>[d]), e.g. to build an ANN index. See docs/serving.md."
     })
 public final class EmbedCommand implements Callable<Integer> {
-  /** Default file name of the item embeddings, in {@code RUN_DIR/embeddings}. */
-  public static final String ITEMS_FILE = "item_embeddings.arrow";
-
-  /** Default file name of the user embeddings, next to the item embeddings. */
-  public static final String USERS_FILE = "user_embeddings.arrow";
-
   private final PluginRegistry plugins;
   @Spec CommandSpec spec;
 
@@ -42,7 +37,12 @@ public final class EmbedCommand implements Callable<Integer> {
   @Option(
       names = {"-o", "--out"},
       paramLabel = "FILE",
-      description = "The item embeddings file (default: RUN_DIR/embeddings/" + ITEMS_FILE + ").")
+      description =
+          "The item embeddings file (default: RUN_DIR/"
+              + RunDirectory.EMBEDDINGS_DIR
+              + "/"
+              + RunDirectory.ITEM_EMBEDDINGS_FILE
+              + ").")
   Path out;
 
   @Option(names = "--users", description = "Also write the user embeddings (to --users-out).")
@@ -51,7 +51,10 @@ public final class EmbedCommand implements Callable<Integer> {
   @Option(
       names = "--users-out",
       paramLabel = "FILE",
-      description = "The user embeddings file (default: " + USERS_FILE + " next to --out).")
+      description =
+          "The user embeddings file (default: "
+              + RunDirectory.USER_EMBEDDINGS_FILE
+              + " next to --out).")
   Path usersOut;
 
   @Option(
@@ -75,7 +78,7 @@ public final class EmbedCommand implements Callable<Integer> {
     PrintWriter w = spec.commandLine().getOut();
     try (TrainedRun run = TrainedRun.open(plugins, runDir)) {
       int d = run.model().dimension();
-      Path itemsFile = out != null ? out : runDir.resolve("embeddings").resolve(ITEMS_FILE);
+      Path itemsFile = out != null ? out : RunDirectory.of(runDir).itemEmbeddings();
       int numItems = run.dataset().info().numItems();
       write(w, "items", itemsFile, EmbeddingFiles.ITEM_ID, numItems, run::encodeItems, run);
       w.printf("wrote %s (%,d items x %d)%n", itemsFile, numItems, d);
@@ -83,7 +86,7 @@ public final class EmbedCommand implements Callable<Integer> {
         Path usersFile =
             usersOut != null
                 ? usersOut
-                : itemsFile.toAbsolutePath().getParent().resolve(USERS_FILE);
+                : itemsFile.toAbsolutePath().getParent().resolve(RunDirectory.USER_EMBEDDINGS_FILE);
         int numUsers = run.dataset().info().numUsers();
         write(w, "users", usersFile, EmbeddingFiles.USER_ID, numUsers, run::encodeUsers, run);
         w.printf("wrote %s (%,d users x %d)%n", usersFile, numUsers, d);

@@ -2,9 +2,9 @@ package io.cbns.runner.report;
 
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.samplers.drift.DriftCsv;
 import io.cbns.samplers.drift.DriftRecord;
-import io.cbns.samplers.drift.FeatureDriftMonitor;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -24,18 +24,16 @@ import org.jfree.data.xy.XYSeriesCollection;
  * than two decades, else on a linear one (a log axis over a narrower span labels one tick or none).
  */
 public final class DriftChart {
-  public static final String PNG = "drift.png";
-
   private DriftChart() {}
 
   /** Whether the run directory holds a drift series (training ran with the drift listener). */
   public static boolean hasSeries(Path runDir) {
-    return Files.isRegularFile(runDir.resolve(FeatureDriftMonitor.FILE_NAME));
+    return Files.isRegularFile(RunDirectory.of(runDir).drift());
   }
 
   /** Renders the chart of the run directory's drift series; returns the PNG's path. */
   public static Path render(Path runDir) {
-    Path csv = runDir.resolve(FeatureDriftMonitor.FILE_NAME);
+    Path csv = RunDirectory.of(runDir).drift();
     if (!Files.isRegularFile(csv)) {
       throw new CbnsException(
           csv + " not found: train with drift.enabled: true to record the feature drift");
@@ -71,7 +69,7 @@ public final class DriftChart {
       chart.getXYPlot().setRangeAxis(new LogarithmicAxis("D(t; dt), log scale"));
     }
     ChartStyle.apply(chart);
-    Path png = runDir.resolve(PNG);
+    Path png = RunDirectory.of(runDir).driftChart();
     AtomicFiles.write(png, out -> ChartUtils.writeChartAsPNG(out, chart, 900, 500));
     return png;
   }

@@ -2,6 +2,7 @@ package io.cbns.runner.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cbns.core.AtomicFiles;
+import io.cbns.core.RunDirectory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -31,16 +32,15 @@ import org.jfree.data.xy.XYSeriesCollection;
  * archived alone.
  */
 public final class HtmlReport {
-  public static final String FILE = "report.html";
 
   private HtmlReport() {}
 
   /** Writes {@code report.html} into {@code runDir}; returns its path. */
   public static Path write(Path runDir) {
-    JsonNode summary = RunFiles.json(runDir, "summary.json");
-    JsonNode provenance = RunFiles.json(runDir, "run.json");
+    JsonNode summary = RunFiles.json(runDir, RunDirectory.SUMMARY_FILE);
+    JsonNode provenance = RunFiles.json(runDir, RunDirectory.PROVENANCE_FILE);
     List<JsonNode> epochs = RunFiles.lines(runDir, "epochs.jsonl");
-    List<JsonNode> evals = RunFiles.lines(runDir, "metrics.jsonl");
+    List<JsonNode> evals = RunFiles.lines(runDir, RunDirectory.METRICS_FILE);
     String title =
         runDir.getFileName()
             + ": "
@@ -76,7 +76,7 @@ public final class HtmlReport {
     if (!evals.isEmpty()) {
       img(h, "ranking metrics per evaluation", metricsChart(evals));
     }
-    Path drift = runDir.resolve(DriftChart.PNG);
+    Path drift = RunDirectory.of(runDir).driftChart();
     if (Files.isRegularFile(drift)) {
       h.append("<h2>Feature drift of the item tower</h2>\n");
       try {
@@ -88,9 +88,9 @@ public final class HtmlReport {
     h.append("<h2>Environment</h2>\n<table class=\"kv\">");
     environmentRows(h, "", provenance);
     h.append("</table>\n<h2>Configuration</h2>\n<pre>")
-        .append(esc(RunFiles.text(runDir, "config.yaml")))
+        .append(esc(RunFiles.text(runDir, RunDirectory.CONFIG_FILE)))
         .append("</pre>\n</body></html>\n");
-    Path out = runDir.resolve(FILE);
+    Path out = RunDirectory.of(runDir).report();
     AtomicFiles.writeString(out, h.toString());
     return out;
   }

@@ -3,6 +3,7 @@ package io.cbns.runner.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import java.awt.Graphics2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
@@ -33,7 +34,7 @@ public final class LearningCurves {
     XYSeriesCollection bySeconds = new XYSeriesCollection();
     String split = null;
     for (Path run : runs) {
-      List<JsonNode> lines = RunFiles.lines(run, "metrics.jsonl");
+      List<JsonNode> lines = RunFiles.lines(run, RunDirectory.METRICS_FILE);
       String runSplit =
           lines.stream().anyMatch(l -> l.path("split").asText().equals("validation"))
               ? "validation"
@@ -49,7 +50,7 @@ public final class LearningCurves {
         JsonNode recall = l.path("model").path("recall@" + k);
         if (recall.isMissingNode()) {
           throw new CbnsException(
-              run.resolve("metrics.jsonl") + " has no recall@" + k + "; pick another -k");
+              RunDirectory.of(run).metrics() + " has no recall@" + k + "; pick another -k");
         }
         e.addOrUpdate(l.path("epoch").asDouble(), recall.asDouble());
         s.addOrUpdate(l.path("train_seconds").asDouble(), recall.asDouble());

@@ -2,6 +2,7 @@ package io.cbns.runner.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.cbns.core.AtomicFiles;
+import io.cbns.core.RunDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -96,7 +97,7 @@ public final class RunComparison {
   private static List<Row> rows(List<Path> runs, int k) {
     List<Row> rows = new ArrayList<>();
     for (Path run : runs) {
-      JsonNode s = RunFiles.json(run, "summary.json");
+      JsonNode s = RunFiles.json(run, RunDirectory.SUMMARY_FILE);
       rows.add(
           new Row(
               String.valueOf(run.getFileName()),

@@ -10,10 +10,10 @@ import ai.djl.training.ParameterStore;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.data.DatasetContext;
 import io.cbns.core.data.InteractionDataset;
-import io.cbns.core.model.TowerContext;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.spi.DatasetSourceFactory;
 import io.cbns.core.spi.PluginRegistry;
@@ -22,11 +22,11 @@ import io.cbns.data.arrow.ArrowInteractionDataset;
 import io.cbns.models.ModelFiles;
 import io.cbns.models.onnx.ExportedTowers;
 import io.cbns.models.onnx.OnnxExporter;
+import io.cbns.runner.Towers;
 import io.cbns.runner.TrainJob;
 import io.cbns.runner.config.ConfigLoader;
 import io.cbns.runner.config.RunConfig;
 import io.cbns.serving.IdMap;
-import io.cbns.serving.ServedRun;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * A training run directory reopened for serving and evaluation: its resolved configuration ({@code
  * config.yaml}), the dataset it was trained on (through the same {@code data.source} factory and
  * options, verified against the fingerprint in {@code run.json}) and, on first use of {@link
- * #model()}, the towers rebuilt with the same {@link TowerContext} and loaded from {@code
+ * #model()}, the towers rebuilt by {@link Towers} as training built them and loaded from {@code
  * model.params}.
  *
  * <p>The towers are created lazily, so that commands that only need the configuration and the
@@ -60,15 +60,10 @@ public final class TrainedRun implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TrainedRun.class);
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** The export folder inside a run directory, where {@code recommend} looks for the towers. */
-  public static final String ONNX_DIR = ServedRun.ONNX_DIR;
-
-  /** The HNSW index folder inside a run directory, written by {@code cbns index}. */
-  public static final String INDEX_DIR = ServedRun.INDEX_DIR;
-
   private static final byte[] MODEL_FILES_MAGIC = magicOfModelFiles();
 
   private final Path runDir;
+  private final Provenance provenance;
   private final Map<String, Object> configTree;
   private final RunConfig config;
   private final TowerFactory towerFactory;
@@ -78,11 +73,13 @@ public final class TrainedRun implements AutoCloseable {
 
   private TrainedRun(
       Path runDir,
+      Provenance provenance,
       Map<String, Object> configTree,
       RunConfig config,
       TowerFactory towerFactory,
       InteractionDataset dataset) {
     this.runDir = runDir;
+    this.provenance = provenance;
     this.configTree = configTree;
     this.config = config;
     this.towerFactory = towerFactory;
@@ -103,20 +100,21 @@ public final class TrainedRun implements AutoCloseable {
     if (!Files.isDirectory(runDir)) {
       throw new CbnsException("run directory not found: " + runDir);
     }
-    Path configFile = runDir.resolve(TrainJob.CONFIG_FILE);
+    RunDirectory run = RunDirectory.of(runDir);
+    Path configFile = run.config();
     if (!Files.isRegularFile(configFile)) {
       throw new CbnsException(
           runDir
               + " is not a run directory: it has no "
-              + TrainJob.CONFIG_FILE
+              + RunDirectory.CONFIG_FILE
               + " (./cbns train writes one)");
     }
-    if (!Files.isRegularFile(runDir.resolve(TrainJob.MODEL_FILE))) {
+    if (!Files.isRegularFile(run.model())) {
       throw new CbnsException(
           "no trained model in "
               + runDir
               + ": train first (there is no "
-              + TrainJob.MODEL_FILE
+              + RunDirectory.MODEL_FILE
               + "; the training did not finish)");
     }
     Map<String, Object> tree = ConfigLoader.load(configFile, List.of());
@@ -130,9 +128,9 @@ public final class TrainedRun implements AutoCloseable {
     } catch (ConfigException e) {
       throw new CbnsException(configFile + ": " + e.getMessage(), e);
     }
-    Provenance provenance = Provenance.read(runDir.resolve(TrainJob.PROVENANCE_FILE));
+    Provenance provenance = Provenance.read(run.provenance());
     InteractionDataset dataset = openDataset(runDir, config, source, provenance);
-    return new TrainedRun(runDir, tree, config, towers, dataset);
+    return new TrainedRun(runDir, provenance, tree, config, towers, dataset);
   }
 
   /** The run directory. */
@@ -152,12 +150,12 @@ public final class TrainedRun implements AutoCloseable {
 
   /** The default ONNX export folder, {@code RUN_DIR/onnx}. */
   public Path onnxDir() {
-    return runDir.resolve(ONNX_DIR);
+    return RunDirectory.of(runDir).onnxDir();
   }
 
   /** The HNSW index folder, {@code RUN_DIR/index} (it exists once {@code cbns index} ran). */
   public Path indexDir() {
-    return runDir.resolve(INDEX_DIR);
+    return RunDirectory.of(runDir).indexDir();
   }
 
   /**
@@ -203,25 +201,12 @@ public final class TrainedRun implements AutoCloseable {
     if (model == null) {
       manager = NDManager.newBaseManager(Device.cpu());
       try {
-        var info = dataset.info();
-        TwoTowerModel m =
-            towerFactory.create(
-                new TowerContext(
-                    info.numUsers(),
-                    info.numItems(),
-                    config.model().dimension(),
-                    config.model().normalize(),
-                    config.seed(),
-                    dataset.trainByUser(),
-                    dataset.itemFeatures(),
-                    dataset.userFeatures(),
-                    manager),
-                config.model().options());
-        loadParameters(m, runDir.resolve(TrainJob.MODEL_FILE), manager);
+        TwoTowerModel m = Towers.create(towerFactory, config, dataset, manager);
+        loadParameters(m, RunDirectory.of(runDir).model(), manager);
         model = m;
       } catch (ConfigException e) {
         closeManager();
-        throw new CbnsException(runDir.resolve(TrainJob.CONFIG_FILE) + ": " + e.getMessage(), e);
+        throw new CbnsException(RunDirectory.of(runDir).config() + ": " + e.getMessage(), e);
       } catch (RuntimeException e) {
         closeManager();
         throw e;
@@ -258,12 +243,13 @@ public final class TrainedRun implements AutoCloseable {
   }
 
   /**
-   * Exports the towers to {@code directory} with the run's configuration, seed and dataset
-   * fingerprint in their metadata.
+   * Exports the towers to {@code directory} with the run's configuration, what its {@code auto}
+   * options resolved to ({@code cbns.effective.*}), seed and dataset fingerprint in their metadata.
    */
   public ExportedTowers exportOnnx(Path directory) {
     return OnnxExporter.builder()
         .optConfig(flatConfig())
+        .optEffective(provenance.effective())
         .optSeed(config.seed())
         .optDatasetFingerprint(dataset.info().fingerprint())
         .build()
@@ -290,15 +276,32 @@ public final class TrainedRun implements AutoCloseable {
     }
   }
 
-  /** What {@code run.json} says about the dataset; fields are null when the file lacks them. */
-  private record Provenance(String fingerprint, String location) {
+  /**
+   * What {@code run.json} says about the dataset (fields are null when the file lacks them) and
+   * what the plugins' {@code auto} options resolved to ({@code effective}, flattened to {@code
+   * sampler.bank-mode}-style keys; empty for runs that did not record it).
+   */
+  private record Provenance(String fingerprint, String location, Map<String, String> effective) {
     static Provenance read(Path file) {
       if (!Files.isRegularFile(file)) {
-        return new Provenance(null, null);
+        return new Provenance(null, null, Map.of());
       }
       try {
-        JsonNode d = JSON.readTree(file.toFile()).path("dataset");
-        return new Provenance(text(d, "fingerprint"), text(d, "location"));
+        JsonNode root = JSON.readTree(file.toFile());
+        JsonNode d = root.path("dataset");
+        Map<String, String> effective = new LinkedHashMap<>();
+        root.path("effective")
+            .fields()
+            .forEachRemaining(
+                section ->
+                    section
+                        .getValue()
+                        .fields()
+                        .forEachRemaining(
+                            e ->
+                                effective.put(
+                                    section.getKey() + "." + e.getKey(), e.getValue().asText())));
+        return new Provenance(text(d, "fingerprint"), text(d, "location"), effective);
       } catch (IOException e) {
         throw new CbnsException(file + ": cannot read the run's provenance: " + e.getMessage(), e);
       }
@@ -318,7 +321,7 @@ public final class TrainedRun implements AutoCloseable {
    */
   private static InteractionDataset openDataset(
       Path runDir, RunConfig config, DatasetSourceFactory source, Provenance provenance) {
-    Path cache = runDir.toAbsolutePath().getParent().resolve(".cache");
+    Path cache = RunDirectory.of(runDir).datasetCache();
     InteractionDataset dataset;
     try {
       dataset = source.open(new DatasetContext(cache, config.seed()), config.data().options());
@@ -368,7 +371,7 @@ public final class TrainedRun implements AutoCloseable {
       throw new CbnsException(
           file
               + ": cannot load into the towers "
-              + file.getParent().resolve(TrainJob.CONFIG_FILE)
+              + file.getParent().resolve(RunDirectory.CONFIG_FILE)
               + " describes: "
               + e.getMessage(),
           e);

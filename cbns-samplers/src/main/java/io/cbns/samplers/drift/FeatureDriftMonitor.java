@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.config.Options;
 import io.cbns.core.train.InferenceItemEncoder;
@@ -60,9 +61,6 @@ import org.slf4j.LoggerFactory;
 public final class FeatureDriftMonitor implements TrainingListener, AutoCloseable, Checkpointable {
   private static final Logger LOG = LoggerFactory.getLogger(FeatureDriftMonitor.class);
 
-  /** The file written in the run directory. */
-  public static final String FILE_NAME = "drift.csv";
-
   public static final int DEFAULT_EVERY = 10;
   public static final int DEFAULT_PROBE_SIZE = 1000;
   public static final List<Integer> DEFAULT_LAGS = List.of(1, 5, 10);
@@ -89,7 +87,7 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
 
   private FeatureDriftMonitor(Builder b) {
     this.runDirectory = b.runDirectory;
-    this.file = b.runDirectory.resolve(FILE_NAME);
+    this.file = RunDirectory.of(b.runDirectory).drift();
     this.every = b.every;
     this.probeSize = b.probeSize;
     this.lags = b.lags;
@@ -109,7 +107,7 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
    * measurements, default [1, 5, 10], each in [1, 10^4]), {@code flush-every} (measurements between
    * flushes, default {@value #DEFAULT_FLUSH_EVERY}, in [1, 10^6]).
    *
-   * @param runDirectory where {@value #FILE_NAME} is written
+   * @param runDirectory where {@code drift.csv} is written
    * @param seed seed of the probe set
    * @param manager the trainer's manager (encodings run on its device), or null for an own one
    * @param options the section; every key above is read
@@ -332,7 +330,7 @@ public final class FeatureDriftMonitor implements TrainingListener, AutoCloseabl
 
     private Builder() {}
 
-    /** The run directory; {@value #FILE_NAME} is written there (created if missing). */
+    /** The run directory; {@code drift.csv} is written there (created if missing). */
     public Builder setRunDirectory(Path runDirectory) {
       this.runDirectory = runDirectory;
       return this;

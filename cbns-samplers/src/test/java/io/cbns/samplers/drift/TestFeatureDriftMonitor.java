@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import io.cbns.core.data.DatasetInfo;
@@ -68,8 +69,7 @@ final class TestFeatureDriftMonitor {
       assertThat(DriftCsv.read(monitor.file())).isEmpty();
       monitor.onTrainingEnd(new TrainingSummary(1, 10, 1, 1, Optional.empty(), "completed", 1));
 
-      List<DriftRecord> rows =
-          DriftCsv.read(dir.resolve("run").resolve(FeatureDriftMonitor.FILE_NAME));
+      List<DriftRecord> rows = DriftCsv.read(dir.resolve("run").resolve(RunDirectory.DRIFT_FILE));
       // measurements at steps 0, 2, ..., 10: lag 1 (dt 2) from step 2, lag 3 (dt 6) from step 6
       assertThat(rows)
           .extracting(r -> r.step() + "/" + r.dt())
@@ -101,7 +101,7 @@ final class TestFeatureDriftMonitor {
     try (NDManager m = NDManager.newBaseManager()) {
       TestingItemTable items = TestingItemTable.random(m, ITEMS, D, 1);
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve(FeatureDriftMonitor.FILE_NAME), "old content\n");
+      Files.writeString(dir.resolve(RunDirectory.DRIFT_FILE), "old content\n");
       try (FeatureDriftMonitor monitor =
           FeatureDriftMonitor.builder()
               .setRunDirectory(dir)
