@@ -93,7 +93,7 @@ run_floor() { # round
   # shellcheck disable=SC2086
   java $CBNS_GC_OPTS $CBNS_JIT_OPTS ${CBNS_JAVA_OPTS:-} -Dai.djl.offline=true \
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$bench_jar" \
-    io.cbns.benchmarks.e2e.FloorRun --threads "$threads" 2> "$out/floor-$1.log" \
+    io.cbns.benchmarks.e2e.FloorRun --threads "$threads" --k 20 2> "$out/floor-$1.log" \
     > "$out/floor-$1.json" || failed "floor, round $1" "$out/floor-$1.log"
   record floor "$1" floor "$busy" < "$out/floor-$1.json"
 }

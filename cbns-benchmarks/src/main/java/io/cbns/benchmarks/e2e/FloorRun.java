@@ -165,7 +165,11 @@ public final class FloorRun {
       for (int start = 0; start < s.users(); start += s.chunk()) {
         int end = Math.min(s.users(), start + s.chunk());
         try (NDManager c = m.newSubManager()) {
+          // the slice would belong to the users' manager, and so would everything computed from
+          // it: attached to the chunk's manager, each [chunk, items] score matrix is freed with
+          // it, as the evaluator's are (kept, they made the floor page-fault bound, 5x too slow)
           NDArray chunk = users.get(start + ":" + end);
+          chunk.attach(c);
           NDList top = chunk.matMul(itemsT).topK(s.k(), 1, true, true);
           top.get(1).toLongArray();
         }
