@@ -2,7 +2,9 @@
 # Runs rows of the Gowalla comparison grid and rewrites the results table in docs/RESULTS.md.
 #
 #   examples/gowalla/run.sh [ROW...]        rows: file names in this folder without .yaml
-#                                           (default: every row), e.g. mf-in-batch-1024
+#                                           (default: every row), e.g. mf-in-batch-1024;
+#                                           the *-long* rows train to convergence (mf 6-10 min,
+#                                           the cross-batch one 10 min, lightgcn about 15 min)
 #   SEEDS="0 1 2" examples/gowalla/run.sh mf-in-batch-1024 mf-cross-batch-ids
 #   PEER=1 examples/gowalla/run.sh          also the PyTorch reference rows (../shared/peers)
 #   EXTRA="--set training.epochs=10" ...    more overrides for every cbns run
