@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end speed against the PyTorch reference (../shared/peers/torch_two_tower.py) on Gowalla:
 # training throughput (interactions/s over STEPS steps after WARMUP steps) of mf d=64 with
-# in-batch B=1024 and cross-batch B=1024 M=3072 (bank used from the first step), and the
+# in-batch B=1024 and cross-batch B=1024 M=3072 (bank used from the first step) in both bank modes,
+# like for like (ids: the bank's ids re-encoded with gradient, the peer's --bank-reencode;
+# embeddings: cached embeddings without gradient, the peer's default bank), and the
 # full-ranking evaluation time of the 29,858 test users. cbns and the peer alternate in every
 # round (the order flips each round), with the same settings and thread count. Prints one line
 # per run, then the ratio cbns/peer per sampler: median and min-max over the rounds, and each row's
@@ -61,9 +63,11 @@ print(json.dumps(row))' "$@" | tee -a "$results"
 
 run_cbns() { # round sampler
   local extra=(--set sampler.name=in-batch) busy
-  if [ "$2" = cross-batch ]; then
-    extra=(--set sampler.name=cross-batch --set sampler.bank-size=3072 --set sampler.warmup-steps=0)
-  fi
+  case "$2" in
+    cross-batch-ids | cross-batch-embeddings)
+      extra=(--set sampler.name=cross-batch --set sampler.bank-size=3072
+        --set sampler.warmup-steps=0 --set sampler.mode="${2#cross-batch-}") ;;
+  esac
   busy=$(wait_idle)
   cbns_train_run --warmup-steps "$warmup" "${common_cbns[@]}" "${extra[@]}" \
     --set run.name="$2-$1" 2> "$out/cbns-$2-$1.log" > "$out/cbns-$2-$1.json" \
@@ -79,7 +83,12 @@ failed() { # what log: a run that failed stops the benchmark, showing why (the t
 
 run_peer() { # round sampler
   local extra=(--sampler inbatch) busy
-  if [ "$2" = cross-batch ]; then extra=(--sampler cbns --bank-size 3072); fi
+  # the peer's bank keeps embeddings; --bank-reencode makes it keep ids and re-encode them with
+  # gradient, as cbns's ids mode does
+  case "$2" in
+    cross-batch-ids) extra=(--sampler cbns --bank-size 3072 --bank-reencode) ;;
+    cross-batch-embeddings) extra=(--sampler cbns --bank-size 3072) ;;
+  esac
   busy=$(wait_idle)
   "$python" "$peer" "${common_peer[@]}" "${extra[@]}" --time-steps "$steps" \
     --time-warmup-steps "$warmup" 2> "$out/peer-$2-$1.log" > "$out/peer-$2-$1.json" \
@@ -110,7 +119,7 @@ run_peer_eval() { # round
 echo "machine: $(machine_line)"
 echo "rounds $rounds, $warmup warm-up + $steps timed steps, $threads threads, data $data"
 for r in $(seq 1 "$rounds"); do
-  for s in in-batch cross-batch; do
+  for s in in-batch cross-batch-ids cross-batch-embeddings; do
     if [ $((r % 2)) = 1 ]; then
       run_cbns "$r" "$s"
       run_peer "$r" "$s"
@@ -143,12 +152,13 @@ for r in rows:
 print()
 print("| sampler | cbns interactions/s | peer interactions/s | ratio cbns/peer: median (min-max) |")
 print("|---|---|---|---|")
-for s in ("in-batch", "cross-batch"):
+for s in ("in-batch", "cross-batch-ids", "cross-batch-embeddings"):
     c, p = pick("cbns", s, "ips"), pick("peer", s, "ips")
     ratios = [a / b for a, b in zip(c, p)]
     print(f"| {s} | {' / '.join(f'{x:,.0f}' for x in c)} | {' / '.join(f'{x:,.0f}' for x in p)} "
           f"| {statistics.median(ratios):.2f} ({min(ratios):.2f}-{max(ratios):.2f}) |")
-ce = pick("cbns", "in-batch", "eval_s") + pick("cbns", "cross-batch", "eval_s")
+ce = [x for s in ("in-batch", "cross-batch-ids", "cross-batch-embeddings")
+      for x in pick("cbns", s, "eval_s")]
 pe = pick("peer", "eval", "eval_s")
 print()
 print(f"full-ranking evaluation s: cbns {' / '.join(f'{x:.2f}' for x in ce)} "
@@ -158,7 +168,8 @@ print(f"full-ranking evaluation s: cbns {' / '.join(f'{x:.2f}' for x in ce)} "
 print()
 print("| row | cbns / floor per round | median | floor per round |")
 print("|---|---|---|---|")
-for s, key, unit in (("in-batch", "in_batch_ms", "ms"), ("cross-batch", "cross_batch_ids_ms", "ms")):
+for s, key, unit in (("in-batch", "in_batch_ms", "ms"), ("cross-batch-ids", "cross_batch_ids_ms", "ms"),
+                     ("cross-batch-embeddings", "cross_batch_embeddings_ms", "ms")):
     c = {r["round"]: r["median_ms"] for r in rows if r["side"] == "cbns" and r["sampler"] == s}
     ratios = [c[k] / floors[k][key] for k in sorted(c) if k in floors]
     fl = " / ".join(f"{floors[k][key]:.1f} {unit}" for k in sorted(floors))
