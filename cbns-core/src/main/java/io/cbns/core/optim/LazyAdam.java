@@ -54,38 +54,24 @@ public final class LazyAdam extends CheckpointableOptimizer {
 
   @Override
   public void update(String parameterId, NDArray weight, NDArray grad) {
-    int t = nextCount(parameterId);
-    float lr = learningRate(parameterId, t);
-    float correction1 = (float) (1 - Math.pow(beta1, t));
-    float correction2 = (float) (1 - Math.pow(beta2, t));
-    NDArray mean = means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight));
-    NDArray variance =
-        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight));
+    Step st = begin(parameterId, weight);
     try (NDScope scope = new NDScope()) {
       if (!dense && weight.getShape().dimension() == 2) {
         // the rows this step touched: max |g| > 0 (measured 2x faster than counting non-zeros)
         NDArray touched = grad.abs().max(new int[] {1}).gt(0).nonzero().reshape(-1);
         if (touched.size() > 0) {
-          updateRows(
-              touched,
-              weight,
-              Rows.gather(grad, touched),
-              mean,
-              variance,
-              lr,
-              correction1,
-              correction2);
+          updateRows(touched, weight, Rows.gather(grad, touched), st);
           // only the touched rows hold a gradient: zero them instead of the whole table
           zeroGradient(weight, new NDIndex("{}", touched));
         }
       } else {
         NDArray g = prepare(grad, weight);
-        mean.muli(beta1).addi(g.mul(1 - beta1));
-        variance.muli(beta2).addi(g.square().muli(1 - beta2));
+        st.mean().muli(beta1).addi(g.mul(1 - beta1));
+        st.variance().muli(beta2).addi(g.square().muli(1 - beta2));
         // step()'s arithmetic, partly in place: the same floats with fewer temporaries,
         // which matters when every row of a large table is updated each step
-        NDArray denominator = variance.div(correction2).sqrt().addi(epsilon);
-        weight.subi(mean.div(correction1).muli(lr).divi(denominator));
+        NDArray denominator = st.variance().div(st.correction2()).sqrt().addi(epsilon);
+        weight.subi(st.mean().div(st.correction1()).muli(st.lr()).divi(denominator));
         zeroGradient(weight, null);
       }
     }
@@ -103,38 +89,41 @@ public final class LazyAdam extends CheckpointableOptimizer {
    */
   @Override
   public void updateRows(String parameterId, NDArray weight, NDArray rowIds, NDArray rowGradients) {
-    int t = nextCount(parameterId);
-    float lr = learningRate(parameterId, t);
-    float correction1 = (float) (1 - Math.pow(beta1, t));
-    float correction2 = (float) (1 - Math.pow(beta2, t));
-    NDArray mean = means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight));
-    NDArray variance =
-        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight));
+    Step st = begin(parameterId, weight);
     if (rowIds.size() == 0) {
       return;
     }
     try (NDScope scope = new NDScope()) {
-      updateRows(rowIds, weight, rowGradients, mean, variance, lr, correction1, correction2);
+      updateRows(rowIds, weight, rowGradients, st);
     }
   }
 
-  private void updateRows(
-      NDArray rowIds,
-      NDArray weight,
-      NDArray rowGradients,
-      NDArray mean,
-      NDArray variance,
-      float lr,
-      float correction1,
-      float correction2) {
+  /**
+   * One update's bookkeeping: the parameter's update count advanced, its rate and bias corrections
+   * at that count, and its moments (created on first use).
+   */
+  private record Step(
+      float lr, float correction1, float correction2, NDArray mean, NDArray variance) {}
+
+  private Step begin(String parameterId, NDArray weight) {
+    int t = nextCount(parameterId);
+    return new Step(
+        learningRate(parameterId, t),
+        (float) (1 - Math.pow(beta1, t)),
+        (float) (1 - Math.pow(beta2, t)),
+        means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight)),
+        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight)));
+  }
+
+  private void updateRows(NDArray rowIds, NDArray weight, NDArray rowGradients, Step st) {
     NDIndex index = new NDIndex("{}", rowIds);
     NDArray w = Rows.gather(weight, rowIds);
     NDArray g = prepare(rowGradients, w);
-    NDArray m = Rows.gather(mean, rowIds).mul(beta1).add(g.mul(1 - beta1));
-    NDArray v = Rows.gather(variance, rowIds).mul(beta2).add(g.square().mul(1 - beta2));
-    mean.set(index, m);
-    variance.set(index, v);
-    weight.set(index, w.sub(step(m, v, lr, correction1, correction2)));
+    NDArray m = Rows.gather(st.mean(), rowIds).mul(beta1).add(g.mul(1 - beta1));
+    NDArray v = Rows.gather(st.variance(), rowIds).mul(beta2).add(g.square().mul(1 - beta2));
+    st.mean().set(index, m);
+    st.variance().set(index, v);
+    weight.set(index, w.sub(step(m, v, st.lr(), st.correction1(), st.correction2())));
   }
 
   private NDArray step(NDArray m, NDArray v, float lr, float c1, float c2) {
