@@ -4,34 +4,21 @@ import static java.util.Objects.requireNonNull;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.tracker.Tracker;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.google.inject.Guice;
 import io.cbns.core.AtomicFiles;
 import io.cbns.core.CbnsException;
 import io.cbns.core.RunDirectory;
 import io.cbns.core.checkpoint.Checkpointable;
 import io.cbns.core.config.ConfigException;
-import io.cbns.core.data.DatasetContext;
 import io.cbns.core.data.DatasetInfo;
-import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
-import io.cbns.core.frequency.FrequencyContext;
-import io.cbns.core.frequency.FrequencyEstimator;
-import io.cbns.core.model.TwoTowerModel;
-import io.cbns.core.optim.CheckpointableOptimizer;
-import io.cbns.core.optim.LazyAdam;
-import io.cbns.core.optim.LearningRateSchedule;
 import io.cbns.core.optim.PlateauSchedule;
-import io.cbns.core.optim.Sgd;
-import io.cbns.core.sampling.NegativeSampler;
-import io.cbns.core.sampling.SamplerContext;
 import io.cbns.core.spi.PluginRegistry;
 import io.cbns.core.train.Checkpointing;
-import io.cbns.core.train.ListenerContext;
 import io.cbns.core.train.MetricsFileListener;
 import io.cbns.core.train.Trainer;
 import io.cbns.core.train.TrainingListener;
@@ -48,8 +35,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,9 +43,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One training run, from a validated configuration to a run directory: resolves the plugins, opens
- * the dataset, builds towers, sampler and frequency estimator, and only then (when every key has
- * been validated) creates the run directory and trains.
+ * One training run, from a validated configuration to a run directory. The run's parts (dataset,
+ * towers, sampler, frequency estimator, schedule and optimizer, listener plugins) come from a
+ * {@link RunModule} injector built from the configuration and the discovered plugins; this class
+ * checks that every key was read, creates the run directory only then, trains, and writes the
+ * outputs.
  *
  * <p>The run directory's files are those of {@link RunDirectory}, each written atomically.
  */
@@ -150,169 +137,121 @@ public final class TrainJob {
       BooleanSupplier stopRequest) {
     RunConfig cfg = RunConfig.parse(tree, plugins.listeners().keySet());
     configureThreads(cfg.threads());
-    var datasetFactory =
-        PluginRegistry.select(plugins.datasetSources(), cfg.data().name(), "data.source");
-    var towerFactory = PluginRegistry.select(plugins.towers(), cfg.model().tower(), "model.tower");
-    var samplerFactory =
-        PluginRegistry.select(plugins.samplers(), cfg.sampler().name(), "sampler.name");
-    var frequencyFactory =
-        PluginRegistry.select(
-            plugins.frequencyEstimators(), cfg.frequency().name(), "frequency.name");
-    Path runsDir = Path.of(cfg.run().dir());
-    if (resumeDir == null
-        && cfg.run().name() != null
-        && Files.exists(runsDir.resolve(cfg.run().name()))) {
-      throw new ConfigException(
-          "run.name",
-          "run directory "
-              + runsDir.resolve(cfg.run().name())
-              + " already exists; choose another run.name");
-    }
-    Device device = selectDevice(cfg.device());
-
-    try (NDManager root = NDManager.newBaseManager(device);
-        InteractionDataset dataset =
-            datasetFactory.open(
-                new DatasetContext(RunDirectory.cacheOf(runsDir), cfg.seed()),
-                cfg.data().options())) {
-      DatasetInfo info = dataset.info();
-      try (TwoTowerModel model = Towers.create(towerFactory, cfg, dataset, root);
-          NegativeSampler sampler =
-              samplerFactory.create(
-                  new SamplerContext(
-                      info.numItems(),
-                      cfg.model().dimension(),
-                      cfg.training().batchSize(),
-                      Trainer.stepsPerEpoch(
-                          info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast()),
-                      cfg.seed() + 1,
-                      root,
-                      model.cheapItemReencoding()),
-                  cfg.sampler().options())) {
-        FrequencyEstimator frequency =
-            frequencyFactory.create(
-                new FrequencyContext(
-                    info.numItems(), dataset.itemTrainCounts(), cfg.training().batchSize()),
-                cfg.frequency().options());
-        if (cfg.optimizer().schedule().equals("plateau") && dataset.validationByUser().isEmpty()) {
-          throw new ConfigException(
-              "optimizer.schedule",
-              "plateau cuts the rate when validation stops improving, but the dataset has no"
-                  + " validation split; set data.validation-ratio (e.g. 0.1) or choose step or"
-                  + " cosine");
-        }
-        Path runDir = resumeDir != null ? resumeDir : runsDir.resolve(runName(cfg));
-        RunDirectory run = RunDirectory.of(runDir);
-        // every listener factory reads its section, on or off, so a typo is never ignored
-        Map<String, TrainingListener> listeners = new LinkedHashMap<>();
-        ListenerContext listenerContext = new ListenerContext(runDir, cfg.seed(), root);
-        plugins
-            .listeners()
-            .forEach(
-                (name, factory) ->
-                    factory
-                        .create(listenerContext, cfg.listeners().get(name))
-                        .ifPresent(l -> listeners.put(name, l)));
+    try (RunResources resources = new RunResources()) {
+      RunModule.Parts parts =
+          RunModule.parts(
+              Guice.createInjector(new RunModule(cfg, plugins, clock, resumeDir, resources)));
+      // the listeners are closed right after training, before the reports read their files
+      try (RunResources listeners = new RunResources()) {
+        parts.listeners().values().stream()
+            .filter(AutoCloseable.class::isInstance)
+            .forEach(l -> listeners.register((AutoCloseable) l));
+        // every part has read its keys: what is left over is a typo
         cfg.checkNoUnknownKeys();
+        return train(
+            cfg,
+            parts,
+            listeners,
+            out,
+            interactive,
+            extraListeners,
+            resumeDir != null,
+            stopRequest);
+      }
+    }
+  }
 
-        if (resumeDir == null) {
-          createRunDir(runDir);
-          AtomicFiles.writeString(run.config(), ConfigLoader.toYaml(cfg.resolved()));
-          writeJson(run.provenance(), provenance(cfg, info, device, sampler.effectiveOptions()));
-          out.printf("run directory: %s (device %s)%n", runDir, device);
-        } else {
-          out.printf("resuming run directory: %s (device %s)%n", runDir, device);
-        }
-        long spe =
-            Trainer.stepsPerEpoch(
-                info.numTrain(), cfg.training().batchSize(), cfg.training().dropLast());
-
-        Tracker schedule =
-            schedule(cfg.optimizer(), spe, cfg.training().epochs(), cfg.evaluation().ks().get(0));
-        var console = new io.cbns.runner.report.ConsoleProgressListener(out, interactive);
-        FullRankingEvaluator evaluator =
-            new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize())
-                .withProgress(console);
-        Trainer.Builder builder =
-            Trainer.builder()
-                .setModel(model)
-                .setDataset(dataset)
-                .setSampler(sampler)
-                .setFrequencyEstimator(frequency)
-                .setOptimizer(optimizer(cfg.optimizer(), schedule))
-                .setConfig(cfg.training())
-                .setManager(root)
-                .optLoss(cfg.loss())
-                .optEvaluator(evaluator)
-                .addListener(console)
-                .addListener(new MetricsFileListener(runDir))
-                .optRestoreBest(cfg.evaluation().restoreBest())
-                .optRowSparse(cfg.optimizer().sparseGradients())
-                .optStopRequest(stopRequest);
-        if (cfg.checkpoint().enabled()) {
-          builder.optCheckpointing(
-              new Checkpointing(
-                  run.checkpoint(),
-                  cfg.checkpoint().everySteps(),
-                  fingerprint(cfg),
-                  resumeDir != null));
-        } else if (resumeDir != null) {
-          throw new ConfigException(
-              "checkpoint.enabled", "is false in " + runDir + ", so the run cannot be resumed");
-        }
-        if (schedule instanceof PlateauSchedule plateau) {
-          builder.addListener(new ValidationScores(plateau.k(), plateau::observe));
-          builder.addCheckpointable("schedule", plateau);
-        }
-        listeners.forEach(
+  private Result train(
+      RunConfig cfg,
+      RunModule.Parts parts,
+      RunResources listenerResources,
+      PrintWriter out,
+      boolean interactive,
+      List<TrainingListener> extraListeners,
+      boolean resuming,
+      BooleanSupplier stopRequest) {
+    RunDirectory run = parts.runDirectory();
+    Path runDir = run.path();
+    DatasetInfo info = parts.dataset().info();
+    if (resuming) {
+      out.printf("resuming run directory: %s (device %s)%n", runDir, parts.device());
+    } else {
+      createRunDir(runDir);
+      AtomicFiles.writeString(run.config(), ConfigLoader.toYaml(cfg.resolved()));
+      writeJson(
+          run.provenance(),
+          provenance(cfg, info, parts.device(), parts.sampler().effectiveOptions()));
+      out.printf("run directory: %s (device %s)%n", runDir, parts.device());
+    }
+    var console = new io.cbns.runner.report.ConsoleProgressListener(out, interactive);
+    FullRankingEvaluator evaluator =
+        new FullRankingEvaluator(cfg.evaluation().ks(), cfg.evaluation().chunkSize())
+            .withProgress(console);
+    Trainer.Builder builder =
+        Trainer.builder()
+            .setModel(parts.model())
+            .setDataset(parts.dataset())
+            .setSampler(parts.sampler())
+            .setFrequencyEstimator(parts.frequency())
+            .setOptimizer(parts.optimizer())
+            .setConfig(cfg.training())
+            .setManager(parts.manager())
+            .optLoss(cfg.loss())
+            .optEvaluator(evaluator)
+            .addListener(console)
+            .addListener(new MetricsFileListener(runDir))
+            .optRestoreBest(cfg.evaluation().restoreBest())
+            .optRowSparse(cfg.optimizer().sparseGradients())
+            .optStopRequest(stopRequest);
+    if (cfg.checkpoint().enabled()) {
+      builder.optCheckpointing(
+          new Checkpointing(
+              run.checkpoint(), cfg.checkpoint().everySteps(), fingerprint(cfg), resuming));
+    } else if (resuming) {
+      throw new ConfigException(
+          "checkpoint.enabled", "is false in " + runDir + ", so the run cannot be resumed");
+    }
+    if (parts.schedule() instanceof PlateauSchedule plateau) {
+      builder.addListener(new ValidationScores(plateau.k(), plateau::observe));
+      builder.addCheckpointable("schedule", plateau);
+    }
+    parts
+        .listeners()
+        .forEach(
             (name, listener) -> {
               builder.addListener(listener);
               if (listener instanceof Checkpointable state) {
                 builder.addCheckpointable(name, state);
               }
             });
-        extraListeners.forEach(builder::addListener);
-        TrainingSummary summary;
-        try {
-          summary = builder.build().fit();
-        } finally {
-          for (TrainingListener listener : listeners.values()) {
-            if (listener instanceof AutoCloseable closeable) {
-              closeQuietly(closeable);
-            }
-          }
-        }
-        if (DriftChart.hasSeries(runDir)) {
-          DriftChart.render(runDir);
-        }
-
-        AtomicFiles.write(
-            run.model(), os -> model.block().saveParameters(new java.io.DataOutputStream(os)));
-        writeJson(run.summary(), summaryJson(cfg, summary));
-        HtmlReport.write(runDir);
-        // model.params holds the final parameters; the checkpoint was only needed to resume
-        deleteQuietly(run.checkpoint());
-        summary
-            .finalEvaluation()
-            .ifPresent(
-                ev ->
-                    out.print(
-                        "\n"
-                            + io.cbns.runner.report.ResultTable.render(
-                                cfg.model().tower() + " + " + cfg.sampler().name(),
-                                ev.model(),
-                                ev.mostPopular())));
-        out.printf(
-            "trained %d epochs (%d steps) in %.1fs; total %.1fs; results in %s%n",
-            summary.epochs(),
-            summary.steps(),
-            summary.trainSeconds(),
-            summary.totalSeconds(),
-            runDir);
-        out.flush();
-        return new Result(runDir, summary);
-      }
+    extraListeners.forEach(builder::addListener);
+    TrainingSummary summary = builder.build().fit();
+    listenerResources.close();
+    if (DriftChart.hasSeries(runDir)) {
+      DriftChart.render(runDir);
     }
+
+    AtomicFiles.write(
+        run.model(), os -> parts.model().block().saveParameters(new java.io.DataOutputStream(os)));
+    writeJson(run.summary(), summaryJson(cfg, summary));
+    HtmlReport.write(runDir);
+    // model.params holds the final parameters; the checkpoint was only needed to resume
+    deleteQuietly(run.checkpoint());
+    summary
+        .finalEvaluation()
+        .ifPresent(
+            ev ->
+                out.print(
+                    "\n"
+                        + io.cbns.runner.report.ResultTable.render(
+                            cfg.model().tower() + " + " + cfg.sampler().name(),
+                            ev.model(),
+                            ev.mostPopular())));
+    out.printf(
+        "trained %d epochs (%d steps) in %.1fs; total %.1fs; results in %s%n",
+        summary.epochs(), summary.steps(), summary.trainSeconds(), summary.totalSeconds(), runDir);
+    out.flush();
+    return new Result(runDir, summary);
   }
 
   private static void configureThreads(int threads) {
@@ -320,43 +259,6 @@ public final class TrainJob {
     // read by DJL's PyTorch engine when it starts; has no effect once it has started
     System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(n));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-  }
-
-  static Device selectDevice(String spec) {
-    int gpus = Engine.getInstance().getGpuCount();
-    if (spec.equals("cpu")) {
-      return Device.cpu();
-    }
-    if (spec.equals("auto")) {
-      Device d = gpus > 0 ? Device.gpu(0) : Device.cpu();
-      LOG.info("device auto: {} ({} GPU(s) visible to the engine)", d, gpus);
-      return d;
-    }
-    int index = spec.contains(":") ? Integer.parseInt(spec.substring(spec.indexOf(':') + 1)) : 0;
-    if (index >= gpus) {
-      throw new ConfigException(
-          "device",
-          "asked for "
-              + spec
-              + " but the engine sees "
-              + gpus
-              + " GPU(s); build with the cuda profile (mvn -Pcuda package) on a machine with an"
-              + " NVIDIA GPU, or use device: cpu");
-    }
-    return Device.gpu(index);
-  }
-
-  private String runName(RunConfig cfg) {
-    String name = cfg.run().name();
-    if (name == null || name.isBlank()) {
-      name =
-          LocalDateTime.now(clock).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-              + "-"
-              + cfg.model().tower()
-              + "-"
-              + cfg.sampler().name();
-    }
-    return name;
   }
 
   private static Path createRunDir(Path dir) {
@@ -369,50 +271,6 @@ public final class TrainJob {
     } catch (IOException e) {
       throw new CbnsException("cannot create run directory " + dir + ": " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * The learning rate per step: {@code constant}, {@code step} and {@code cosine} are functions of
-   * the step; {@code plateau} is a constant rate cut on validation plateaus, a listener too.
-   */
-  static Tracker schedule(RunConfig.OptimizerSection o, long stepsPerEpoch, int epochs, int k) {
-    boolean plateau = o.schedule().equals("plateau");
-    LearningRateSchedule lr =
-        new LearningRateSchedule(
-            plateau
-                ? LearningRateSchedule.Kind.CONSTANT
-                : LearningRateSchedule.Kind.valueOf(
-                    o.schedule().toUpperCase(java.util.Locale.ROOT)),
-            o.learningRate(),
-            o.warmupSteps(),
-            Math.max(1, o.stepEpochs() * stepsPerEpoch),
-            o.stepFactor(),
-            plateau ? 0 : o.minLearningRate(),
-            Math.max(1, epochs * stepsPerEpoch));
-    return plateau
-        ? new PlateauSchedule(lr, o.plateauPatience(), o.stepFactor(), o.minLearningRate(), k)
-        : lr;
-  }
-
-  /**
-   * The optimizer: {@code lazy-adam} (row-sparse Adam), {@code adam} (the same class updating every
-   * row: Adam) or {@code sgd}, all checkpointable, with the learning-rate schedule.
-   */
-  static CheckpointableOptimizer optimizer(RunConfig.OptimizerSection o, Tracker lr) {
-    float clip = o.clipGradient() > 0 ? (float) o.clipGradient() : -1f;
-    if (o.name().equals("sgd")) {
-      return Sgd.builder()
-          .optLearningRateTracker(lr)
-          .optWeightDecays((float) o.weightDecay())
-          .optClipGrad(clip)
-          .build();
-    }
-    return LazyAdam.builder()
-        .optLearningRateTracker(lr)
-        .optWeightDecays((float) o.weightDecay())
-        .optClipGrad(clip)
-        .optDense(o.name().equals("adam"))
-        .build();
   }
 
   /**
@@ -432,14 +290,6 @@ public final class TrainJob {
     tree.forEach(
         (k, v) -> out.put(k, v instanceof Map<?, ?> m ? sorted((Map<String, Object>) m) : v));
     return out;
-  }
-
-  private static void closeQuietly(AutoCloseable closeable) {
-    try {
-      closeable.close();
-    } catch (Exception e) {
-      LOG.warn("could not close {}: {}", closeable, e.getMessage());
-    }
   }
 
   private static void deleteQuietly(Path file) {

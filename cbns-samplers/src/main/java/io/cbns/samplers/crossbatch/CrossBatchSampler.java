@@ -6,22 +6,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-import io.cbns.core.checkpoint.StateIo;
 import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
-import io.cbns.samplers.drift.DriftMeasurement;
-import io.cbns.samplers.drift.DriftTracker;
-import io.cbns.samplers.drift.ProbeSets;
 import io.cbns.samplers.sampler.InBatchSampler;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
@@ -47,8 +39,10 @@ import org.slf4j.LoggerFactory;
  * ({@link FifoMemoryBank}), {@code O(B * d)} per step. A bank size of 0 makes the sampler plain
  * in-batch.
  *
- * <p><b>Warm-up</b>: see {@link Warmup}. The switch is logged once (INFO) with its reason, and
- * available from {@link #activationStep()} and {@link #activationReason()}.
+ * <p><b>Warm-up</b>: see {@link Warmup}; the rule's own state (probe, drift measurements) is a
+ * {@link WarmupState}, and this class keeps only the bank and the latched switch. The switch is
+ * logged once (INFO) with its reason, and available from {@link #activationStep()} and {@link
+ * #activationReason()}.
  *
  * <p><b>NDArrays</b>: the bank lives in a sub-manager of the manager given to the builder and is
  * freed by {@link #close()}; everything else a step creates is attached to the step's manager. Not
@@ -60,32 +54,23 @@ public final class CrossBatchSampler implements NegativeSampler {
   private final int bankSize;
   private final BankMode mode;
   private final Warmup warmup;
-  private final int numItems;
-  private final long seed;
   private final FifoMemoryBank bank;
-  private final DriftTracker tracker;
+  private final WarmupState warmupState;
 
-  private LinkedHashSet<Long> probeCollector = new LinkedHashSet<>();
-  private long[] probe;
-  private double lastRelativeDrift = Double.NaN;
-  private long lastDriftStep = -1;
-  private long decidedFrom = -1;
-  private String decidedReason;
+  /** The step from which the bank has been used (latched: once on, it stays on), or -1. */
   private long activationStep = -1;
+
   private String activationReason;
 
   private CrossBatchSampler(Builder b) {
     this.bankSize = b.bankSize;
     this.mode = b.mode;
     this.warmup = b.warmup;
-    this.numItems = b.numItems;
-    this.seed = b.seed;
     this.bank =
         bankSize == 0
             ? null
             : new FifoMemoryBank(b.manager, bankSize, b.dimension, mode == BankMode.EMBEDDINGS);
-    this.tracker =
-        warmup instanceof Warmup.Drift && bank != null ? new DriftTracker(List.of(1)) : null;
+    this.warmupState = WarmupState.start(warmup, b.numItems, b.seed);
   }
 
   public static Builder builder() {
@@ -122,9 +107,7 @@ public final class CrossBatchSampler implements NegativeSampler {
 
   /** The last relative drift measured by the drift warm-up, if any. */
   public OptionalDouble lastRelativeDrift() {
-    return Double.isNaN(lastRelativeDrift)
-        ? OptionalDouble.empty()
-        : OptionalDouble.of(lastRelativeDrift);
+    return warmupState.lastRelativeDrift();
   }
 
   /** The bank, or null when the bank size is 0; for tests. */
@@ -140,7 +123,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     }
     if (activationStep < 0) {
       activationStep = ctx.step();
-      activationReason = reason();
+      activationReason = warmupState.reason();
       LOG.info(
           "cross-batch: memory bank on from step {} ({}); bank holds {}/{} entries, mode {}",
           activationStep,
@@ -177,8 +160,8 @@ public final class CrossBatchSampler implements NegativeSampler {
         mode == BankMode.EMBEDDINGS ? detachedItemEmbeddings : null,
         batch.itemLogQ(),
         batch.itemIds());
-    if (tracker != null && decidedFrom < 0 && activationStep < 0) {
-      measureDrift(ctx, batch, (Warmup.Drift) warmup);
+    if (activationStep < 0) {
+      warmupState.afterStep(ctx, batch);
     }
   }
 
@@ -188,14 +171,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
     m.put("bank-size", String.valueOf(bankSize));
     m.put("mode", mode.configName());
-    if (warmup instanceof Warmup.Fixed f) {
-      m.put("warmup-steps", String.valueOf(f.steps()));
-    } else {
-      Warmup.Drift d = (Warmup.Drift) warmup;
-      m.put("warmup-steps", "drift");
-      m.put("drift-threshold", String.valueOf(d.threshold()));
-      m.put("max-warmup-steps", String.valueOf(d.maxSteps()));
-    }
+    warmupState.effectiveOptions(m);
     return m;
   }
 
@@ -208,22 +184,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     if (activationStep >= 0) {
       return fill + "), on since step " + activationStep;
     }
-    if (warmup instanceof Warmup.Fixed f) {
-      return fill + "), off: warm-up until step " + f.steps();
-    }
-    Warmup.Drift a = (Warmup.Drift) warmup;
-    String drift =
-        lastDriftStep < 0
-            ? "no drift measured yet"
-            : String.format(
-                Locale.ROOT, "relative drift %.4g at step %d", lastRelativeDrift, lastDriftStep);
-    return String.format(
-        Locale.ROOT,
-        "%s), off: drift warm-up, %s (threshold %.4g, on at step %d at the latest)",
-        fill,
-        drift,
-        a.threshold(),
-        a.maxSteps());
+    return fill + "), off: " + warmupState.waiting();
   }
 
   /**
@@ -239,17 +200,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     bank.saveState(out);
     out.writeLong(activationStep);
     out.writeUTF(activationReason == null ? "" : activationReason);
-    out.writeLong(decidedFrom);
-    out.writeUTF(decidedReason == null ? "" : decidedReason);
-    out.writeLong(lastDriftStep);
-    out.writeDouble(lastRelativeDrift);
-    out.writeBoolean(probe != null);
-    StateIo.writeLongs(
-        out, probe != null ? probe : probeCollector.stream().mapToLong(Long::longValue).toArray());
-    out.writeBoolean(tracker != null);
-    if (tracker != null) {
-      tracker.saveState(out);
-    }
+    warmupState.saveState(out);
   }
 
   @Override
@@ -265,29 +216,7 @@ public final class CrossBatchSampler implements NegativeSampler {
     bank.loadState(in);
     activationStep = in.readLong();
     activationReason = emptyToNull(in.readUTF());
-    decidedFrom = in.readLong();
-    decidedReason = emptyToNull(in.readUTF());
-    lastDriftStep = in.readLong();
-    lastRelativeDrift = in.readDouble();
-    boolean fixedProbe = in.readBoolean();
-    long[] ids = StateIo.readLongs(in, -1, "cross-batch drift probe");
-    if (fixedProbe) {
-      probe = ids;
-      probeCollector = null;
-    } else {
-      probe = null;
-      probeCollector = new LinkedHashSet<>();
-      for (long id : ids) {
-        probeCollector.add(id);
-      }
-    }
-    boolean hasTracker = in.readBoolean();
-    if (hasTracker != (tracker != null)) {
-      throw new IOException("the checkpoint's warm-up does not match this run's (" + warmup + ")");
-    }
-    if (tracker != null) {
-      tracker.loadState(in);
-    }
+    warmupState.loadState(in);
   }
 
   private static String emptyToNull(String s) {
@@ -302,85 +231,7 @@ public final class CrossBatchSampler implements NegativeSampler {
   }
 
   private boolean bankActive(long step) {
-    if (bank == null) {
-      return false;
-    }
-    if (activationStep >= 0) {
-      return true;
-    }
-    if (warmup instanceof Warmup.Fixed f) {
-      return step >= f.steps();
-    }
-    Warmup.Drift a = (Warmup.Drift) warmup;
-    return (decidedFrom >= 0 && step >= decidedFrom) || step >= a.maxSteps();
-  }
-
-  private String reason() {
-    if (warmup instanceof Warmup.Fixed f) {
-      return f.steps() == 0 ? "no warm-up" : "fixed warm-up of " + f.steps() + " steps";
-    }
-    Warmup.Drift a = (Warmup.Drift) warmup;
-    if (decidedReason != null) {
-      return decidedReason;
-    }
-    String drift =
-        lastDriftStep < 0
-            ? "no drift measured yet"
-            : String.format(
-                Locale.ROOT,
-                "last relative drift %.4g at step %d, threshold %.4g",
-                lastRelativeDrift,
-                lastDriftStep,
-                a.threshold());
-    return "drift warm-up reached max-warmup-steps " + a.maxSteps() + " (" + drift + ")";
-  }
-
-  private void measureDrift(StepContext ctx, StepBatch batch, Warmup.Drift a) {
-    if (probe == null && a.probe() == DriftProbe.POSITIVES) {
-      for (long id : batch.hostItemIds()) {
-        if (probeCollector.size() >= a.probeSize()) {
-          break;
-        }
-        probeCollector.add(id);
-      }
-    }
-    long done = ctx.step() + 1;
-    if (done % a.interval() != 0) {
-      return;
-    }
-    if (probe == null) {
-      probe =
-          a.probe() == DriftProbe.UNIFORM
-              ? ProbeSets.uniform(numItems, a.probeSize(), seed)
-              : probeCollector.stream().mapToLong(Long::longValue).toArray();
-      probeCollector = null;
-    }
-    NDManager m = ctx.manager();
-    float[] embeddings =
-        ctx.itemEncoder()
-            .encode(m.create(probe))
-            .stopGradient()
-            .toType(DataType.FLOAT32, false)
-            .toFloatArray();
-    List<DriftMeasurement> drift = tracker.record(embeddings, probe.length);
-    if (drift.isEmpty()) {
-      return;
-    }
-    lastRelativeDrift = drift.get(0).meanRelativeDrift();
-    lastDriftStep = done;
-    if (lastRelativeDrift < a.threshold()) {
-      decidedFrom = done;
-      decidedReason =
-          String.format(
-              Locale.ROOT,
-              "drift warm-up: relative drift %.4g of %d probe items over the %d steps to step %d"
-                  + " fell below drift-threshold %.4g",
-              lastRelativeDrift,
-              probe.length,
-              a.interval(),
-              done,
-              a.threshold());
-    }
+    return bank != null && (activationStep >= 0 || warmupState.reached(step));
   }
 
   /** Builder: {@code setX} for required settings, {@code optX} for optional ones. */
