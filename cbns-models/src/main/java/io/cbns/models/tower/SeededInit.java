@@ -1,6 +1,6 @@
 package io.cbns.models.tower;
 
-import java.nio.charset.StandardCharsets;
+import io.cbns.core.model.HistorySelection;
 import java.util.SplittableRandom;
 
 /**
@@ -13,11 +13,7 @@ final class SeededInit {
 
   /** A stream for the parameter {@code name} of a model seeded with {@code seed}. */
   static SplittableRandom stream(long seed, String name) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
-      h = (h ^ b) * 0x100000001b3L;
-    }
-    return new SplittableRandom(seed ^ h);
+    return HistorySelection.stream(seed, name);
   }
 
   /** {@code n} values drawn from {@code N(0, std^2)}. */

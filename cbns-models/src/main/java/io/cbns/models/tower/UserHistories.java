@@ -3,8 +3,8 @@ package io.cbns.models.tower;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.HistorySelection;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The item histories a {@code youtube-dnn} user tower pools: each user's train items, capped at
@@ -23,9 +23,6 @@ public final class UserHistories {
   private final int[] offsets;
   private final int[] items;
 
-  // fixed so that the histories are a property of the data and the cap, not of a run
-  private static final long SELECTION_SEED = 0x5eed_cb45L;
-
   private UserHistories(int numItems, int maxLength, int[] offsets, int[] items) {
     this.numItems = numItems;
     this.maxLength = maxLength;
@@ -40,38 +37,9 @@ public final class UserHistories {
    * @param maxLength the cap, at least 1
    */
   public static UserHistories select(CsrMatrix trainByUser, int maxLength) {
-    requireNonNull(trainByUser, "trainByUser is null");
-    if (maxLength < 1) {
-      throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
-    }
-    int users = trainByUser.numRows();
-    int[] offsets = new int[users + 1];
-    for (int u = 0; u < users; u++) {
-      offsets[u + 1] = offsets[u] + Math.min(trainByUser.rowLength(u), maxLength);
-    }
-    int[] kept = new int[offsets[users]];
-    SplittableRandom random = SeededInit.stream(SELECTION_SEED, "history");
-    int[] columns = trainByUser.columns();
-    int[] rowOffsets = trainByUser.rowOffsets();
-    for (int u = 0; u < users; u++) {
-      int start = rowOffsets[u];
-      int n = rowOffsets[u + 1] - start;
-      if (n <= maxLength) {
-        System.arraycopy(columns, start, kept, offsets[u], n);
-        continue;
-      }
-      // partial Fisher-Yates over a copy of the row: the first maxLength slots are the sample
-      int[] row = Arrays.copyOfRange(columns, start, start + n);
-      for (int i = 0; i < maxLength; i++) {
-        int j = i + random.nextInt(n - i);
-        int t = row[i];
-        row[i] = row[j];
-        row[j] = t;
-      }
-      Arrays.sort(row, 0, maxLength);
-      System.arraycopy(row, 0, kept, offsets[u], maxLength);
-    }
-    return new UserHistories(trainByUser.numColumns(), maxLength, offsets, kept);
+    CsrMatrix kept = HistorySelection.select(trainByUser, maxLength);
+    return new UserHistories(
+        trainByUser.numColumns(), maxLength, kept.rowOffsets(), kept.columns());
   }
 
   public int numUsers() {

@@ -3,18 +3,15 @@ package io.cbns.serving.onnx;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.data.CsrMatrix;
-import io.cbns.core.model.OnnxContract;
-import java.nio.charset.StandardCharsets;
+import io.cbns.core.model.HistorySelection;
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * The {@code history} and {@code history_mask} inputs of an exported history-pooling user tower
  * ({@code youtube-dnn}), rebuilt from the train split the tower was trained on: each user's train
  * items, capped at the tower's {@code history_length}. A user with more items pools a subset drawn
- * with {@link OnnxContract#HISTORY_SELECTION_SEED}, the same subset the tower saw in training
- * ({@code io.cbns.models.tower.UserHistories} draws it the same way; a test in the runner checks
- * that both agree).
+ * by {@link HistorySelection}, the same subset the tower saw in training (training selects there
+ * too; a test in the runner checks that both agree).
  *
  * <p>Immutable and thread-safe.
  */
@@ -36,39 +33,8 @@ public final class HistoryInputs {
    * @param maxLength the tower's history cap, at least 1
    */
   public static HistoryInputs select(CsrMatrix trainByUser, int maxLength) {
-    requireNonNull(trainByUser, "trainByUser is null");
-    if (maxLength < 1) {
-      throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);
-    }
-    int users = trainByUser.numRows();
-    int[] offsets = new int[users + 1];
-    for (int u = 0; u < users; u++) {
-      offsets[u + 1] = offsets[u] + Math.min(trainByUser.rowLength(u), maxLength);
-    }
-    int[] kept = new int[offsets[users]];
-    SplittableRandom random = stream(OnnxContract.HISTORY_SELECTION_SEED, "history");
-    int[] columns = trainByUser.columns();
-    int[] rowOffsets = trainByUser.rowOffsets();
-    for (int u = 0; u < users; u++) {
-      int start = rowOffsets[u];
-      int n = rowOffsets[u + 1] - start;
-      if (n <= maxLength) {
-        System.arraycopy(columns, start, kept, offsets[u], n);
-        continue;
-      }
-      // a partial Fisher-Yates shuffle of a copy of the row: the first maxLength slots are the
-      // sample, drawn in the same order and from the same stream as in training
-      int[] row = Arrays.copyOfRange(columns, start, start + n);
-      for (int i = 0; i < maxLength; i++) {
-        int j = i + random.nextInt(n - i);
-        int t = row[i];
-        row[i] = row[j];
-        row[j] = t;
-      }
-      Arrays.sort(row, 0, maxLength);
-      System.arraycopy(row, 0, kept, offsets[u], maxLength);
-    }
-    return new HistoryInputs(maxLength, offsets, kept);
+    CsrMatrix kept = HistorySelection.select(trainByUser, maxLength);
+    return new HistoryInputs(maxLength, kept.rowOffsets(), kept.columns());
   }
 
   /** The tower's history cap. */
@@ -134,14 +100,5 @@ public final class HistoryInputs {
         throw new IllegalArgumentException("ids and mask must hold rows * length entries");
       }
     }
-  }
-
-  /** The stream the towers derive per name from a seed: FNV-1a of the name xor the seed. */
-  private static SplittableRandom stream(long seed, String name) {
-    long h = 0xcbf29ce484222325L;
-    for (byte b : name.getBytes(StandardCharsets.UTF_8)) {
-      h = (h ^ b) * 0x100000001b3L;
-    }
-    return new SplittableRandom(seed ^ h);
   }
 }
