@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.data.FeatureTable;
 import io.cbns.core.data.FeatureTable.CategoricalFeature;
-import io.cbns.models.onnx.FeatureInputs;
+import io.cbns.core.model.FeatureInputs;
 import io.cbns.models.onnx.TowerGraph;
 import java.util.ArrayList;
 import java.util.List;

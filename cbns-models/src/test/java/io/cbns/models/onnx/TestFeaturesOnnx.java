@@ -11,6 +11,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.FeatureTable;
+import io.cbns.core.model.FeatureInputs;
 import io.cbns.models.TestingTowers;
 import io.cbns.models.tower.FeaturesTowerModel;
 import java.nio.FloatBuffer;

@@ -9,6 +9,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.cbns.core.CbnsException;
 import io.cbns.core.data.FeatureTable;
+import io.cbns.core.model.FeatureInputs;
 import io.cbns.core.model.OnnxContract;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
@@ -128,7 +129,7 @@ public final class TowerEncoder {
             OnnxTensor.createTensor(env, LongBuffer.wrap(ids), new long[] {ids.length}));
       }
       if (features != null) {
-        for (FeatureTensors.Input x : FeatureTensors.build(side, features, ids)) {
+        for (FeatureInputs.Input x : FeatureInputs.build(side, features, ids)) {
           in.put(
               x.name(),
               x.longs() != null

@@ -1,11 +1,10 @@
-package io.cbns.models.onnx;
+package io.cbns.core.model;
 
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.data.FeatureTable;
 import io.cbns.core.data.FeatureTable.CategoricalFeature;
 import io.cbns.core.data.FeatureTable.DenseFeature;
-import io.cbns.core.model.OnnxContract;
 import java.util.ArrayList;
 import java.util.List;
 
