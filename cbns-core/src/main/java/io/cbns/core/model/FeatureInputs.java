@@ -48,7 +48,8 @@ public final class FeatureInputs {
   }
 
   /**
-   * The padded ids of a batch of rows of one categorical feature, row-major {@code [rows, length]}.
+   * Padded id lists (the ids of a categorical feature, or a user's history), row-major {@code
+   * [rows, length]}.
    *
    * @param rows number of rows
    * @param length the padded length, the longest row of the batch (at least 1)

@@ -3,6 +3,7 @@ package io.cbns.runner.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.FeatureInputs;
 import io.cbns.core.model.OnnxContract;
 import io.cbns.models.onnx.OnnxMetadata;
 import io.cbns.models.onnx.TowerGraph;
@@ -38,7 +39,7 @@ final class TestServingInputsMatchTheTowers {
       HistoryInputs serving = HistoryInputs.select(train, cap);
       long[] batch = random.longs(64, 0, users).toArray();
       HistoryBatch expected = tower.batch(batch, null);
-      HistoryInputs.Padded actual = serving.batch(batch);
+      FeatureInputs.Padded actual = serving.batch(batch);
       assertThat(actual.length()).as("cap %d", cap).isEqualTo(expected.length());
       assertThat(actual.ids()).as("cap %d", cap).containsExactly(expected.items());
       assertThat(actual.mask()).containsExactly(expected.mask());

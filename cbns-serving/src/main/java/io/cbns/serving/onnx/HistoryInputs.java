@@ -3,6 +3,7 @@ package io.cbns.serving.onnx;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.FeatureInputs;
 import io.cbns.core.model.HistorySelection;
 import java.util.Arrays;
 
@@ -59,7 +60,7 @@ public final class HistoryInputs {
    *
    * @throws IllegalArgumentException for a user outside {@code [0, numUsers())}
    */
-  public Padded batch(long[] users) {
+  public FeatureInputs.Padded batch(long[] users) {
     requireNonNull(users, "users is null");
     int length = 1;
     for (long id : users) {
@@ -78,27 +79,6 @@ public final class HistoryInputs {
         mask[l] = 1f;
       }
     }
-    return new Padded(users.length, length, ids, mask);
-  }
-
-  /**
-   * Padded rows, row-major {@code [rows, length]}.
-   *
-   * @param rows number of rows
-   * @param length padded length, at least 1
-   * @param ids the ids, 0 at padding
-   * @param mask 1 for an id, 0 for padding
-   */
-  public record Padded(int rows, int length, long[] ids, float[] mask) {
-    public Padded {
-      requireNonNull(ids, "ids is null");
-      requireNonNull(mask, "mask is null");
-      if (rows < 0 || length < 1) {
-        throw new IllegalArgumentException("rows must be >= 0 and length >= 1");
-      }
-      if (ids.length != (long) rows * length || mask.length != ids.length) {
-        throw new IllegalArgumentException("ids and mask must hold rows * length entries");
-      }
-    }
+    return new FeatureInputs.Padded(users.length, length, ids, mask);
   }
 }

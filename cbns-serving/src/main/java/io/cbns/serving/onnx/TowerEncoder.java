@@ -138,7 +138,7 @@ public final class TowerEncoder {
         }
       }
       if (histories != null) {
-        HistoryInputs.Padded h = histories.batch(ids);
+        FeatureInputs.Padded h = histories.batch(ids);
         long[] shape = {h.rows(), h.length()};
         in.put(OnnxContract.HISTORY, OnnxTensor.createTensor(env, LongBuffer.wrap(h.ids()), shape));
         in.put(
