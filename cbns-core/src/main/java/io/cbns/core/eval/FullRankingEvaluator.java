@@ -12,9 +12,7 @@ import io.cbns.core.model.TwoTowerModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.IntStream;
 
 /**
@@ -100,7 +98,7 @@ public final class FullRankingEvaluator {
     int numItems = relevant.numColumns();
     int k = Math.min(maxK, numItems);
     int[] users = usersWithRelevantItems(relevant);
-    Accumulator acc = new Accumulator();
+    RankingAccumulator acc = new RankingAccumulator(ks);
     progress.onUsersRanked(0, users.length);
     try (NDManager m = parent.newSubManager()) {
       ParameterStore ps = new ParameterStore(m, false);
@@ -131,7 +129,7 @@ public final class FullRankingEvaluator {
         progress.onUsersRanked(end, users.length);
       }
     }
-    return acc.result(users.length);
+    return acc.result();
   }
 
   /**
@@ -147,7 +145,7 @@ public final class FullRankingEvaluator {
             .thenComparingInt(i -> i));
     int k = Math.min(maxK, numItems);
     int[] users = usersWithRelevantItems(relevant);
-    Accumulator acc = new Accumulator();
+    RankingAccumulator acc = new RankingAccumulator(ks);
     long[] top = new long[k];
     for (int u : users) {
       int n = 0;
@@ -160,7 +158,7 @@ public final class FullRankingEvaluator {
       Arrays.fill(top, n, k, -1);
       acc.add(u, top, 0, k, relevant);
     }
-    return acc.result(users.length);
+    return acc.result();
   }
 
   private static NDArray excludeSeen(
@@ -193,55 +191,6 @@ public final class FullRankingEvaluator {
 
   private static int[] usersWithRelevantItems(CsrMatrix relevant) {
     return IntStream.range(0, relevant.numRows()).filter(u -> relevant.rowLength(u) > 0).toArray();
-  }
-
-  /** Sums per-user metrics; ideal DCG values are precomputed once. */
-  private final class Accumulator {
-    private final double[] recallSum = new double[ks.size()];
-    private final double[] ndcgSum = new double[ks.size()];
-    private final double[] discount = new double[maxK];
-    private final double[] idealDcg = new double[maxK + 1];
-
-    Accumulator() {
-      for (int i = 0; i < maxK; i++) {
-        discount[i] = 1.0 / (Math.log(i + 2) / Math.log(2));
-        idealDcg[i + 1] = idealDcg[i] + discount[i];
-      }
-    }
-
-    void add(int user, long[] top, int offset, int k, CsrMatrix relevant) {
-      int numRelevant = relevant.rowLength(user);
-      double dcg = 0;
-      int hits = 0;
-      int next = 0;
-      for (int pos = 0; pos < k; pos++) {
-        long item = top[offset + pos];
-        if (item >= 0 && relevant.contains(user, (int) item)) {
-          hits++;
-          dcg += discount[pos];
-        }
-        while (next < ks.size() && ks.get(next) == pos + 1) {
-          recallSum[next] += (double) hits / numRelevant;
-          ndcgSum[next] += dcg / idealDcg[Math.min(ks.get(next), numRelevant)];
-          next++;
-        }
-      }
-      // cut-offs beyond the number of items: the ranking is complete at k
-      for (; next < ks.size(); next++) {
-        recallSum[next] += (double) hits / numRelevant;
-        ndcgSum[next] += dcg / idealDcg[Math.min(ks.get(next), numRelevant)];
-      }
-    }
-
-    RankingMetrics result(int users) {
-      Map<Integer, Double> recall = new HashMap<>();
-      Map<Integer, Double> ndcg = new HashMap<>();
-      for (int i = 0; i < ks.size(); i++) {
-        recall.put(ks.get(i), users == 0 ? 0.0 : recallSum[i] / users);
-        ndcg.put(ks.get(i), users == 0 ? 0.0 : ndcgSum[i] / users);
-      }
-      return new RankingMetrics(recall, ndcg, users);
-    }
   }
 
   /** For tests: the cut-offs as evaluated, ascending. */

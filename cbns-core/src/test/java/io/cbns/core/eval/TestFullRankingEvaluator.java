@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
 import io.cbns.core.data.CsrMatrix;
+import io.cbns.core.model.FixedEmbeddings;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +23,7 @@ final class TestFullRankingEvaluator {
     CsrMatrix test = CsrMatrix.fromPairs(3, 5, new int[] {0, 0, 1}, new int[] {2, 4, 4});
     FullRankingEvaluator ev = new FullRankingEvaluator(List.of(2, 1), 2);
     try (NDManager m = NDManager.newBaseManager()) {
-      RankingMetrics r = ev.evaluate(m, new TestingFixedModel(USERS, ITEMS), train, test);
+      RankingMetrics r = ev.evaluate(m, fixed(USERS, ITEMS), train, test);
       assertThat(r.users()).isEqualTo(2);
       // K=1: user0 top [1] -> 0 hits; user1 top [4] -> hit. recall = (0 + 1)/2
       assertThat(r.recallAt(1)).isCloseTo(0.5, within(1e-9));
@@ -41,8 +42,7 @@ final class TestFullRankingEvaluator {
     CsrMatrix test = CsrMatrix.fromPairs(1, 5, new int[] {0}, new int[] {0});
     FullRankingEvaluator ev = new FullRankingEvaluator(List.of(5), 16);
     try (NDManager m = NDManager.newBaseManager()) {
-      RankingMetrics r =
-          ev.evaluate(m, new TestingFixedModel(new float[][] {{1}}, ITEMS), train, test);
+      RankingMetrics r = ev.evaluate(m, fixed(new float[][] {{1}}, ITEMS), train, test);
       assertThat(r.recallAt(5)).isZero();
     }
   }
@@ -65,10 +65,23 @@ final class TestFullRankingEvaluator {
     CsrMatrix train = CsrMatrix.fromPairs(3, 5, new int[] {0, 2}, new int[] {0, 1});
     CsrMatrix test = CsrMatrix.fromPairs(3, 5, new int[] {0, 0, 1, 2}, new int[] {2, 4, 4, 3});
     try (NDManager m = NDManager.newBaseManager()) {
-      TestingFixedModel model = new TestingFixedModel(USERS, ITEMS);
+      FixedEmbeddings model = fixed(USERS, ITEMS);
       RankingMetrics one = new FullRankingEvaluator(List.of(2), 1).evaluate(m, model, train, test);
       RankingMetrics all = new FullRankingEvaluator(List.of(2), 64).evaluate(m, model, train, test);
       assertThat(one).isEqualTo(all);
     }
+  }
+
+  /** Towers over the given rows. */
+  static FixedEmbeddings fixed(float[][] users, float[][] items) {
+    return new FixedEmbeddings(users[0].length, flat(users), flat(items));
+  }
+
+  private static float[] flat(float[][] rows) {
+    float[] out = new float[rows.length * rows[0].length];
+    for (int r = 0; r < rows.length; r++) {
+      System.arraycopy(rows[r], 0, out, r * rows[r].length, rows[r].length);
+    }
+    return out;
   }
 }
