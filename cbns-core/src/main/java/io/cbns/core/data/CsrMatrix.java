@@ -2,15 +2,18 @@ package io.cbns.core.data;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
  * A binary user x item matrix in compressed-sparse-row form: the items of row {@code r} are {@code
  * columns[rowOffsets[r] .. rowOffsets[r + 1])}, sorted ascending and without duplicates.
  *
- * <p>Immutable by contract: callers must not modify the arrays.
+ * <p>Immutable by contract: callers must not modify the arrays. Serializable, so that distributed
+ * jobs (cbns-spark) can ship blocks of rows to their workers.
  */
-public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] columns) {
+public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] columns)
+    implements Serializable {
   public CsrMatrix {
     requireNonNull(rowOffsets, "rowOffsets is null");
     requireNonNull(columns, "columns is null");
