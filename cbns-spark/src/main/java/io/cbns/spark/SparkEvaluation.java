@@ -153,9 +153,9 @@ public final class SparkEvaluation {
    * Each user's top {@code k} items by score (ties: lower item id first), train items excluded,
    * {@code -1} where fewer than {@code k} were left; row-major {@code [users, k]}.
    *
-   * <p>Users go 4 at a time and items 2 at a time through a register-blocked dot product (8 sums in
-   * registers, each item and user value loaded once per block): plain Java at about 10 GFLOP/s per
-   * core here, 2.5x a one-user saxpy over the same tile (docs/SCALE.md).
+   * <p>Users go 4 at a time and items 2 at a time through a register-blocked dot product: 8 sums
+   * stay in registers and each item and user value is loaded once per block, which keeps the loop
+   * compute-bound (docs/SCALE.md has the measured rates).
    *
    * @param items row-major {@code [numItems, d]}
    */
