@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -20,12 +21,12 @@ import org.apache.spark.broadcast.Broadcast;
  *
  * <p>The item embeddings are broadcast ({@code [numItems, d]}) to every executor; the users are cut
  * into blocks of {@code blockUsers}, each a Spark element carrying its users' embeddings, train
- * items and held-out items, so a task needs nothing else. A task scores its block 4 users and a
- * tile of items at a time ({@code [4, tile]} floats, kept in cache), keeps each user's top K on the
- * host, and returns the partial metric sums ({@link RankingAccumulator}); the driver merges them.
- * Ties are broken by the lower item id. Scores are float dot products summed in a different order
- * from the engine's matrix product, so a ranking can differ from the single machine's only where
- * two scores are within float rounding of each other.
+ * items and held-out items, so a task needs nothing else. A task builds one {@link ItemScorer}
+ * (ONNX Runtime's matrix product against the item table), scores its blocks {@link #SCORE_ROWS}
+ * users at a time, keeps each user's top K on the host, and returns the partial metric sums ({@link
+ * RankingAccumulator}); the driver merges them. Ties are broken by the lower item id. Scores are
+ * float dot products summed in a different order from the engine's matrix product, so a ranking can
+ * differ from the single machine's only where two scores are within float rounding of each other.
  *
  * <p>The driver builds the blocks, so it holds the embeddings and both splits (what the
  * single-machine evaluator holds too); item embeddings must fit in each executor's memory.
@@ -34,8 +35,14 @@ public final class SparkEvaluation {
   /** Users per Spark element. */
   public static final int DEFAULT_BLOCK_USERS = 512;
 
-  /** Items scored at once for a group of 4 users: {@code 4 x TILE} floats stay in cache. */
-  static final int TILE = 1024;
+  /**
+   * Tasks per core of the cluster: each task pays for one scoring session (a copy of the item
+   * table), and a few tasks per core still balance the load.
+   */
+  static final int TASKS_PER_CORE = 2;
+
+  /** Users scored by one run of the scoring graph. */
+  static final int SCORE_ROWS = 64;
 
   private SparkEvaluation() {}
 
@@ -74,14 +81,16 @@ public final class SparkEvaluation {
       throw new IllegalArgumentException("blockUsers must be >= 1, got " + blockUsers);
     }
     int k = Math.min(cutOffs.get(cutOffs.size() - 1), numItems);
-    List<UserBlock> blocks = blocks(dimension, users, exclude, relevant, blockUsers);
+    int[] ranked =
+        IntStream.range(0, relevant.numRows()).filter(u -> relevant.rowLength(u) > 0).toArray();
+    List<UserBlock> blocks = blocks(dimension, users, ranked, exclude, relevant, blockUsers);
     Broadcast<float[]> broadcastItems = spark.broadcast(items);
     try {
       if (blocks.isEmpty()) {
         return new RankingAccumulator(cutOffs).result();
       }
       return spark
-          .parallelize(blocks, blocks.size())
+          .parallelize(blocks, slices(spark, blocks.size()))
           .mapPartitions(
               part -> rank(part, broadcastItems.value(), numItems, dimension, k, cutOffs))
           .reduce(RankingAccumulator::merge)
@@ -91,30 +100,37 @@ public final class SparkEvaluation {
     }
   }
 
+  /** Spark partitions for {@code blocks} elements: {@link #TASKS_PER_CORE} per core at most. */
+  static int slices(JavaSparkContext spark, int blocks) {
+    return Math.max(1, Math.min(blocks, TASKS_PER_CORE * spark.defaultParallelism()));
+  }
+
   /**
    * One Spark element: a block of users with everything their ranking needs.
    *
+   * @param users the users' dense ids
    * @param embeddings row-major {@code [users, d]}
    * @param exclude the users' train items, one row per user of the block
-   * @param relevant the users' held-out items, one row per user of the block
+   * @param relevant the users' held-out items, one row per user of the block; null when the job
+   *     only recommends
    */
-  record UserBlock(float[] embeddings, CsrMatrix exclude, CsrMatrix relevant)
+  record UserBlock(int[] users, float[] embeddings, CsrMatrix exclude, CsrMatrix relevant)
       implements Serializable {}
 
-  private static List<UserBlock> blocks(
-      int d, float[] users, CsrMatrix exclude, CsrMatrix relevant, int blockUsers) {
-    int[] ranked =
-        java.util.stream.IntStream.range(0, relevant.numRows())
-            .filter(u -> relevant.rowLength(u) > 0)
-            .toArray();
+  /** The users {@code selected} in blocks of {@code blockUsers}; {@code relevant} may be null. */
+  static List<UserBlock> blocks(
+      int d, float[] users, int[] selected, CsrMatrix exclude, CsrMatrix relevant, int blockUsers) {
     List<UserBlock> out = new ArrayList<>();
-    for (int start = 0; start < ranked.length; start += blockUsers) {
-      int[] block = Arrays.copyOfRange(ranked, start, Math.min(ranked.length, start + blockUsers));
+    for (int start = 0; start < selected.length; start += blockUsers) {
+      int[] block =
+          Arrays.copyOfRange(selected, start, Math.min(selected.length, start + blockUsers));
       float[] emb = new float[block.length * d];
       for (int i = 0; i < block.length; i++) {
         System.arraycopy(users, block[i] * d, emb, i * d, d);
       }
-      out.add(new UserBlock(emb, rows(exclude, block), rows(relevant, block)));
+      out.add(
+          new UserBlock(
+              block, emb, rows(exclude, block), relevant == null ? null : rows(relevant, block)));
     }
     return out;
   }
@@ -139,119 +155,65 @@ public final class SparkEvaluation {
   static Iterator<RankingAccumulator> rank(
       Iterator<UserBlock> blocks, float[] items, int numItems, int d, int k, List<Integer> ks) {
     RankingAccumulator acc = new RankingAccumulator(ks);
-    while (blocks.hasNext()) {
-      UserBlock b = blocks.next();
-      long[] top = topK(b, items, numItems, d, k);
-      for (int u = 0; u < b.relevant().numRows(); u++) {
-        acc.add(u, top, u * k, k, b.relevant());
+    try (ItemScorer scorer = new ItemScorer(items, numItems, d, SCORE_ROWS)) {
+      while (blocks.hasNext()) {
+        UserBlock b = blocks.next();
+        long[] top = topK(b, scorer, k).items();
+        for (int u = 0; u < b.users().length; u++) {
+          acc.add(u, top, u * k, k, b.relevant());
+        }
       }
     }
     return List.of(acc).iterator();
   }
 
   /**
-   * Each user's top {@code k} items by score (ties: lower item id first), train items excluded,
-   * {@code -1} where fewer than {@code k} were left; row-major {@code [users, k]}.
-   *
-   * <p>Users go 4 at a time and items 2 at a time through a register-blocked dot product: 8 sums
-   * stay in registers and each item and user value is loaded once per block, which keeps the loop
-   * compute-bound (docs/SCALE.md has the measured rates).
-   *
-   * @param items row-major {@code [numItems, d]}
+   * Each user's top {@code k} items, row-major {@code [users, k]}: ids ({@code -1} where fewer than
+   * {@code k} were left) and their scores, best first.
    */
-  static long[] topK(UserBlock b, float[] items, int numItems, int d, int k) {
-    int n = b.relevant().numRows();
-    float[] scores = new float[4 * TILE];
+  record TopItems(long[] items, float[] scores) {}
+
+  /**
+   * Each user's top {@code k} items of a block by score (ties: lower item id first), train items
+   * excluded.
+   */
+  static TopItems topK(UserBlock b, ItemScorer scorer, int k) {
+    int n = b.users().length;
+    int numItems = scorer.numItems();
+    float[] scores = new float[scorer.chunkRows() * numItems];
     float[] bestScores = new float[n * k];
     long[] best = new long[n * k];
     int[] filled = new int[n];
-    int[] nextExcluded = Arrays.copyOf(b.exclude().rowOffsets(), n);
-    int[] excludedItems = b.exclude().columns();
-    float[] u = b.embeddings();
-    for (int g = 0; g < n; g += 4) {
-      int rows = Math.min(4, n - g);
-      // a group of fewer than 4 users repeats its last one; those scores are not used
-      int u0 = g * d;
-      int u1 = (g + Math.min(1, rows - 1)) * d;
-      int u2 = (g + Math.min(2, rows - 1)) * d;
-      int u3 = (g + Math.min(3, rows - 1)) * d;
-      for (int t0 = 0; t0 < numItems; t0 += TILE) {
-        int w = Math.min(TILE, numItems - t0);
-        int j = 0;
-        for (; j + 1 < w; j += 2) {
-          int p = (t0 + j) * d;
-          int q = p + d;
-          float s00 = 0, s01 = 0, s10 = 0, s11 = 0, s20 = 0, s21 = 0, s30 = 0, s31 = 0;
-          for (int c = 0; c < d; c++) {
-            float v0 = items[p + c];
-            float v1 = items[q + c];
-            float x0 = u[u0 + c];
-            float x1 = u[u1 + c];
-            float x2 = u[u2 + c];
-            float x3 = u[u3 + c];
-            s00 += x0 * v0;
-            s01 += x0 * v1;
-            s10 += x1 * v0;
-            s11 += x1 * v1;
-            s20 += x2 * v0;
-            s21 += x2 * v1;
-            s30 += x3 * v0;
-            s31 += x3 * v1;
-          }
-          scores[j] = s00;
-          scores[j + 1] = s01;
-          scores[TILE + j] = s10;
-          scores[TILE + j + 1] = s11;
-          scores[2 * TILE + j] = s20;
-          scores[2 * TILE + j + 1] = s21;
-          scores[3 * TILE + j] = s30;
-          scores[3 * TILE + j + 1] = s31;
+    int[] offsets = b.exclude().rowOffsets();
+    int[] excluded = b.exclude().columns();
+    for (int first = 0; first < n; first += scorer.chunkRows()) {
+      int rows = Math.min(scorer.chunkRows(), n - first);
+      scorer.score(b.embeddings(), first, rows, scores);
+      for (int r = 0; r < rows; r++) {
+        int row = first + r;
+        int base = r * numItems;
+        // the user's train items are never recommended
+        for (int e = offsets[row]; e < offsets[row + 1]; e++) {
+          scores[base + excluded[e]] = Float.NEGATIVE_INFINITY;
         }
-        if (j < w) {
-          int p = (t0 + j) * d;
-          float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          for (int c = 0; c < d; c++) {
-            float v = items[p + c];
-            s0 += u[u0 + c] * v;
-            s1 += u[u1 + c] * v;
-            s2 += u[u2 + c] * v;
-            s3 += u[u3 + c] * v;
-          }
-          scores[j] = s0;
-          scores[TILE + j] = s1;
-          scores[2 * TILE + j] = s2;
-          scores[3 * TILE + j] = s3;
-        }
-        for (int r = 0; r < rows; r++) {
-          int row = g + r;
-          int base = r * TILE;
-          // the user's train items in this tile (the row is ascending): never recommended
-          int end = b.exclude().rowOffsets()[row + 1];
-          int e = nextExcluded[row];
-          while (e < end && excludedItems[e] < t0 + w) {
-            scores[base + excludedItems[e] - t0] = Float.NEGATIVE_INFINITY;
-            e++;
-          }
-          nextExcluded[row] = e;
-          offer(scores, base, w, t0, bestScores, best, row * k, k, filled, row);
-        }
+        offer(scores, base, numItems, bestScores, best, row * k, k, filled, row);
       }
     }
     for (int row = 0; row < n; row++) {
       Arrays.fill(best, row * k + filled[row], row * k + k, -1L);
+      Arrays.fill(bestScores, row * k + filled[row], row * k + k, Float.NEGATIVE_INFINITY);
     }
-    return best;
+    return new TopItems(best, bestScores);
   }
 
   /**
-   * Merges a tile's scores into one user's top k, kept sorted by score descending. Items come in
+   * Merges a row of scores into one user's top k, kept sorted by score descending. Items come in
    * ascending id order, so an item that only ties the k-th score is never better than it.
    */
   private static void offer(
       float[] scores,
       int base,
       int w,
-      int t0,
       float[] bestScores,
       long[] best,
       int at,
@@ -273,7 +235,7 @@ public final class SparkEvaluation {
         pos--;
       }
       bestScores[at + pos] = s;
-      best[at + pos] = t0 + i;
+      best[at + pos] = i;
     }
     filled[row] = n;
   }

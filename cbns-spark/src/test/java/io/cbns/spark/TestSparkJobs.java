@@ -1,9 +1,11 @@
 package io.cbns.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.ndarray.NDManager;
+import io.cbns.core.CbnsException;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.eval.FullRankingEvaluator;
@@ -11,17 +13,25 @@ import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.model.FixedEmbeddings;
 import io.cbns.data.arrow.source.SyntheticSource;
 import io.cbns.data.arrow.synthetic.SyntheticConfig;
+import io.cbns.serving.index.ExactIndex;
+import io.cbns.serving.index.Exclusion;
+import io.cbns.serving.index.ItemEmbeddings;
+import io.cbns.serving.index.ScoredItems;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -40,6 +50,15 @@ final class TestSparkJobs {
             .setAppName("cbns-test")
             .set("spark.ui.enabled", "false")
             .set("spark.driver.host", "127.0.0.1"));
+  }
+
+  private static SparkSession localSession() {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName("cbns-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate();
   }
 
   @Test
@@ -80,7 +99,7 @@ final class TestSparkJobs {
   void evaluationEqualsTheSingleMachineEvaluator() {
     SplittableRandom random = new SplittableRandom(11);
     int users = 300;
-    int items = 2501; // two full tiles and a partial one of odd width
+    int items = 2501;
     int d = 16;
     float[] userRows = gaussian(random, users * d);
     float[] itemRows = gaussian(random, items * d);
@@ -111,7 +130,8 @@ final class TestSparkJobs {
     }
     RankingMetrics actual;
     try (JavaSparkContext sc = local()) {
-      actual = SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 7);
+      // blocks of 100 users: a full scoring chunk (SparkEvaluation.SCORE_ROWS) and a partial one
+      actual = SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100);
     }
     assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(200);
     for (int k : ks) {
@@ -129,9 +149,78 @@ final class TestSparkJobs {
     float[] items = {1, 3, 3, 2, 3};
     CsrMatrix exclude = new CsrMatrix(1, 5, new int[] {0, 1}, new int[] {4});
     CsrMatrix relevant = new CsrMatrix(1, 5, new int[] {0, 1}, new int[] {2});
-    var block = new SparkEvaluation.UserBlock(new float[] {1}, exclude, relevant);
-    assertThat(SparkEvaluation.topK(block, items, 5, 1, 3)).containsExactly(1, 2, 3);
-    assertThat(SparkEvaluation.topK(block, items, 5, 1, 5)).containsExactly(1, 2, 3, 0, -1);
+    var block = new SparkEvaluation.UserBlock(new int[] {0}, new float[] {1}, exclude, relevant);
+    try (ItemScorer scorer = new ItemScorer(items, 5, 1, 4)) {
+      assertThat(SparkEvaluation.topK(block, scorer, 3).items()).containsExactly(1, 2, 3);
+      assertThat(SparkEvaluation.topK(block, scorer, 5).items()).containsExactly(1, 2, 3, 0, -1);
+    }
+  }
+
+  @Test
+  void recommendationsEqualTheServingModulesExactSearch() throws Exception {
+    SplittableRandom random = new SplittableRandom(5);
+    int users = 150;
+    int items = 700;
+    int d = 8;
+    int k = 10;
+    float[] userRows = gaussian(random, users * d);
+    float[] itemRows = gaussian(random, items * d);
+    List<int[]> train = new ArrayList<>();
+    for (int u = 0; u < users; u++) {
+      // user 0 has seen all but 3 items: only 3 rows for it
+      int seen = u == 0 ? items - 3 : random.nextInt(40);
+      for (int i = 0; i < seen; i++) {
+        train.add(new int[] {u, u == 0 ? i : random.nextInt(items)});
+      }
+    }
+    CsrMatrix exclude = csr(users, items, train);
+    String[] userIds = new String[users];
+    String[] itemIds = new String[items];
+    java.util.Arrays.setAll(userIds, u -> "u" + u);
+    java.util.Arrays.setAll(itemIds, i -> "item-" + i);
+    Path out = tmp.resolve("recommendations");
+
+    List<Row> rows;
+    try (SparkSession spark = localSession()) {
+      long written =
+          SparkRecommendations.recommend(
+              spark, d, userRows, itemRows, exclude, k, 64, userIds, itemIds, out);
+      rows = spark.read().parquet(out.toString()).collectAsList();
+      assertThat(written).isEqualTo(rows.size()).isEqualTo((users - 1) * k + 3);
+      // a second run never overwrites
+      assertThatThrownBy(
+              () ->
+                  SparkRecommendations.recommend(
+                      spark, d, userRows, itemRows, exclude, k, 64, userIds, itemIds, out))
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining("exists");
+    }
+    // nothing but the output is left next to it (the temporary directory was renamed)
+    assertThat(tmp.toFile().list()).containsExactly("recommendations");
+
+    ScoredItems[] expected =
+        new ExactIndex(new ItemEmbeddings(items, d, itemRows))
+            .search(
+                userRows,
+                k,
+                java.util.stream.IntStream.range(0, users)
+                    .mapToObj(u -> Exclusion.ofRow(exclude, u))
+                    .toArray(Exclusion[]::new),
+                false);
+    Map<String, List<Row>> byUser = new HashMap<>();
+    for (Row r : rows) {
+      byUser.computeIfAbsent(r.getString(0), u -> new ArrayList<>()).add(r);
+    }
+    for (int u = 0; u < users; u++) {
+      List<Row> got = byUser.get("u" + u);
+      got.sort(java.util.Comparator.comparingInt(r -> r.getInt(1)));
+      assertThat(got).hasSize(expected[u].size());
+      for (int r = 0; r < got.size(); r++) {
+        assertThat(got.get(r).getInt(1)).isEqualTo(r + 1);
+        assertThat(got.get(r).getString(2)).isEqualTo("item-" + expected[u].items()[r]);
+        assertThat(got.get(r).getFloat(3)).isCloseTo(expected[u].scores()[r], within(1e-5f));
+      }
+    }
   }
 
   private static float[] gaussian(SplittableRandom random, int n) {
