@@ -42,7 +42,7 @@ public final class SparkEvaluation {
   static final int TASKS_PER_CORE = 2;
 
   /** Users scored by one run of the scoring graph. */
-  static final int SCORE_ROWS = 64;
+  static final int SCORE_ROWS = 16;
 
   private SparkEvaluation() {}
 
@@ -196,7 +196,7 @@ public final class SparkEvaluation {
         for (int e = offsets[row]; e < offsets[row + 1]; e++) {
           scores[base + excluded[e]] = Float.NEGATIVE_INFINITY;
         }
-        offer(scores, base, numItems, bestScores, best, row * k, k, filled, row);
+        filled[row] = select(scores, base, numItems, bestScores, best, row * k, k);
       }
     }
     for (int row = 0; row < n; row++) {
@@ -207,25 +207,21 @@ public final class SparkEvaluation {
   }
 
   /**
-   * Merges a row of scores into one user's top k, kept sorted by score descending. Items come in
-   * ascending id order, so an item that only ties the k-th score is never better than it.
+   * Selects the top {@code k} of the {@code w} scores at {@code scores[base ..]} into {@code
+   * bestScores} and {@code best} at {@code at}, sorted by score descending; returns how many were
+   * found (fewer than {@code k} when fewer are finite). Item ids are the positions, visited in
+   * ascending order, so an item that only ties the k-th score never displaces it, and equal scores
+   * keep the lower id first.
    */
-  private static void offer(
-      float[] scores,
-      int base,
-      int w,
-      float[] bestScores,
-      long[] best,
-      int at,
-      int k,
-      int[] filled,
-      int row) {
-    int n = filled[row];
+  private static int select(
+      float[] scores, int base, int w, float[] bestScores, long[] best, int at, int k) {
+    int n = 0;
+    // a score enters only above the threshold: minus infinity until k are held, then the k-th
+    // best. One comparison per item, which also skips NaN and the excluded items (-inf).
+    float threshold = Float.NEGATIVE_INFINITY;
     for (int i = 0; i < w; i++) {
       float s = scores[base + i];
-      if (s == Float.NEGATIVE_INFINITY
-          || Float.isNaN(s)
-          || (n == k && s <= bestScores[at + k - 1])) {
+      if (!(s > threshold)) {
         continue;
       }
       int pos = n == k ? k - 1 : n++;
@@ -236,7 +232,10 @@ public final class SparkEvaluation {
       }
       bestScores[at + pos] = s;
       best[at + pos] = i;
+      if (n == k) {
+        threshold = bestScores[at + k - 1];
+      }
     }
-    filled[row] = n;
+    return n;
   }
 }
