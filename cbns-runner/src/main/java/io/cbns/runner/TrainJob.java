@@ -201,6 +201,7 @@ public final class TrainJob {
             .addListener(console)
             .addListener(new MetricsFileListener(runDir))
             .optRestoreBest(cfg.evaluation().restoreBest())
+            .optSmoothing(cfg.smoothing())
             .optRowSparse(cfg.optimizer().sparseGradients())
             .optStopRequest(stopRequest);
     if (cfg.checkpoint().enabled()) {

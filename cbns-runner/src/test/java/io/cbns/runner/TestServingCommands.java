@@ -44,6 +44,7 @@ final class TestServingCommands {
   private static Path mf;
   private static Path youtube;
   private static Path named;
+  private static Path smoothed;
   private static PluginRegistry plugins;
 
   @BeforeAll
@@ -53,6 +54,16 @@ final class TestServingCommands {
     mf = train("mf", DIM, synthetic);
     youtube = train("yt", YT_DIM, concat(synthetic, List.of("model.tower=youtube-dnn")));
     named = train("named", DIM, List.of("data.source=delimited", "data.path=" + namedIdsCsv()));
+    smoothed =
+        train(
+            "smoothed",
+            DIM,
+            concat(
+                synthetic,
+                List.of(
+                    "data.validation-ratio=0.2",
+                    "smoothing.user-weight=-0.2",
+                    "smoothing.item-weight=0.5")));
     plugins = PluginRegistry.discover(TestServingCommands.class.getClassLoader());
   }
 
@@ -199,6 +210,69 @@ final class TestServingCommands {
                   manager, run.model(), run.dataset().trainByUser(), run.dataset().testByUser());
       assertThat(metrics.recall().get(20)).isCloseTo(trained, within(1e-6));
     }
+  }
+
+  @Test
+  void smoothingIsWhatTrainingTestsAndWhatIsExported() throws Exception {
+    // the trainer's test evaluation of a run with smoothing weights, repeated by cbns smooth from
+    // the trained towers with the same weights
+    double trained =
+        new ObjectMapper()
+            .readTree(smoothed.resolve("summary.json").toFile())
+            .at("/model/recall@20")
+            .asDouble(-1);
+    assertThat(trained).isPositive();
+    CliRun test =
+        CliRun.of(
+            List.of(
+                "smooth",
+                smoothed.toString(),
+                "--split",
+                "test",
+                "--user-weights=-0.2",
+                "--item-weights",
+                "0.5"));
+    assertThat(test.exitCode()).as(test.err()).isZero();
+    assertThat(test.out()).contains(String.format(java.util.Locale.ROOT, "| %.4f |", trained));
+
+    // a grid on validation: one row per pair, and the best pair named
+    CliRun grid =
+        CliRun.of(
+            List.of(
+                "smooth", smoothed.toString(), "--user-weights=-0.1,0", "--item-weights", "0,0.5"));
+    assertThat(grid.exitCode()).as(grid.err()).isZero();
+    assertThat(grid.out().lines().filter(l -> l.matches("\\| -?0\\.\\d+ \\| .*"))).hasSize(4);
+    assertThat(grid.out()).contains("best on validation: smoothing.user-weight");
+
+    // the exported towers are the smoothed tables, not the trained ones
+    Path out = tmp.resolve("export-smoothed");
+    CliRun export = CliRun.of(List.of("export-onnx", smoothed.toString(), "--out", out.toString()));
+    assertThat(export.exitCode()).as(export.err()).isZero();
+    long[] users = IntStream.range(0, USERS).asLongStream().toArray();
+    long[] items = IntStream.range(0, ITEMS).asLongStream().toArray();
+    try (TrainedRun run = TrainedRun.open(plugins, smoothed)) {
+      float[] servedUsers = run.encodeUsers(users);
+      float[] servedItems = run.encodeItems(items);
+      assertThat(onnx(out.resolve("user_tower.onnx"), "user_id", users))
+          .containsExactly(servedUsers, within(1e-6f));
+      assertThat(onnx(out.resolve("item_tower.onnx"), "item_id", items))
+          .containsExactly(servedItems, within(1e-6f));
+      assertThat(run.unitOutputs()).isFalse();
+      try (NDManager m = NDManager.newBaseManager()) {
+        float[] trainedItems =
+            run.trainedTowers()
+                .encodeItems(new ai.djl.training.ParameterStore(m, false), m.create(items), false)
+                .toFloatArray();
+        assertThat(trainedItems).isNotEqualTo(servedItems);
+      }
+    }
+  }
+
+  @Test
+  void smoothChoosesOnValidationOnly() {
+    CliRun r = CliRun.of(List.of("smooth", mf.toString()));
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("has no validation split").contains("data.validation-ratio");
   }
 
   @Test

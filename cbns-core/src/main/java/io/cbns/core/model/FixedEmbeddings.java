@@ -41,6 +41,16 @@ public final class FixedEmbeddings implements TwoTowerModel {
     this.items = items;
   }
 
+  /** A copy of the user table, row-major {@code [numUsers, d]}. */
+  public float[] users() {
+    return users.clone();
+  }
+
+  /** A copy of the item table, row-major {@code [numItems, d]}. */
+  public float[] items() {
+    return items.clone();
+  }
+
   /** No parameters: an empty block. */
   @Override
   public Block block() {

@@ -17,6 +17,7 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
+import io.cbns.core.model.NeighbourSmoothing;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.optim.CheckpointableOptimizer;
 import io.cbns.core.sampling.NegativeSampler;
@@ -57,6 +58,7 @@ public final class Trainer {
   private final Checkpointing checkpointing;
   private final BooleanSupplier stopRequest;
   private final boolean restoreBest;
+  private final NeighbourSmoothing smoothing;
   private final Map<String, Checkpointable> extraState;
   private final ModelSelection selection;
   private final CsrMatrix testExclusion;
@@ -76,6 +78,7 @@ public final class Trainer {
     this.checkpointing = b.checkpointing;
     this.stopRequest = b.stopRequest;
     this.restoreBest = b.restoreBest;
+    this.smoothing = b.smoothing;
     this.extraState = new LinkedHashMap<>(b.extraState);
     // the best epoch's parameters are kept only when they will be restored: with a validation
     // split, so that the epoch is never chosen on test
@@ -304,7 +307,16 @@ public final class Trainer {
   private EvaluationInfo evaluate(CsrMatrix relevant, String split, int epoch, long step) {
     long t0 = System.nanoTime();
     CsrMatrix exclude = relevant == dataset.testByUser() ? testExclusion : dataset.trainByUser();
-    RankingMetrics metrics = evaluator.evaluate(manager, model, exclude, relevant);
+    RankingMetrics metrics;
+    if (smoothing.isIdentity()) {
+      metrics = evaluator.evaluate(manager, model, exclude, relevant);
+    } else {
+      // the towers as they will be served: smoothed over the training interactions
+      try (TwoTowerModel smoothed =
+          smoothing.apply(model, dataset.trainByUser(), dataset.info().numUsers(), manager)) {
+        metrics = evaluator.evaluate(manager, smoothed, exclude, relevant);
+      }
+    }
     RankingMetrics popular = evaluator.mostPopular(dataset.itemTrainCounts(), exclude, relevant);
     EvaluationInfo ev =
         new EvaluationInfo(epoch, step, split, metrics, popular, (System.nanoTime() - t0) / 1e9);
@@ -376,6 +388,7 @@ public final class Trainer {
     private Checkpointing checkpointing;
     private BooleanSupplier stopRequest = () -> false;
     private boolean restoreBest = true;
+    private NeighbourSmoothing smoothing = NeighbourSmoothing.NONE;
     private boolean rowSparse = true;
     private final Map<String, Checkpointable> extraState = new LinkedHashMap<>();
 
@@ -460,6 +473,15 @@ public final class Trainer {
      * Whether embedding tables that support it get row-sparse gradients when the optimizer wants
      * them (default true); see {@link TrainStep.Builder#optRowSparse}.
      */
+    /**
+     * Neighbourhood smoothing of the towers' outputs, applied to every evaluation (default none):
+     * the metrics are those of the model as it is served.
+     */
+    public Builder optSmoothing(NeighbourSmoothing smoothing) {
+      this.smoothing = requireNonNull(smoothing, "smoothing is null");
+      return this;
+    }
+
     public Builder optRowSparse(boolean rowSparse) {
       this.rowSparse = rowSparse;
       return this;

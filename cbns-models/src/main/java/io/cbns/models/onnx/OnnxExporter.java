@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import ai.djl.engine.Engine;
 import ai.onnx.proto.OnnxMl;
 import io.cbns.core.CbnsException;
+import io.cbns.core.model.FixedEmbeddings;
 import io.cbns.core.model.OnnxContract;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.models.ModelFiles;
@@ -184,6 +185,9 @@ public final class OnnxExporter {
 
   private static OnnxExportable exportable(TwoTowerModel model) {
     requireNonNull(model, "model is null");
+    if (model instanceof FixedEmbeddings fixed) {
+      return new FixedTablesExport(fixed);
+    }
     if (!(model instanceof OnnxExportable e)) {
       throw new CbnsException(
           "the tower "

@@ -121,6 +121,19 @@ public final class TowerGraph {
     return new Value(ctx.floatTensor(name, dims, fb -> fb.put(values)));
   }
 
+  /**
+   * Adds a host table {@code [rows, width]} (row-major) as a float initializer.
+   *
+   * @param name base name (made unique in the graph)
+   */
+  public Value table(String name, float[] values, int rows, int width) {
+    if ((long) rows * width != values.length) {
+      throw new IllegalArgumentException(
+          name + ": " + values.length + " floats are not " + rows + " rows of " + width);
+    }
+    return new Value(ctx.floatTensor(name, List.of(rows, width), fb -> fb.put(values)));
+  }
+
   /** Rows of {@code table [rows, e]} at {@code ids} (any shape S): {@code [S..., e]}. */
   public Value gather(Value table, Value ids) {
     return op(ONNXOperators.GATHER, "gather", Map.of("axis", 0), table, ids);

@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       CompareCommand.class,
       ExportOnnxCommand.class,
       EmbedCommand.class,
+      SmoothCommand.class,
       IndexCommand.class,
       RecommendCommand.class,
       ServeCommand.class

@@ -130,7 +130,7 @@ public final class EmbedCommand implements Callable<Integer> {
     m.put(OnnxMetadata.TOWER, run.config().model().tower());
     m.put(OnnxMetadata.PART, part);
     m.put(OnnxMetadata.DIMENSION, String.valueOf(run.config().model().dimension()));
-    m.put(OnnxMetadata.NORMALIZE, String.valueOf(run.config().model().normalize()));
+    m.put(OnnxMetadata.NORMALIZE, String.valueOf(run.unitOutputs()));
     m.put(OnnxMetadata.SEED, String.valueOf(run.config().seed()));
     m.put(OnnxMetadata.DATASET_FINGERPRINT, run.dataset().info().fingerprint());
     m.put(OnnxMetadata.PREFIX + "run_dir", run.runDir().toAbsolutePath().toString());

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.config.Options;
 import io.cbns.core.loss.LossConfig;
+import io.cbns.core.model.NeighbourSmoothing;
 import io.cbns.core.train.TrainingConfig;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +32,7 @@ public record RunConfig(
     OptimizerSection optimizer,
     TrainingConfig training,
     EvaluationSection evaluation,
+    NeighbourSmoothing smoothing,
     CheckpointSection checkpoint,
     Map<String, Options> listeners,
     Options root,
@@ -46,6 +48,7 @@ public record RunConfig(
     requireNonNull(optimizer, "optimizer is null");
     requireNonNull(training, "training is null");
     requireNonNull(evaluation, "evaluation is null");
+    requireNonNull(smoothing, "smoothing is null");
     requireNonNull(checkpoint, "checkpoint is null");
   }
 
@@ -112,6 +115,7 @@ public record RunConfig(
           "optimizer",
           "training",
           "evaluation",
+          "smoothing",
           "checkpoint");
 
   /**
@@ -226,6 +230,12 @@ public record RunConfig(
             evalO.getInt("chunk-size", 1024, 1, 1 << 20),
             evalO.getBoolean("restore-best", true));
     evalO.requireAllConsumed();
+    Options smoothO = root.section("smoothing");
+    NeighbourSmoothing smoothing =
+        new NeighbourSmoothing(
+            smoothO.getDouble("user-weight", 0.0, -10.0, 10.0),
+            smoothO.getDouble("item-weight", 0.0, -10.0, 10.0));
+    smoothO.requireAllConsumed();
     Options ckptO = root.section("checkpoint");
     CheckpointSection checkpoint =
         new CheckpointSection(
@@ -244,7 +254,9 @@ public record RunConfig(
     root.requireAllConsumed();
     List<Options.OptionSpec> specs = new java.util.ArrayList<>();
     for (Options o :
-        List.of(root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, ckptO)) {
+        List.of(
+            root, runO, dataO, modelO, samplerO, freqO, lossO, optO, trainO, evalO, smoothO,
+            ckptO)) {
       o.specs().stream().filter(sp -> !sp.type().equals("section")).forEach(specs::add);
     }
     return new RunConfig(
@@ -260,6 +272,7 @@ public record RunConfig(
         optimizer,
         training,
         evaluation,
+        smoothing,
         checkpoint,
         java.util.Collections.unmodifiableMap(listenerSections),
         root,
@@ -317,6 +330,10 @@ public record RunConfig(
     ev.put("chunk-size", evaluation.chunkSize());
     ev.put("restore-best", evaluation.restoreBest());
     out.put("evaluation", ev);
+    Map<String, Object> sm = new LinkedHashMap<>();
+    sm.put("user-weight", smoothing.userWeight());
+    sm.put("item-weight", smoothing.itemWeight());
+    out.put("smoothing", sm);
     Map<String, Object> ck = new LinkedHashMap<>();
     ck.put("enabled", checkpoint.enabled());
     ck.put("every-steps", checkpoint.everySteps());

@@ -69,6 +69,7 @@ public final class TrainedRun implements AutoCloseable {
   private final TowerFactory towerFactory;
   private final InteractionDataset dataset;
   private NDManager manager;
+  private TwoTowerModel trained;
   private TwoTowerModel model;
 
   private TrainedRun(
@@ -191,19 +192,46 @@ public final class TrainedRun implements AutoCloseable {
     return out;
   }
 
+  /** Whether the served vectors are unit vectors (normalised towers, no smoothing). */
+  public boolean unitOutputs() {
+    return config.model().normalize() && config.smoothing().isIdentity();
+  }
+
   /**
-   * The trained towers, created and loaded on the first call. Owned by this object (do not close).
+   * The trained towers, created and loaded on the first call; with {@code smoothing} in the
+   * configuration, the smoothed tables ({@link io.cbns.core.model.NeighbourSmoothing}), as training
+   * evaluated them. Owned by this object (do not close).
    *
    * @throws CbnsException when {@code model.params} cannot be loaded into the towers the
    *     configuration describes
    */
   public TwoTowerModel model() {
     if (model == null) {
+      TwoTowerModel m = trainedTowers();
+      model =
+          config.smoothing().isIdentity()
+              ? m
+              : config
+                  .smoothing()
+                  .apply(m, dataset.trainByUser(), dataset.info().numUsers(), manager);
+    }
+    return model;
+  }
+
+  /**
+   * The towers as trained, without the configuration's smoothing (what {@code cbns smooth} starts
+   * from), created and loaded on the first call. Owned by this object (do not close).
+   *
+   * @throws CbnsException when {@code model.params} cannot be loaded into the towers the
+   *     configuration describes
+   */
+  public TwoTowerModel trainedTowers() {
+    if (trained == null) {
       manager = NDManager.newBaseManager(Device.cpu());
       try {
         TwoTowerModel m = Towers.create(towerFactory, config, dataset, manager);
         loadParameters(m, RunDirectory.of(runDir).model(), manager);
-        model = m;
+        trained = m;
       } catch (ConfigException e) {
         closeManager();
         throw new CbnsException(RunDirectory.of(runDir).config() + ": " + e.getMessage(), e);
@@ -212,7 +240,7 @@ public final class TrainedRun implements AutoCloseable {
         throw e;
       }
     }
-    return model;
+    return trained;
   }
 
   /**
@@ -259,9 +287,13 @@ public final class TrainedRun implements AutoCloseable {
   @Override
   public void close() {
     try {
-      if (model != null) {
+      if (model != null && model != trained) {
         model.close();
-        model = null;
+      }
+      model = null;
+      if (trained != null) {
+        trained.close();
+        trained = null;
       }
     } finally {
       closeManager();
