@@ -145,15 +145,7 @@ public final class ServedRun implements AutoCloseable {
     requireNonNull(onnxDir, "onnxDir is null");
     requireNonNull(dataset, "dataset is null");
     requireNonNull(options, "options is null");
-    OnnxTowers.Builder towers =
-        OnnxTowers.builder()
-            .setUserTower(onnxDir.resolve(OnnxContract.USER_TOWER_FILE))
-            .setItemTower(onnxDir.resolve(OnnxContract.ITEM_TOWER_FILE))
-            .setTrainByUser(dataset.trainByUser())
-            .optItemFeatures(dataset.itemFeatures().orElse(null))
-            .optUserFeatures(dataset.userFeatures().orElse(null))
-            .optDatasetFingerprint(dataset.info().fingerprint())
-            .optProvider(options.provider());
+    OnnxTowers.Builder towers = towers(onnxDir, dataset).optProvider(options.provider());
     if (expectedDimension != null) {
       towers.optDimension(expectedDimension);
     }
@@ -166,6 +158,21 @@ public final class ServedRun implements AutoCloseable {
       b.optHnswIndex(indexDir);
     }
     return b.build();
+  }
+
+  /**
+   * The exported towers in {@code onnxDir} ({@code user_tower.onnx}, {@code item_tower.onnx}) set
+   * up for {@code dataset}: its train histories, feature tables and fingerprint; build after
+   * choosing the provider and dimension.
+   */
+  public static OnnxTowers.Builder towers(Path onnxDir, InteractionDataset dataset) {
+    return OnnxTowers.builder()
+        .setUserTower(onnxDir.resolve(OnnxContract.USER_TOWER_FILE))
+        .setItemTower(onnxDir.resolve(OnnxContract.ITEM_TOWER_FILE))
+        .setTrainByUser(dataset.trainByUser())
+        .optItemFeatures(dataset.itemFeatures().orElse(null))
+        .optUserFeatures(dataset.userFeatures().orElse(null))
+        .optDatasetFingerprint(dataset.info().fingerprint());
   }
 
   @Override

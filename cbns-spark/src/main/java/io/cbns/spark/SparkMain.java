@@ -1,8 +1,10 @@
 package io.cbns.spark;
 
 import io.cbns.core.CbnsException;
+import io.cbns.core.RunDirectory;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.eval.RankingMetrics;
+import io.cbns.core.model.OnnxContract;
 import io.cbns.data.arrow.format.DatasetLayout;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.serving.IdMap;
@@ -25,14 +27,19 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cbns-spark count|evaluate|recommend}: cbns jobs on Apache Spark, in local mode by default
- * ({@code --master local[*]}) or on a cluster through {@code spark-submit --class
+ * {@code cbns-spark count|evaluate|recommend|embed}: cbns jobs on Apache Spark, in local mode by
+ * default ({@code --master local[*]}) or on a cluster through {@code spark-submit --class
  * io.cbns.spark.SparkMain}. See docs/SCALE.md.
  */
 @Command(
     name = "cbns-spark",
     mixinStandardHelpOptions = true,
-    subcommands = {SparkMain.Count.class, SparkMain.Evaluate.class, SparkMain.Recommend.class},
+    subcommands = {
+      SparkMain.Count.class,
+      SparkMain.Evaluate.class,
+      SparkMain.Recommend.class,
+      SparkMain.Embed.class
+    },
     description = "cbns jobs on Apache Spark (docs/SCALE.md).")
 public final class SparkMain implements Callable<Integer> {
   @Spec CommandSpec spec;
@@ -290,6 +297,82 @@ public final class SparkMain implements Callable<Integer> {
         out[i] = ids.format(i);
       }
       return out;
+    }
+  }
+
+  /** {@code embed RUN_DIR --out DIR}: every item's (and user's) embedding on Spark, as Parquet. */
+  @Command(
+      name = "embed",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Every item's embedding (and every user's with --users) through the run's exported ONNX"
+            + " towers, computed by ONNX Runtime in the Spark executors, written as Parquet:"
+            + " DIR/items (item_id, embedding) and DIR/users (user_id, embedding)"
+            + " (docs/SCALE.md)."
+      })
+  static final class Embed implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by cbns train.")
+    Path runDir;
+
+    @Option(
+        names = "--out",
+        required = true,
+        paramLabel = "DIR",
+        description = "The output directory; must not exist.")
+    Path out;
+
+    @Option(
+        names = "--onnx",
+        paramLabel = "DIR",
+        description = "The exported towers (default: RUN_DIR/onnx, from cbns export-onnx).")
+    Path onnx;
+
+    @Option(names = "--users", description = "Also the users.")
+    boolean users;
+
+    @Option(
+        names = "--chunk",
+        paramLabel = "N",
+        description = "Ids per ONNX Runtime call (default: " + SparkEmbeddings.DEFAULT_CHUNK + ").")
+    int chunk = SparkEmbeddings.DEFAULT_CHUNK;
+
+    @CommandLine.Mixin SparkOptions spark;
+
+    @Override
+    public Integer call() {
+      PrintWriter printer = spec.commandLine().getOut();
+      requireDirectory(runDir, "RUN_DIR");
+      Path towers = onnx != null ? onnx : RunDirectory.of(runDir).onnxDir();
+      if (!Files.isRegularFile(towers.resolve(OnnxContract.USER_TOWER_FILE))
+          || !Files.isRegularFile(towers.resolve(OnnxContract.ITEM_TOWER_FILE))) {
+        throw new CbnsException(
+            "no exported towers in "
+                + towers
+                + "; export them first: cbns export-onnx "
+                + runDir
+                + (onnx != null ? " --out " + onnx : ""));
+      }
+      if (chunk < 1) {
+        throw new CbnsException("--chunk must be at least 1, got " + chunk);
+      }
+      long start = System.nanoTime();
+      SparkEmbeddings.Written written;
+      SparkSession session = spark.session("embed");
+      try {
+        written = SparkEmbeddings.embed(session, runDir, towers, users, chunk, out);
+      } finally {
+        session.stop();
+      }
+      printer.printf(
+          Locale.ROOT,
+          "%d item%s embeddings written to %s in %.1fs%n",
+          written.items(),
+          users ? " and " + written.users() + " user" : "",
+          out,
+          (System.nanoTime() - start) / 1e9);
+      return 0;
     }
   }
 

@@ -2,22 +2,14 @@ package io.cbns.spark;
 
 import static java.util.Objects.requireNonNull;
 
-import io.cbns.core.CbnsException;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.spark.SparkEvaluation.TopItems;
 import io.cbns.spark.SparkEvaluation.UserBlock;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.UUID;
 import java.util.stream.IntStream;
-import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -36,10 +28,7 @@ import org.apache.spark.util.TaskCompletionListener;
  * broadcast item embeddings with ONNX Runtime, as {@link SparkEvaluation} does (same ranking, same
  * tie-break: the lower item id first).
  *
- * <p>The output directory appears complete or not at all: Spark writes a hidden sibling directory,
- * which is renamed to the output when the job has succeeded and deleted when it has failed. The
- * output path must be on a file system the driver and every executor share (a local path in local
- * mode).
+ * <p>The output directory appears complete or not at all ({@link ParquetOutput}).
  */
 public final class SparkRecommendations {
   /**
@@ -98,14 +87,11 @@ public final class SparkRecommendations {
         || itemIds != null && itemIds.length != numItems) {
       throw new IllegalArgumentException("the id maps do not match the embeddings' rows");
     }
-    if (Files.exists(out)) {
-      throw new CbnsException(out + " exists; remove it or choose another output directory");
-    }
+    ParquetOutput.requireAbsent(out);
     int top = Math.min(k, numItems);
     int[] everyone = IntStream.range(0, numUsers).toArray();
     List<UserBlock> blocks =
         SparkEvaluation.blocks(dimension, users, everyone, exclude, null, blockUsers);
-    Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     Broadcast<float[]> broadcastItems = sc.broadcast(items);
     Broadcast<String[]> broadcastItemIds = sc.broadcast(itemIds);
@@ -125,12 +111,9 @@ public final class SparkRecommendations {
                           broadcastUserIds.value(),
                           broadcastItemIds.value(),
                           rows));
-      spark.createDataFrame(rdd, SCHEMA).write().parquet(tmp.toString());
-      Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not move " + tmp + " to " + out, e);
+      ParquetOutput.write(
+          out, tmp -> spark.createDataFrame(rdd, SCHEMA).write().parquet(tmp.toString()));
     } finally {
-      deleteTree(tmp);
       broadcastItems.destroy();
       broadcastItemIds.destroy();
       broadcastUserIds.destroy();
@@ -186,19 +169,5 @@ public final class SparkRecommendations {
     }
     counter.add(out.size());
     return out;
-  }
-
-  /** Deletes {@code dir} and everything under it, if it exists. */
-  private static void deleteTree(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("could not delete " + dir, e);
-    }
   }
 }

@@ -13,6 +13,7 @@ import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.model.FixedEmbeddings;
 import io.cbns.data.arrow.source.SyntheticSource;
 import io.cbns.data.arrow.synthetic.SyntheticConfig;
+import io.cbns.models.onnx.OnnxExporter;
 import io.cbns.serving.index.ExactIndex;
 import io.cbns.serving.index.Exclusion;
 import io.cbns.serving.index.ItemEmbeddings;
@@ -221,6 +222,87 @@ final class TestSparkJobs {
         assertThat(got.get(r).getFloat(3)).isCloseTo(expected[u].scores()[r], within(1e-5f));
       }
     }
+  }
+
+  @Test
+  void embeddingsAreTheExportedTowersOutputs() throws Exception {
+    try (InteractionDataset dataset =
+        SyntheticSource.open(
+            tmp.resolve("embed-data"),
+            SyntheticConfig.builder()
+                .optUsers(700)
+                .optItems(500)
+                .optInteractionsPerUser(10)
+                .build())) {
+      int d = 8;
+      SplittableRandom random = new SplittableRandom(3);
+      float[] userRows = gaussian(random, dataset.info().numUsers() * d);
+      float[] itemRows = gaussian(random, dataset.info().numItems() * d);
+      String fingerprint = dataset.info().fingerprint();
+      // a run directory that names the dataset, with towers exported from fixed tables
+      Path run = Files.createDirectories(tmp.resolve("embed-run"));
+      Files.writeString(
+          run.resolve("run.json"),
+          "{\"dataset\": {\"location\": \""
+              + dataset.info().location()
+              + "\", \"fingerprint\": \""
+              + fingerprint
+              + "\"}}");
+      OnnxExporter.builder()
+          .optDatasetFingerprint(fingerprint)
+          .build()
+          .export(new FixedEmbeddings(d, userRows, itemRows), run.resolve("onnx"));
+
+      Path out = tmp.resolve("embeddings");
+      StringWriter printed = new StringWriter();
+      int code =
+          new CommandLine(new SparkMain())
+              .setOut(new PrintWriter(printed))
+              .execute(
+                  "embed",
+                  run.toString(),
+                  "--out",
+                  out.toString(),
+                  "--users",
+                  "--chunk",
+                  "300",
+                  "--master",
+                  "local[2]");
+      assertThat(code).as(printed.toString()).isZero();
+      assertThat(printed.toString()).contains("500 item and 700 user embeddings written");
+      try (SparkSession spark = localSession()) {
+        assertThat(vectors(spark, out.resolve("items"), d)).containsExactly(itemRows);
+        assertThat(vectors(spark, out.resolve("users"), d)).containsExactly(userRows);
+      }
+      // never over an existing output; towers that are missing are named with the fix
+      assertThat(
+              SparkMain.run(
+                  "embed", run.toString(), "--out", out.toString(), "--master", "local[2]"))
+          .isEqualTo(1);
+      assertThat(
+              SparkMain.run(
+                  "embed",
+                  run.toString(),
+                  "--out",
+                  tmp.resolve("other").toString(),
+                  "--onnx",
+                  tmp.resolve("nothing").toString()))
+          .isEqualTo(1);
+    }
+  }
+
+  /** The embedding column of a Parquet directory, in id order, row-major. */
+  private static float[] vectors(SparkSession spark, Path dir, int d) {
+    List<Row> rows = spark.read().parquet(dir.toString()).collectAsList();
+    float[] out = new float[rows.size() * d];
+    assertThat(rows.stream().mapToInt(r -> r.getInt(0)).distinct().count()).isEqualTo(rows.size());
+    for (Row r : rows) {
+      List<Float> v = r.getList(1);
+      for (int c = 0; c < d; c++) {
+        out[r.getInt(0) * d + c] = v.get(c);
+      }
+    }
+    return out;
   }
 
   private static float[] gaussian(SplittableRandom random, int n) {

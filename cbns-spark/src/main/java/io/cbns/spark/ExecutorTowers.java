@@ -1,0 +1,48 @@
+package io.cbns.spark;
+
+import io.cbns.serving.ServedRun;
+import io.cbns.serving.onnx.OnnxTowers;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * One set of ONNX Runtime sessions per executor JVM: the exported towers of a run, opened with the
+ * serving module's code ({@link ServedRun#towers}) on the first task that needs them and shared by
+ * every later task of that JVM (sessions are thread-safe). They are closed when the JVM exits.
+ */
+final class ExecutorTowers {
+  private static final Map<String, Entry> OPEN = new HashMap<>();
+
+  private record Entry(ServedRun run, OnnxTowers towers) {}
+
+  private ExecutorTowers() {}
+
+  /** The towers in {@code onnxDir} for the dataset of {@code runDir}, opened once per JVM. */
+  static synchronized OnnxTowers of(Path runDir, Path onnxDir) {
+    String key = runDir.toAbsolutePath().normalize() + "\n" + onnxDir.toAbsolutePath().normalize();
+    Entry e = OPEN.get(key);
+    if (e == null) {
+      ServedRun run = ServedRun.open(runDir);
+      try {
+        e = new Entry(run, ServedRun.towers(onnxDir, run.dataset()).build());
+      } catch (RuntimeException ex) {
+        run.close();
+        throw ex;
+      }
+      if (OPEN.isEmpty()) {
+        Runtime.getRuntime().addShutdownHook(new Thread(ExecutorTowers::closeAll));
+      }
+      OPEN.put(key, e);
+    }
+    return e.towers();
+  }
+
+  private static synchronized void closeAll() {
+    for (Entry e : OPEN.values()) {
+      e.towers().close();
+      e.run().close();
+    }
+    OPEN.clear();
+  }
+}
