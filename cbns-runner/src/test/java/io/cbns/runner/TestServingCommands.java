@@ -273,6 +273,10 @@ final class TestServingCommands {
     CliRun r = CliRun.of(List.of("smooth", mf.toString()));
     assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.err()).contains("has no validation split").contains("data.validation-ratio");
+    // test is for the one pair chosen on validation, never for a grid
+    CliRun grid = CliRun.of(List.of("smooth", smoothed.toString(), "--split", "test"));
+    assertThat(grid.exitCode()).isEqualTo(1);
+    assertThat(grid.err()).contains("one --user-weights and one --item-weights");
   }
 
   @Test

@@ -1,7 +1,10 @@
 package io.cbns.spark;
 
+import io.cbns.core.model.OnnxContract;
 import io.cbns.serving.ServedRun;
 import io.cbns.serving.onnx.OnnxTowers;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,7 +23,15 @@ final class ExecutorTowers {
 
   /** The towers in {@code onnxDir} for the dataset of {@code runDir}, opened once per JVM. */
   static synchronized OnnxTowers of(Path runDir, Path onnxDir) {
-    String key = runDir.toAbsolutePath().normalize() + "\n" + onnxDir.toAbsolutePath().normalize();
+    // towers exported again into the same folder are new towers
+    String key =
+        runDir.toAbsolutePath().normalize()
+            + "\n"
+            + onnxDir.toAbsolutePath().normalize()
+            + "\n"
+            + modified(onnxDir.resolve(OnnxContract.USER_TOWER_FILE))
+            + "\n"
+            + modified(onnxDir.resolve(OnnxContract.ITEM_TOWER_FILE));
     Entry e = OPEN.get(key);
     if (e == null) {
       ServedRun run = ServedRun.open(runDir);
@@ -36,6 +47,14 @@ final class ExecutorTowers {
       OPEN.put(key, e);
     }
     return e.towers();
+  }
+
+  private static String modified(Path file) {
+    try {
+      return Files.getLastModifiedTime(file) + "/" + Files.size(file);
+    } catch (IOException e) {
+      return "missing";
+    }
   }
 
   private static synchronized void closeAll() {

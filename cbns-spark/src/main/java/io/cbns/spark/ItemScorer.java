@@ -69,9 +69,15 @@ final class ItemScorer implements AutoCloseable {
           OnnxTensor.createTensor(env, usersBuffer, new long[] {chunkRows, dimension});
       this.scoresTensor =
           OnnxTensor.createTensor(env, scoresBuffer, new long[] {chunkRows, numItems});
-    } catch (OrtException e) {
-      close();
-      throw new IllegalStateException("ONNX Runtime could not build the scoring graph", e);
+    } catch (OrtException | RuntimeException e) {
+      IllegalStateException failure =
+          new IllegalStateException("ONNX Runtime could not build the scoring graph", e);
+      try {
+        close();
+      } catch (RuntimeException closing) {
+        failure.addSuppressed(closing);
+      }
+      throw failure;
     }
   }
 

@@ -31,13 +31,26 @@ final class ParquetOutput {
   static void write(Path out, Consumer<Path> write) {
     requireAbsent(out);
     Path tmp = out.resolveSibling("." + out.getFileName() + ".tmp-" + UUID.randomUUID());
+    RuntimeException failure = null;
     try {
       write.accept(tmp);
       Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
-      throw new UncheckedIOException("could not move " + tmp + " to " + out, e);
-    } finally {
+      failure = new UncheckedIOException("could not move " + tmp + " to " + out, e);
+    } catch (RuntimeException e) {
+      failure = e;
+    }
+    try {
       deleteTree(tmp);
+    } catch (RuntimeException e) {
+      // the job's own failure, if any, is the one to report
+      if (failure == null) {
+        throw e;
+      }
+      failure.addSuppressed(e);
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 

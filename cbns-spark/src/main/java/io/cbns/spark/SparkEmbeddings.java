@@ -55,8 +55,9 @@ public final class SparkEmbeddings {
     OnnxTowers towers = ExecutorTowers.of(runDir, onnxDir);
     int numItems = towers.items().count();
     int numUsers = towers.users().count();
-    String run = runDir.toString();
-    String onnx = onnxDir.toString();
+    // absolute, so that every executor resolves them alike
+    String run = runDir.toAbsolutePath().toString();
+    String onnx = onnxDir.toAbsolutePath().toString();
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ParquetOutput.write(
         out,

@@ -66,6 +66,26 @@ public final class SparkEvaluation {
       CsrMatrix relevant,
       List<Integer> ks,
       int blockUsers) {
+    return evaluate(spark, dimension, users, items, exclude, relevant, ks, blockUsers, 0);
+  }
+
+  /**
+   * Evaluates user and item embeddings, the items in blocks of {@code blockItems} when that is
+   * positive and smaller than the catalogue: no executor then holds more than one block of items
+   * per task. Every (user block, item block) pair is a task's element, which keeps its users' top K
+   * of its items; the partial lists of a user block are merged (score descending, then lower item
+   * id) before the metrics. {@code blockItems <= 0} broadcasts the whole item table instead.
+   */
+  public static RankingMetrics evaluate(
+      JavaSparkContext spark,
+      int dimension,
+      float[] users,
+      float[] items,
+      CsrMatrix exclude,
+      CsrMatrix relevant,
+      List<Integer> ks,
+      int blockUsers,
+      int blockItems) {
     requireNonNull(spark, "spark is null");
     List<Integer> cutOffs = ks.stream().distinct().sorted().toList();
     int numItems = relevant.numColumns();
@@ -84,11 +104,14 @@ public final class SparkEvaluation {
     int[] ranked =
         IntStream.range(0, relevant.numRows()).filter(u -> relevant.rowLength(u) > 0).toArray();
     List<UserBlock> blocks = blocks(dimension, users, ranked, exclude, relevant, blockUsers);
+    if (blocks.isEmpty()) {
+      return new RankingAccumulator(cutOffs).result();
+    }
+    if (blockItems > 0 && blockItems < numItems) {
+      return ItemBlocks.evaluate(spark, dimension, items, numItems, blocks, blockItems, k, cutOffs);
+    }
     Broadcast<float[]> broadcastItems = spark.broadcast(items);
     try {
-      if (blocks.isEmpty()) {
-        return new RankingAccumulator(cutOffs).result();
-      }
       return spark
           .parallelize(blocks, slices(spark, blocks.size()))
           .mapPartitions(
@@ -171,13 +194,21 @@ public final class SparkEvaluation {
    * Each user's top {@code k} items, row-major {@code [users, k]}: ids ({@code -1} where fewer than
    * {@code k} were left) and their scores, best first.
    */
-  record TopItems(long[] items, float[] scores) {}
+  record TopItems(long[] items, float[] scores) implements Serializable {}
 
   /**
    * Each user's top {@code k} items of a block by score (ties: lower item id first), train items
    * excluded.
    */
   static TopItems topK(UserBlock b, ItemScorer scorer, int k) {
+    return topK(b, scorer, 0, k);
+  }
+
+  /**
+   * The same over the items {@code firstItem .. firstItem + scorer.numItems() - 1} only, those that
+   * {@code scorer} holds; the ids returned are global.
+   */
+  static TopItems topK(UserBlock b, ItemScorer scorer, int firstItem, int k) {
     int n = b.users().length;
     int numItems = scorer.numItems();
     float[] scores = new float[scorer.chunkRows() * numItems];
@@ -192,11 +223,17 @@ public final class SparkEvaluation {
       for (int r = 0; r < rows; r++) {
         int row = first + r;
         int base = r * numItems;
-        // the user's train items are never recommended
+        // the user's train items are never recommended (rows are sorted by item id)
         for (int e = offsets[row]; e < offsets[row + 1]; e++) {
-          scores[base + excluded[e]] = Float.NEGATIVE_INFINITY;
+          int item = excluded[e] - firstItem;
+          if (item >= numItems) {
+            break;
+          }
+          if (item >= 0) {
+            scores[base + item] = Float.NEGATIVE_INFINITY;
+          }
         }
-        filled[row] = select(scores, base, numItems, bestScores, best, row * k, k);
+        filled[row] = select(scores, base, numItems, firstItem, bestScores, best, row * k, k);
       }
     }
     for (int row = 0; row < n; row++) {
@@ -209,12 +246,19 @@ public final class SparkEvaluation {
   /**
    * Selects the top {@code k} of the {@code w} scores at {@code scores[base ..]} into {@code
    * bestScores} and {@code best} at {@code at}, sorted by score descending; returns how many were
-   * found (fewer than {@code k} when fewer are finite). Item ids are the positions, visited in
-   * ascending order, so an item that only ties the k-th score never displaces it, and equal scores
-   * keep the lower id first.
+   * found (fewer than {@code k} when fewer are finite). Item ids are {@code firstItem} plus the
+   * positions, visited in ascending order, so an item that only ties the k-th score never displaces
+   * it, and equal scores keep the lower id first.
    */
   private static int select(
-      float[] scores, int base, int w, float[] bestScores, long[] best, int at, int k) {
+      float[] scores,
+      int base,
+      int w,
+      int firstItem,
+      float[] bestScores,
+      long[] best,
+      int at,
+      int k) {
     int n = 0;
     // a score enters only above the threshold: minus infinity until k are held, then the k-th
     // best. One comparison per item, which also skips NaN and the excluded items (-inf).
@@ -231,7 +275,7 @@ public final class SparkEvaluation {
         pos--;
       }
       bestScores[at + pos] = s;
-      best[at + pos] = i;
+      best[at + pos] = firstItem + i;
       if (n == k) {
         threshold = bestScores[at + k - 1];
       }

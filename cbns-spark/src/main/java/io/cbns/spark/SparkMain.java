@@ -167,6 +167,14 @@ public final class SparkMain implements Callable<Integer> {
             "Users per Spark element (default: " + SparkEvaluation.DEFAULT_BLOCK_USERS + ").")
     int blockUsers = SparkEvaluation.DEFAULT_BLOCK_USERS;
 
+    @Option(
+        names = "--block-items",
+        paramLabel = "N",
+        description =
+            "Items per block when the item table is too large to broadcast to every executor"
+                + " (default: 0, broadcast the whole table).")
+    int blockItems;
+
     @CommandLine.Mixin SparkOptions spark;
 
     @Override
@@ -186,10 +194,11 @@ public final class SparkMain implements Callable<Integer> {
                   emb.dimension(),
                   emb.users(),
                   emb.items(),
-                  dataset.trainByUser(),
+                  dataset.testExclusion(),
                   dataset.testByUser(),
                   ks,
-                  blockUsers);
+                  blockUsers,
+                  blockItems);
           rankSeconds = (System.nanoTime() - ranking) / 1e9;
         }
         double seconds = (System.nanoTime() - start) / 1e9;

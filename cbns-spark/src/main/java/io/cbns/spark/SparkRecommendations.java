@@ -19,7 +19,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.util.LongAccumulator;
 import org.apache.spark.util.TaskCompletionListener;
 
 /**
@@ -96,7 +95,6 @@ public final class SparkRecommendations {
     Broadcast<float[]> broadcastItems = sc.broadcast(items);
     Broadcast<String[]> broadcastItemIds = sc.broadcast(itemIds);
     Broadcast<String[]> broadcastUserIds = sc.broadcast(userIds);
-    LongAccumulator rows = spark.sparkContext().longAccumulator("recommendations");
     try {
       var rdd =
           sc.parallelize(blocks, SparkEvaluation.slices(sc, blocks.size()))
@@ -109,8 +107,7 @@ public final class SparkRecommendations {
                           dimension,
                           top,
                           broadcastUserIds.value(),
-                          broadcastItemIds.value(),
-                          rows));
+                          broadcastItemIds.value()));
       ParquetOutput.write(
           out, tmp -> spark.createDataFrame(rdd, SCHEMA).write().parquet(tmp.toString()));
     } finally {
@@ -118,7 +115,14 @@ public final class SparkRecommendations {
       broadcastItemIds.destroy();
       broadcastUserIds.destroy();
     }
-    return rows.value();
+    // every user gets k rows, or as many items as they have not seen (counted here: an
+    // accumulator updated in a transformation may count a retried task twice)
+    long rows = 0;
+    for (int u = 0; u < numUsers; u++) {
+      int seen = u < exclude.numRows() ? exclude.rowLength(u) : 0;
+      rows += Math.min(top, numItems - seen);
+    }
+    return rows;
   }
 
   /**
@@ -132,8 +136,7 @@ public final class SparkRecommendations {
       int d,
       int k,
       String[] userIds,
-      String[] itemIds,
-      LongAccumulator counter) {
+      String[] itemIds) {
     ItemScorer scorer = new ItemScorer(items, numItems, d, SparkEvaluation.SCORE_ROWS);
     TaskContext task = TaskContext.get();
     if (task != null) {
@@ -141,17 +144,12 @@ public final class SparkRecommendations {
     }
     Iterable<UserBlock> partition = () -> blocks;
     return StreamSupport.stream(partition.spliterator(), false)
-        .flatMap(b -> rowsOf(b, scorer, k, userIds, itemIds, counter).stream())
+        .flatMap(b -> rowsOf(b, scorer, k, userIds, itemIds).stream())
         .iterator();
   }
 
   private static List<Row> rowsOf(
-      UserBlock b,
-      ItemScorer scorer,
-      int k,
-      String[] userIds,
-      String[] itemIds,
-      LongAccumulator counter) {
+      UserBlock b, ItemScorer scorer, int k, String[] userIds, String[] itemIds) {
     TopItems top = SparkEvaluation.topK(b, scorer, k);
     List<Row> out = new ArrayList<>();
     for (int r = 0; r < b.users().length; r++) {
@@ -167,7 +165,6 @@ public final class SparkRecommendations {
                 top.scores()[r * k + rank]));
       }
     }
-    counter.add(out.size());
     return out;
   }
 }

@@ -129,19 +129,39 @@ final class TestSparkJobs {
           new FullRankingEvaluator(ks, 64)
               .evaluate(m, new FixedEmbeddings(d, userRows, itemRows), exclude, relevant);
     }
-    RankingMetrics actual;
+    RankingMetrics broadcast;
+    RankingMetrics blocked;
     try (JavaSparkContext sc = local()) {
-      // blocks of 100 users: a full scoring chunk (SparkEvaluation.SCORE_ROWS) and a partial one
-      actual = SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100);
+      // blocks of 100 users: full scoring chunks (SparkEvaluation.SCORE_ROWS) and a partial one
+      broadcast = SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100);
+      // items in blocks of 700 (the last one partial, and each smaller than k = 100 in part)
+      blocked =
+          SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100, 700);
     }
-    assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(200);
-    for (int k : ks) {
-      assertThat(actual.recallAt(k))
-          .as("recall@%d", k)
-          .isCloseTo(expected.recallAt(k), within(1e-6));
-      assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
+    for (RankingMetrics actual : List.of(broadcast, blocked)) {
+      assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(200);
+      for (int k : ks) {
+        assertThat(actual.recallAt(k))
+            .as("recall@%d", k)
+            .isCloseTo(expected.recallAt(k), within(1e-6));
+        assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
+      }
     }
     assertThat(expected.recallAt(100)).isGreaterThan(expected.recallAt(5));
+  }
+
+  @Test
+  void mergedPartialListsKeepTheBestAndBreakTiesByTheLowerId() {
+    // two users, k = 3; user 1's lists are short
+    var a =
+        new SparkEvaluation.TopItems(
+            new long[] {4, 2, 9, 7, -1, -1}, new float[] {5, 3, 1, 2, Float.NEGATIVE_INFINITY, 0});
+    var b =
+        new SparkEvaluation.TopItems(
+            new long[] {1, 11, 12, -1, -1, -1}, new float[] {3, 2, 0, 0, 0, 0});
+    var m = ItemBlocks.merge(a, b, 2, 3);
+    assertThat(m.items()).containsExactly(4, 1, 2, 7, -1, -1);
+    assertThat(m.scores()).startsWith(5, 3, 3, 2);
   }
 
   @Test

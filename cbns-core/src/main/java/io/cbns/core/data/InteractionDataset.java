@@ -30,6 +30,17 @@ public interface InteractionDataset extends AutoCloseable {
    * Content features of the items ({@link FeatureTable#numRows()} equals the number of items), when
    * the dataset has them. They describe every item, including items that never occur in train.
    */
+  /**
+   * The items never ranked for a user in a test evaluation: the whole train file. The validation
+   * split was carved from it, so it is the train split plus the validation split (the literature's
+   * protocol); a test pair itself is never excluded.
+   */
+  default CsrMatrix testExclusion() {
+    return validationByUser()
+        .map(v -> trainByUser().union(v.minus(testByUser())))
+        .orElse(trainByUser());
+  }
+
   default Optional<FeatureTable> itemFeatures() {
     return Optional.empty();
   }

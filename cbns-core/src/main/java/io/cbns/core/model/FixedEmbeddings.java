@@ -41,6 +41,16 @@ public final class FixedEmbeddings implements TwoTowerModel {
     this.items = items;
   }
 
+  /** The rows of the user table. */
+  public int numUsers() {
+    return users.length / dimension;
+  }
+
+  /** The rows of the item table. */
+  public int numItems() {
+    return items.length / dimension;
+  }
+
   /** A copy of the user table, row-major {@code [numUsers, d]}. */
   public float[] users() {
     return users.clone();

@@ -96,13 +96,7 @@ public final class Trainer {
             .optSeed(config.seed())
             .optRowSparse(b.rowSparse)
             .build();
-    // the validation split was carved from the train file, so test ranks every item except the
-    // whole train file (the literature's protocol); a test pair itself is never excluded
-    this.testExclusion =
-        dataset
-            .validationByUser()
-            .map(v -> dataset.trainByUser().union(v.minus(dataset.testByUser())))
-            .orElse(dataset.trainByUser());
+    this.testExclusion = dataset.testExclusion();
   }
 
   public static Builder builder() {
@@ -470,10 +464,6 @@ public final class Trainer {
     }
 
     /**
-     * Whether embedding tables that support it get row-sparse gradients when the optimizer wants
-     * them (default true); see {@link TrainStep.Builder#optRowSparse}.
-     */
-    /**
      * Neighbourhood smoothing of the towers' outputs, applied to every evaluation (default none):
      * the metrics are those of the model as it is served.
      */
@@ -482,6 +472,10 @@ public final class Trainer {
       return this;
     }
 
+    /**
+     * Whether embedding tables that support it get row-sparse gradients when the optimizer wants
+     * them (default true); see {@link TrainStep.Builder#optRowSparse}.
+     */
     public Builder optRowSparse(boolean rowSparse) {
       this.rowSparse = rowSparse;
       return this;

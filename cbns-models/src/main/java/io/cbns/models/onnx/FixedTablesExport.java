@@ -38,10 +38,9 @@ final class FixedTablesExport implements OnnxExportable {
 
   @Override
   public Map<String, String> onnxMetadata() {
-    int d = model.dimension();
     Map<String, String> m = new LinkedHashMap<>();
-    m.put("num_users", String.valueOf(model.users().length / d));
-    m.put("num_items", String.valueOf(model.items().length / d));
+    m.put("num_users", String.valueOf(model.numUsers()));
+    m.put("num_items", String.valueOf(model.numItems()));
     return m;
   }
 

@@ -83,6 +83,11 @@ public final class SmoothCommand implements Callable<Integer> {
     if (k < 1) {
       throw new CbnsException("--k must be at least 1, got " + k);
     }
+    if (split.equals("test") && (userWeights.size() != 1 || itemWeights.size() != 1)) {
+      throw new CbnsException(
+          "--split test reports the one pair chosen on validation: give one --user-weights and"
+              + " one --item-weights value");
+    }
     PrintWriter out = spec.commandLine().getOut();
     try (TrainedRun run = TrainedRun.open(plugins, runDir);
         NDManager manager = NDManager.newBaseManager(Device.cpu())) {
@@ -103,12 +108,7 @@ public final class SmoothCommand implements Callable<Integer> {
         exclude = train;
       } else {
         relevant = dataset.testByUser();
-        // as the trainer's test evaluation: the whole train file, validation included
-        exclude =
-            dataset
-                .validationByUser()
-                .map(v -> train.union(v.minus(dataset.testByUser())))
-                .orElse(train);
+        exclude = dataset.testExclusion();
       }
       // the towers' outputs, encoded once; each pair smooths these tables
       FixedEmbeddings base =
@@ -142,14 +142,16 @@ public final class SmoothCommand implements Callable<Integer> {
           }
         }
       }
-      out.printf(
-          Locale.ROOT,
-          "%nbest on %s: smoothing.user-weight %s, smoothing.item-weight %s (Recall@%d %.4f)%n",
-          split,
-          bestPair.userWeight(),
-          bestPair.itemWeight(),
-          k,
-          best);
+      if (split.equals("validation")) {
+        out.printf(
+            Locale.ROOT,
+            "%nbest on validation: smoothing.user-weight %s, smoothing.item-weight %s"
+                + " (Recall@%d %.4f)%n",
+            bestPair.userWeight(),
+            bestPair.itemWeight(),
+            k,
+            best);
+      }
     }
     return 0;
   }
