@@ -47,7 +47,9 @@ public final class SparkEvaluation {
   private SparkEvaluation() {}
 
   /**
-   * Evaluates user and item embeddings.
+   * Evaluates user and item embeddings. With {@code blockItems} positive and smaller than the
+   * catalogue the items go in blocks ({@link ItemBlocks}): no task then holds more than one block
+   * of items at a time; {@code blockItems <= 0} broadcasts the whole item table.
    *
    * @param dimension d
    * @param users row-major {@code [numUsers, d]}, at least the rows of {@code relevant}
@@ -56,25 +58,7 @@ public final class SparkEvaluation {
    * @param relevant the held-out interactions to find
    * @param ks the cut-offs, each at least 1
    * @param blockUsers users per Spark element, at least 1
-   */
-  public static RankingMetrics evaluate(
-      JavaSparkContext spark,
-      int dimension,
-      float[] users,
-      float[] items,
-      CsrMatrix exclude,
-      CsrMatrix relevant,
-      List<Integer> ks,
-      int blockUsers) {
-    return evaluate(spark, dimension, users, items, exclude, relevant, ks, blockUsers, 0);
-  }
-
-  /**
-   * Evaluates user and item embeddings, the items in blocks of {@code blockItems} when that is
-   * positive and smaller than the catalogue: no executor then holds more than one block of items
-   * per task. Every (user block, item block) pair is a task's element, which keeps its users' top K
-   * of its items; the partial lists of a user block are merged (score descending, then lower item
-   * id) before the metrics. {@code blockItems <= 0} broadcasts the whole item table instead.
+   * @param blockItems items per block, or 0 to broadcast them all
    */
   public static RankingMetrics evaluate(
       JavaSparkContext spark,

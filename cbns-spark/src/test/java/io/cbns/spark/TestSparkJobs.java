@@ -133,7 +133,8 @@ final class TestSparkJobs {
     RankingMetrics blocked;
     try (JavaSparkContext sc = local()) {
       // blocks of 100 users: full scoring chunks (SparkEvaluation.SCORE_ROWS) and a partial one
-      broadcast = SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100);
+      broadcast =
+          SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100, 0);
       // items in blocks of 700 (the last one partial, and each smaller than k = 100 in part)
       blocked =
           SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100, 700);
