@@ -49,15 +49,15 @@ public final class SmoothCommand implements Callable<Integer> {
       names = "--user-weights",
       split = ",",
       paramLabel = "U",
-      description = "User-side weights to try (default: -0.2,-0.1,0).")
-  List<Double> userWeights = List.of(-0.2, -0.1, 0.0);
+      description = "User-side weights to try (default: -0.3,-0.2,-0.1,0).")
+  List<Double> userWeights = List.of(-0.3, -0.2, -0.1, 0.0);
 
   @Option(
       names = "--item-weights",
       split = ",",
       paramLabel = "I",
-      description = "Item-side weights to try (default: 0,0.2,0.3,0.5).")
-  List<Double> itemWeights = List.of(0.0, 0.2, 0.3, 0.5);
+      description = "Item-side weights to try (default: 0,0.5,1,1.5).")
+  List<Double> itemWeights = List.of(0.0, 0.5, 1.0, 1.5);
 
   @Option(
       names = "--split",
