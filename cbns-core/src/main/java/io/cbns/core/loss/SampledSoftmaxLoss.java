@@ -86,7 +86,23 @@ public final class SampledSoftmaxLoss {
       logits.subi(logQ.reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
-    NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
+    if (candidates.batchNegatives() && config.maskAccidentalHits()) {
+      // only accidental hits to remove: few entries, found on the host
+      long[] hits =
+          accidentalHits(positiveItemIds.toLongArray(), candidates.itemIds().toLongArray());
+      if (hits.length > 0) {
+        // written in place through a detached flat alias, for the reasons given below
+        try (NDArray alias = logits.stopGradient();
+            NDArray flat = alias.reshape(-1);
+            NDArray index = m.create(hits)) {
+          flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
+        }
+      }
+    }
+    NDArray removed =
+        candidates.batchNegatives()
+            ? null
+            : removedColumns(m, rowIndex, c, candidates, positiveItemIds);
     if (removed != null) {
       // -inf written through a detached alias of the logits (same storage), so autograd does not
       // record the write. It need not: a removed entry's softmax probability is exp(-inf) = 0 and
@@ -132,6 +148,41 @@ public final class SampledSoftmaxLoss {
    */
   private static NDArray scalar(NDManager m, double value, NDArray like) {
     return m.full(new Shape(), (float) value, like.getDataType());
+  }
+
+  /**
+   * The accidental hits as linear indices into the row-major {@code [B, C]} logits: every entry
+   * {@code (i, j)} with {@code j != i} whose column holds row {@code i}'s positive item. Found by
+   * sorting the columns by item id on the host, O((B + C) log C), instead of comparing all B x C
+   * pairs on the engine: a batch has a few thousand hits at most, against millions of entries.
+   */
+  static long[] accidentalHits(long[] positives, long[] columns) {
+    int c = columns.length;
+    // (item, column) pairs packed as item * C + column (item ids are ints), sorted by item
+    long[] keys = new long[c];
+    for (int j = 0; j < c; j++) {
+      keys[j] = columns[j] * c + j;
+    }
+    java.util.Arrays.sort(keys);
+    long[] out = new long[16];
+    int n = 0;
+    for (int i = 0; i < positives.length; i++) {
+      long first = positives[i] * c;
+      int at = java.util.Arrays.binarySearch(keys, first);
+      if (at < 0) {
+        at = -at - 1;
+      }
+      for (; at < c && keys[at] < first + c; at++) {
+        int j = (int) (keys[at] - first);
+        if (j != i) {
+          if (n == out.length) {
+            out = java.util.Arrays.copyOf(out, 2 * n);
+          }
+          out[n++] = (long) i * c + j;
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
   }
 
   /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */

@@ -27,6 +27,17 @@ final class TestSampledSoftmaxLoss {
   private final float[][] columns = random(COLUMN_IDS.length, D, 2);
 
   @Test
+  void accidentalHitsAreTheOtherColumnsOfEachRowsPositiveItem() {
+    // rows' positives 5, 7, 5; columns hold 5, 7, 5, 9, 7, 5
+    long[] hits =
+        SampledSoftmaxLoss.accidentalHits(new long[] {5, 7, 5}, new long[] {5, 7, 5, 9, 7, 5});
+    // row 0: columns 2 and 5; row 1: column 4; row 2: columns 0 and 5 (C = 6)
+    assertThat(hits).containsExactly(2, 5, 10, 12, 17);
+    assertThat(SampledSoftmaxLoss.accidentalHits(new long[] {1, 2}, new long[] {1, 2, 3}))
+        .isEmpty();
+  }
+
+  @Test
   void matchesHandComputedReferenceInAllSettings() {
     for (double t : new double[] {1.0, 0.2}) {
       for (boolean logQ : new boolean[] {false, true}) {
