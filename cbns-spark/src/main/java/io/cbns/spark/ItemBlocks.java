@@ -94,21 +94,19 @@ final class ItemBlocks {
    * -1} past their end) into the best {@code k} of both: score descending, then the lower item id.
    */
   static TopItems merge(TopItems a, TopItems b, int users, int k) {
-    int ka = k;
-    int kb = k;
     long[] items = new long[users * k];
     float[] scores = new float[users * k];
     for (int u = 0; u < users; u++) {
       int i = 0;
       int j = 0;
       for (int r = 0; r < k; r++) {
-        boolean hasA = i < ka && a.items()[u * ka + i] >= 0;
-        boolean hasB = j < kb && b.items()[u * kb + j] >= 0;
+        boolean hasA = i < k && a.items()[u * k + i] >= 0;
+        boolean hasB = j < k && b.items()[u * k + j] >= 0;
         boolean takeA;
         if (hasA && hasB) {
-          float sa = a.scores()[u * ka + i];
-          float sb = b.scores()[u * kb + j];
-          takeA = sa > sb || (sa == sb && a.items()[u * ka + i] < b.items()[u * kb + j]);
+          float sa = a.scores()[u * k + i];
+          float sb = b.scores()[u * k + j];
+          takeA = sa > sb || (sa == sb && a.items()[u * k + i] < b.items()[u * k + j]);
         } else {
           takeA = hasA;
         }
@@ -116,11 +114,11 @@ final class ItemBlocks {
           items[u * k + r] = -1;
           scores[u * k + r] = Float.NEGATIVE_INFINITY;
         } else if (takeA) {
-          items[u * k + r] = a.items()[u * ka + i];
-          scores[u * k + r] = a.scores()[u * ka + i++];
+          items[u * k + r] = a.items()[u * k + i];
+          scores[u * k + r] = a.scores()[u * k + i++];
         } else {
-          items[u * k + r] = b.items()[u * kb + j];
-          scores[u * k + r] = b.scores()[u * kb + j++];
+          items[u * k + r] = b.items()[u * k + j];
+          scores[u * k + r] = b.scores()[u * k + j++];
         }
       }
     }
@@ -132,9 +130,7 @@ final class ItemBlocks {
     RankingAccumulator acc = new RankingAccumulator(ks);
     while (ranked.hasNext()) {
       Ranked r = ranked.next();
-      for (int u = 0; u < r.block().users().length; u++) {
-        acc.add(u, r.top().items(), u * k, k, r.block().relevant());
-      }
+      SparkEvaluation.add(acc, r.block(), r.top(), k);
     }
     return List.of(acc).iterator();
   }

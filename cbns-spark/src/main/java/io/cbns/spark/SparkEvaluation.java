@@ -165,13 +165,17 @@ public final class SparkEvaluation {
     try (ItemScorer scorer = new ItemScorer(items, numItems, d, SCORE_ROWS)) {
       while (blocks.hasNext()) {
         UserBlock b = blocks.next();
-        long[] top = topK(b, scorer, k).items();
-        for (int u = 0; u < b.users().length; u++) {
-          acc.add(u, top, u * k, k, b.relevant());
-        }
+        add(acc, b, topK(b, scorer, k), k);
       }
     }
     return List.of(acc).iterator();
+  }
+
+  /** Adds the metrics of a block's users, given their top {@code k} items. */
+  static void add(RankingAccumulator acc, UserBlock b, TopItems top, int k) {
+    for (int u = 0; u < b.users().length; u++) {
+      acc.add(u, top.items(), u * k, k, b.relevant());
+    }
   }
 
   /**

@@ -86,36 +86,35 @@ public final class SampledSoftmaxLoss {
       logits.subi(logQ.reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
-    if (candidates.batchNegatives() && config.maskAccidentalHits()) {
-      // only accidental hits to remove: few entries, found on the host
+    // Removed entries get -inf, written through a detached alias of the logits (same storage), so
+    // autograd does not record the write. It need not: a removed entry's softmax probability is
+    // exp(-inf) = 0 and its incoming gradient is 0 (only each row's own column is picked), so
+    // log_softmax's backward already gives it a zero gradient. Recorded, the write's backward
+    // would copy the whole [B, C] gradient and zero the same entries again (3.7 ms of a profiled
+    // in-batch step, docs/PERFORMANCE.md). Safe because nothing saved the logits for backward:
+    // neither the product nor the subtraction reads them, and log_softmax saves its own output,
+    // computed after the write.
+    if (candidates.batchNegatives() && config.maskAccidentalHits() && !logits.getDevice().isGpu()) {
+      // only accidental hits to remove, and the ids are a free copy away on the CPU: the few
+      // entries are found on the host instead of comparing all B x C pairs on the engine
       long[] hits =
           accidentalHits(positiveItemIds.toLongArray(), candidates.itemIds().toLongArray());
       if (hits.length > 0) {
-        // written in place through a detached flat alias, for the reasons given below
         try (NDArray alias = logits.stopGradient();
             NDArray flat = alias.reshape(-1);
             NDArray index = m.create(hits)) {
           flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
         }
       }
-    }
-    NDArray removed =
-        candidates.batchNegatives()
-            ? null
-            : removedColumns(m, rowIndex, c, candidates, positiveItemIds);
-    if (removed != null) {
-      // -inf written through a detached alias of the logits (same storage), so autograd does not
-      // record the write. It need not: a removed entry's softmax probability is exp(-inf) = 0 and
-      // its incoming gradient is 0 (only each row's own column is picked), so log_softmax's
-      // backward already gives it a zero gradient. Recorded, the write's backward would copy the
-      // whole [B, C] gradient and zero the same entries again (3.7 ms of a profiled in-batch
-      // step, docs/PERFORMANCE.md). Safe because nothing saved the logits for backward:
-      // neither the product nor the subtraction reads them, and log_softmax saves its own
-      // output, computed after the write.
-      try (NDArray alias = logits.stopGradient()) {
-        alias.set(removed, Float.NEGATIVE_INFINITY);
+    } else {
+      // on a GPU a host copy would wait for the device: the mask is built there
+      NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
+      if (removed != null) {
+        try (NDArray alias = logits.stopGradient()) {
+          alias.set(removed, Float.NEGATIVE_INFINITY);
+        }
+        removed.close();
       }
-      removed.close();
     }
     NDArray logProbabilities = logits.logSoftmax(1);
     logits.close();

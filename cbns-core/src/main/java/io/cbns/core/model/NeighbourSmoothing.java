@@ -93,35 +93,58 @@ public record NeighbourSmoothing(double userWeight, double itemWeight) {
    * are not modified.
    */
   public FixedEmbeddings apply(int d, float[] users, float[] items, CsrMatrix interactions) {
-    int numUsers = users.length / d;
-    int numItems = items.length / d;
-    if (interactions.numColumns() != numItems || interactions.numRows() > numUsers) {
-      throw new IllegalArgumentException(
-          "interactions of "
-              + interactions.numRows()
-              + " x "
-              + interactions.numColumns()
-              + " do not fit tables of "
-              + numUsers
-              + " users and "
-              + numItems
-              + " items");
-    }
-    float[] userMeans = new float[users.length];
-    float[] itemMeans = new float[items.length];
-    int[] offsets = interactions.rowOffsets();
-    int[] columns = interactions.columns();
-    for (int u = 0; u < interactions.numRows(); u++) {
-      for (int p = offsets[u]; p < offsets[u + 1]; p++) {
-        int i = columns[p];
-        for (int c = 0; c < d; c++) {
-          userMeans[u * d + c] += items[i * d + c];
-          itemMeans[i * d + c] += users[u * d + c];
+    return Neighbourhoods.of(d, users, items, interactions).smooth(this);
+  }
+
+  /**
+   * Fixed tables with their neighbourhood sums over the interactions, computed once so that any
+   * number of weight pairs can be applied ({@code cbns smooth} tries a grid). The arrays are not
+   * copied: callers must not modify them.
+   *
+   * @param userSums row {@code u}: the sum of the item rows of {@code u}'s interactions
+   * @param itemSums row {@code i}: the sum of the user rows of {@code i}'s interactions
+   */
+  public record Neighbourhoods(
+      int dimension, float[] users, float[] items, float[] userSums, float[] itemSums) {
+    /** The sums of {@code users} and {@code items} (row-major) over {@code interactions}. */
+    public static Neighbourhoods of(int d, float[] users, float[] items, CsrMatrix interactions) {
+      int numUsers = users.length / d;
+      int numItems = items.length / d;
+      if (interactions.numColumns() != numItems || interactions.numRows() > numUsers) {
+        throw new IllegalArgumentException(
+            "interactions of "
+                + interactions.numRows()
+                + " x "
+                + interactions.numColumns()
+                + " do not fit tables of "
+                + numUsers
+                + " users and "
+                + numItems
+                + " items");
+      }
+      float[] userSums = new float[users.length];
+      float[] itemSums = new float[items.length];
+      int[] offsets = interactions.rowOffsets();
+      int[] columns = interactions.columns();
+      for (int u = 0; u < interactions.numRows(); u++) {
+        for (int p = offsets[u]; p < offsets[u + 1]; p++) {
+          int i = columns[p];
+          for (int c = 0; c < d; c++) {
+            userSums[u * d + c] += items[i * d + c];
+            itemSums[i * d + c] += users[u * d + c];
+          }
         }
       }
+      return new Neighbourhoods(d, users, items, userSums, itemSums);
     }
-    return new FixedEmbeddings(
-        d, add(users, userMeans, userWeight, d), add(items, itemMeans, itemWeight, d));
+
+    /** The tables smoothed with {@code weights}; new arrays. */
+    public FixedEmbeddings smooth(NeighbourSmoothing weights) {
+      return new FixedEmbeddings(
+          dimension,
+          add(users, userSums, weights.userWeight(), dimension),
+          add(items, itemSums, weights.itemWeight(), dimension));
+    }
   }
 
   /** {@code base + weight * unit(sum)} row by row (the mean's direction is the sum's). */

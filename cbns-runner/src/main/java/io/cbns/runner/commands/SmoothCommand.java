@@ -110,13 +110,12 @@ public final class SmoothCommand implements Callable<Integer> {
         relevant = dataset.testByUser();
         exclude = dataset.testExclusion();
       }
-      // the towers' outputs, encoded once; each pair smooths these tables
+      // the towers' outputs and their neighbourhood sums, computed once for every pair
       FixedEmbeddings base =
           NeighbourSmoothing.NONE.apply(
               run.trainedTowers(), train, dataset.info().numUsers(), manager);
-      int d = base.dimension();
-      float[] users = base.users();
-      float[] items = base.items();
+      NeighbourSmoothing.Neighbourhoods tables =
+          NeighbourSmoothing.Neighbourhoods.of(base.dimension(), base.users(), base.items(), train);
       FullRankingEvaluator evaluator = new FullRankingEvaluator(List.of(k), 1024);
       out.printf(
           Locale.ROOT,
@@ -132,8 +131,7 @@ public final class SmoothCommand implements Callable<Integer> {
       for (double u : userWeights) {
         for (double i : itemWeights) {
           NeighbourSmoothing s = new NeighbourSmoothing(u, i);
-          RankingMetrics m =
-              evaluator.evaluate(manager, s.apply(d, users, items, train), exclude, relevant);
+          RankingMetrics m = evaluator.evaluate(manager, tables.smooth(s), exclude, relevant);
           out.printf(Locale.ROOT, "| %s | %s | %.4f | %.4f |%n", u, i, m.recallAt(k), m.ndcgAt(k));
           out.flush();
           if (m.recallAt(k) > best) {
