@@ -27,6 +27,9 @@ import java.util.Map;
  *     default dataset is the same for every run and cached once)
  * @param itemFeatures whether the dataset gets item features derived from the hidden item factors
  *     ({@code item-features}, default false; see {@link SyntheticGenerator})
+ * @param sampling how each user's items are drawn ({@code sampling}: {@code auto}, the default,
+ *     {@code scan} or {@code rejection}); both methods draw from the same distribution, with
+ *     different random draws, see {@link SyntheticGenerator}
  */
 public record SyntheticConfig(
     int users,
@@ -38,11 +41,25 @@ public record SyntheticConfig(
     double testRatio,
     double validationRatio,
     long seed,
-    boolean itemFeatures) {
+    boolean itemFeatures,
+    Sampling sampling) {
   /** Bump when the generator's algorithm changes, so that caches of the old output are rebuilt. */
   public static final int GENERATOR_VERSION = 1;
 
+  /** How each user's items are drawn (see {@link SyntheticGenerator}). */
+  public enum Sampling {
+    /** {@link #REJECTION} when its estimated cost is lower than {@link #SCAN}'s, else SCAN. */
+    AUTO,
+    /** Gumbel top-k over every item: O(users x items x latentDim). */
+    SCAN,
+    /** Popularity proposals accepted by affinity: O(interactions x proposals per draw). */
+    REJECTION
+  }
+
   public SyntheticConfig {
+    if (sampling == null) {
+      throw new IllegalArgumentException("sampling is null");
+    }
     if (users < 1 || items < 2 || interactionsPerUser < 2 || latentDim < 1) {
       throw new IllegalArgumentException(
           "users >= 1, items >= 2, interactionsPerUser >= 2 and latentDim >= 1 required");
@@ -80,6 +97,7 @@ public record SyntheticConfig(
     private double validationRatio = 0.0;
     private long seed = 42;
     private boolean itemFeatures;
+    private Sampling sampling = Sampling.AUTO;
 
     private Builder() {}
 
@@ -133,6 +151,11 @@ public record SyntheticConfig(
       return this;
     }
 
+    public Builder optSampling(Sampling sampling) {
+      this.sampling = sampling;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException when a value is out of range
      */
@@ -147,7 +170,8 @@ public record SyntheticConfig(
           testRatio,
           validationRatio,
           seed,
-          itemFeatures);
+          itemFeatures,
+          sampling);
     }
   }
 
@@ -164,6 +188,14 @@ public record SyntheticConfig(
     double validation = o.getDouble("validation-ratio", d.validationRatio(), 0.0, 0.9);
     long seed = o.getLong("seed", d.seed(), Long.MIN_VALUE, Long.MAX_VALUE);
     boolean itemFeatures = o.getBoolean("item-features", d.itemFeatures());
+    String samplingName = o.getString("sampling", "auto");
+    Sampling sampling;
+    try {
+      sampling = Sampling.valueOf(samplingName.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(
+          o.keyPath("sampling"), "must be auto, scan or rejection, got '" + samplingName + "'");
+    }
     if (perUser > items) {
       throw new ConfigException(
           o.keyPath("interactions-per-user"), "must be <= items (" + items + "), got " + perUser);
@@ -191,10 +223,15 @@ public record SyntheticConfig(
         .optValidationRatio(validation)
         .optSeed(seed)
         .optItemFeatures(itemFeatures)
+        .optSampling(sampling)
         .build();
   }
 
-  /** The options as resolved, for the manifest and the cache key. */
+  /**
+   * The options as resolved, for the manifest and the cache key; {@code sampling} as the method
+   * {@code auto} resolves to, and only when it is {@code rejection}, so that the cache key (and
+   * cached data) of every dataset generated before the option existed stays the same.
+   */
   public Map<String, Object> resolvedOptions() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("users", users);
@@ -210,6 +247,9 @@ public record SyntheticConfig(
     if (itemFeatures) {
       // only when on, so that the cache key (and cached data) of the default stays the same
       m.put("item-features", true);
+    }
+    if (SyntheticGenerator.resolve(this) == Sampling.REJECTION) {
+      m.put("sampling", "rejection");
     }
     return m;
   }

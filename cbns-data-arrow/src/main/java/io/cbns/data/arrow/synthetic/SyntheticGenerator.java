@@ -9,10 +9,12 @@ import io.cbns.data.arrow.importer.ImportSpec;
 import io.cbns.data.arrow.importer.InteractionBuffer;
 import io.cbns.data.arrow.importer.SplitMethod;
 import io.cbns.data.arrow.importer.UnseenPolicy;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * Generates the synthetic dataset, deterministically from {@link SyntheticConfig} (same config,
@@ -22,10 +24,21 @@ import java.util.SplittableRandom;
  * <p>The model: every user {@code u} and item {@code i} has a hidden unit vector ({@code p_u},
  * {@code q_i}, Gaussian then normalised) and every item a Zipf popularity {@code rank_i^-s} (ranks
  * a random permutation of the items). User {@code u} draws {@code n_u} distinct items without
- * replacement with probability proportional to {@code popularity_i * exp(cos(p_u, q_i) / T)}
- * (Gumbel top-k); {@code n_u} is uniform in {@code [max(2, m/2), 3m/2]} (capped at the number of
- * items) for the mean {@code m}. A seeded per-user random {@code test-ratio} of each user's items
- * is held out as test.
+ * replacement with probability proportional to {@code popularity_i * exp(cos(p_u, q_i) / T)};
+ * {@code n_u} is uniform in {@code [max(2, m/2), 3m/2]} (capped at the number of items) for the
+ * mean {@code m}. A seeded per-user random {@code test-ratio} of each user's items is held out as
+ * test.
+ *
+ * <p>Two methods draw from that same law ({@link SyntheticConfig.Sampling}; {@link #resolve} picks
+ * one for {@code auto}): {@code scan}, the Gumbel top-k over every item, costs O(users x items x
+ * latentDim); {@code rejection} proposes items in proportion to their popularity (an alias table)
+ * and accepts one with probability {@code exp((cos - 1) / T)} unless the user has it already, which
+ * costs O(interactions x latentDim / acceptance), where the acceptance ({@link #acceptance})
+ * depends only on the latent dimension and the temperature (about 1/1400 at the defaults, 1/70 at
+ * temperature 0.2). The two give different draws of the same distribution, so a dataset's content
+ * depends on the method, which is part of the cache key when it is {@code rejection}. Users are
+ * drawn in parallel on the common fork-join pool, each from its own random stream split off in user
+ * order, so the content does not depend on the thread count.
  *
  * <p>With {@link SyntheticConfig#itemFeatures()} the items get content features that carry their
  * hidden factor {@code q_i} (so that a features tower can learn, and score items it never saw in
@@ -38,7 +51,85 @@ import java.util.SplittableRandom;
  * <p>Stateless.
  */
 public final class SyntheticGenerator {
+  /** Users whose random streams are split before their draws run in parallel. */
+  private static final int WAVE_USERS = 1 << 16;
+
+  /** Users per parallel task. */
+  private static final int BLOCK_USERS = 512;
+
+  /**
+   * Cost of one item in the scan (a dot product, a Gumbel draw with two logarithms, a heap test)
+   * and of one rejection proposal (an alias draw, a dot product of a row that is rarely in cache, a
+   * table lookup), as latent dimensions plus a fixed part; on this project's build machine (AMD
+   * EPYC) an item of the scan took 49 ns and a proposal 81 ns at latentDim 16 (docs/data.md).
+   */
+  private static final double SCAN_FIXED = 16;
+
+  private static final double PROPOSAL_FIXED = 36;
+
+  /** Above this many expected proposals per accepted draw, rejection is refused. */
+  static final double MAX_PROPOSALS_PER_DRAW = 1e6;
+
   private SyntheticGenerator() {}
+
+  /**
+   * The sampling method {@code c} generates with: {@code auto} becomes the method of lower
+   * estimated cost, {@code scan}'s {@code users x items x (latentDim + 16)} against rejection's
+   * {@code users x interactionsPerUser / acceptance x (latentDim + 36)}, where the acceptance is
+   * the expected {@code exp((cos - 1) / T)} of a random user and item ({@link #acceptance}).
+   *
+   * @throws IllegalArgumentException when {@code rejection} is asked for at an acceptance so low
+   *     that a draw would take more than {@link #MAX_PROPOSALS_PER_DRAW} proposals
+   */
+  public static SyntheticConfig.Sampling resolve(SyntheticConfig c) {
+    double acceptance = acceptance(c.latentDim(), c.affinityTemperature());
+    double perDraw = 1.0 / acceptance;
+    if (c.sampling() == SyntheticConfig.Sampling.REJECTION) {
+      if (!(perDraw <= MAX_PROPOSALS_PER_DRAW)) {
+        throw new IllegalArgumentException(
+            String.format(
+                java.util.Locale.ROOT,
+                "sampling: rejection would need about %.3g proposals per drawn item at"
+                    + " latent-dim %d and affinity-temperature %s; use sampling: scan (or auto)",
+                perDraw,
+                c.latentDim(),
+                c.affinityTemperature()));
+      }
+      return c.sampling();
+    }
+    if (c.sampling() == SyntheticConfig.Sampling.SCAN) {
+      return c.sampling();
+    }
+    double scan = (double) c.items() * (c.latentDim() + SCAN_FIXED);
+    double rejection = c.interactionsPerUser() * perDraw * (c.latentDim() + PROPOSAL_FIXED);
+    // a user who draws a large share of the items would find few of them left to accept
+    boolean sparse = c.interactionsPerUser() * 3L / 2 <= c.items() / 4;
+    return sparse && rejection < scan
+        ? SyntheticConfig.Sampling.REJECTION
+        : SyntheticConfig.Sampling.SCAN;
+  }
+
+  /**
+   * The expected {@code exp((cos(p, q) - 1) / T)} for independent uniform unit vectors {@code p, q}
+   * in {@code d} dimensions: the share of rejection proposals accepted. The cosine of such vectors
+   * has density proportional to {@code sin^(d-2)(theta)} in its angle {@code theta}; integrated
+   * numerically (4096 midpoints).
+   */
+  static double acceptance(int d, double temperature) {
+    if (d == 1) {
+      return 0.5 * (1 + StrictMath.exp(-2 / temperature));
+    }
+    int steps = 4096;
+    double num = 0;
+    double den = 0;
+    for (int k = 0; k < steps; k++) {
+      double theta = Math.PI * (k + 0.5) / steps;
+      double w = StrictMath.pow(StrictMath.sin(theta), d - 2);
+      num += w * StrictMath.exp((StrictMath.cos(theta) - 1) / temperature);
+      den += w;
+    }
+    return num / den;
+  }
 
   /** Generates and assembles the dataset (named {@code synthetic}). */
   public static ImportSpec.Loaded generate(SyntheticConfig c) {
@@ -56,23 +147,41 @@ public final class SyntheticGenerator {
     InteractionBuffer all = new InteractionBuffer(false, false);
     int lo = Math.min(c.items(), Math.max(2, c.interactionsPerUser() / 2));
     int hi = Math.min(c.items(), Math.max(lo, c.interactionsPerUser() * 3 / 2));
-    double invT = 1.0 / c.affinityTemperature();
-    double[] keys = new double[c.items()];
-    int[] heapItems = new int[hi];
-    double[] heapKeys = new double[hi];
-    for (int u = 0; u < c.users(); u++) {
-      SplittableRandom rng = userRng.split();
-      int n = lo + rng.nextInt(hi - lo + 1);
-      for (int i = 0; i < c.items(); i++) {
-        double dot = 0;
-        for (int k = 0; k < d; k++) {
-          dot += userFactors[u * d + k] * itemFactors[i * d + k];
-        }
-        keys[i] = logPopularity[i] + dot * invT + gumbel(rng);
+    UserDraws draws =
+        new UserDraws(
+            c.items(),
+            d,
+            1.0 / c.affinityTemperature(),
+            userFactors,
+            itemFactors,
+            logPopularity,
+            resolve(c) == SyntheticConfig.Sampling.REJECTION);
+    // users in waves: their random streams split in user order (as a sequential loop would),
+    // their draws in parallel, their interactions appended in user order, so the content does
+    // not depend on the number of threads
+    for (int waveStart = 0; waveStart < c.users(); waveStart += WAVE_USERS) {
+      int waveEnd = Math.min(c.users(), waveStart + WAVE_USERS);
+      SplittableRandom[] rngs = new SplittableRandom[waveEnd - waveStart];
+      for (int j = 0; j < rngs.length; j++) {
+        rngs[j] = userRng.split();
       }
-      int chosen = topK(keys, n, heapItems, heapKeys);
-      for (int j = 0; j < chosen; j++) {
-        all.add(u, heapItems[j]);
+      int first = waveStart;
+      int blocks = (rngs.length + BLOCK_USERS - 1) / BLOCK_USERS;
+      int[][] items =
+          IntStream.range(0, blocks)
+              .parallel()
+              .mapToObj(
+                  b -> {
+                    int from = first + b * BLOCK_USERS;
+                    int to = Math.min(first + rngs.length, from + BLOCK_USERS);
+                    return draws.block(from, to, rngs, first, lo, hi);
+                  })
+              .toArray(int[][]::new);
+      for (int b = 0; b < blocks; b++) {
+        int[] block = items[b];
+        for (int p = 0; p < block.length; p += 2) {
+          all.add(block[p], block[p + 1]);
+        }
       }
     }
     DatasetAssembler.Plan plan =
@@ -94,6 +203,178 @@ public final class SyntheticGenerator {
       content = content.withFeatures(itemFeatures(itemFactors, c.items(), d, featureRng), null);
     }
     return new ImportSpec.Loaded(content, stats);
+  }
+
+  /** Draws the items of blocks of users, by either method; thread-safe (read-only state). */
+  private static final class UserDraws {
+    private final int items;
+    private final int d;
+    private final double invT;
+    private final double[] userFactors;
+    private final double[] itemFactors;
+    private final double[] logPopularity;
+    private final boolean rejection;
+    // Vose's alias table of the popularity, for rejection's proposals
+    private final double[] aliasProbability;
+    private final int[] alias;
+    // rejectBelow[k]: dots that a coin with binary exponent -k rejects for sure
+    private final double[] rejectBelow;
+
+    UserDraws(
+        int items,
+        int d,
+        double invT,
+        double[] userFactors,
+        double[] itemFactors,
+        double[] logPopularity,
+        boolean rejection) {
+      this.items = items;
+      this.d = d;
+      this.invT = invT;
+      this.userFactors = userFactors;
+      this.itemFactors = itemFactors;
+      this.logPopularity = logPopularity;
+      this.rejection = rejection;
+      this.aliasProbability = rejection ? new double[items] : null;
+      this.alias = rejection ? new int[items] : null;
+      this.rejectBelow = rejection ? new double[1100] : null;
+      if (rejection) {
+        buildAlias();
+        // a coin in [2^-k, 2^-k+1) is rejected for any dot <= 1 - T k ln 2 (less a margin for
+        // rounding, so that the table never rejects what the exact test accepts)
+        for (int k = 0; k < rejectBelow.length; k++) {
+          rejectBelow[k] = 1 - k * StrictMath.log(2) / invT - 1e-9;
+        }
+      }
+    }
+
+    /**
+     * The (user, item) pairs of users {@code [from, to)}, in user order, each user's items in the
+     * order drawn.
+     */
+    int[] block(int from, int to, SplittableRandom[] rngs, int rngBase, int lo, int hi) {
+      int[] out = new int[2 * (to - from) * hi];
+      int size = 0;
+      int[] chosen = new int[hi];
+      double[] keys = null;
+      double[] heapKeys = null;
+      boolean[] taken = rejection ? new boolean[items] : null;
+      for (int u = from; u < to; u++) {
+        SplittableRandom rng = rngs[u - rngBase];
+        int n = lo + rng.nextInt(hi - lo + 1);
+        int count;
+        if (rejection) {
+          count = reject(u, n, rng, chosen, taken);
+        } else {
+          if (keys == null) {
+            keys = new double[items];
+            heapKeys = new double[hi];
+          }
+          count = scan(u, n, rng, keys, chosen, heapKeys);
+        }
+        for (int j = 0; j < count; j++) {
+          out[size++] = u;
+          out[size++] = chosen[j];
+        }
+      }
+      return Arrays.copyOf(out, size);
+    }
+
+    /** Gumbel top-k over every item: the {@code n} largest {@code log pop + cos / T + G}. */
+    private int scan(
+        int u, int n, SplittableRandom rng, double[] keys, int[] chosen, double[] heapKeys) {
+      for (int i = 0; i < items; i++) {
+        keys[i] = logPopularity[i] + dot(u, i) * invT + gumbel(rng);
+      }
+      return topK(keys, n, chosen, heapKeys);
+    }
+
+    /**
+     * Sequential draws without replacement by rejection: an item proposed in proportion to its
+     * popularity is accepted with probability {@code exp((cos - 1) / T)} (at most 1, as {@code cos
+     * <= 1}) unless the user has it already, so each accepted item is drawn in proportion to {@code
+     * popularity x exp(cos / T)} among the items not yet drawn: the law of the Gumbel top-k of
+     * {@link #scan}.
+     */
+    private int reject(int u, int n, SplittableRandom rng, int[] chosen, boolean[] taken) {
+      int count = 0;
+      while (count < n) {
+        int i = rng.nextInt(items);
+        if (rng.nextDouble() >= aliasProbability[i]) {
+          i = alias[i];
+        }
+        double coin = rng.nextDouble();
+        double dot = dot(u, i);
+        // accepted iff coin < exp((dot - 1) / T), i.e. dot > 1 + T ln(coin); ln(coin) is at
+        // least exponent(coin) x ln 2, so most proposals are rejected by a table lookup, and the
+        // exponential is computed only near the boundary (the same decisions, faster)
+        if (coin > 0 && dot <= rejectBelow[-Math.getExponent(coin)]) {
+          continue;
+        }
+        if (coin < StrictMath.exp((dot - 1) * invT) && !taken[i]) {
+          taken[i] = true;
+          chosen[count++] = i;
+        }
+      }
+      for (int j = 0; j < count; j++) {
+        taken[chosen[j]] = false;
+      }
+      return count;
+    }
+
+    private double dot(int u, int i) {
+      double dot = 0;
+      int uo = u * d;
+      int io = i * d;
+      for (int k = 0; k < d; k++) {
+        dot += userFactors[uo + k] * itemFactors[io + k];
+      }
+      return dot;
+    }
+
+    /** Vose's alias method over {@code exp(logPopularity)}. */
+    private void buildAlias() {
+      double[] scaled = new double[items];
+      double total = 0;
+      for (int i = 0; i < items; i++) {
+        scaled[i] = StrictMath.exp(logPopularity[i]);
+        total += scaled[i];
+      }
+      int[] small = new int[items];
+      int[] large = new int[items];
+      int ns = 0;
+      int nl = 0;
+      for (int i = items - 1; i >= 0; i--) {
+        scaled[i] = scaled[i] * items / total;
+        if (scaled[i] < 1) {
+          small[ns++] = i;
+        } else {
+          large[nl++] = i;
+        }
+      }
+      while (ns > 0 && nl > 0) {
+        int s = small[--ns];
+        int l = large[--nl];
+        aliasProbability[s] = scaled[s];
+        alias[s] = l;
+        scaled[l] = (scaled[l] + scaled[s]) - 1;
+        if (scaled[l] < 1) {
+          small[ns++] = l;
+        } else {
+          large[nl++] = l;
+        }
+      }
+      while (nl > 0) {
+        int l = large[--nl];
+        aliasProbability[l] = 1;
+        alias[l] = l;
+      }
+      while (ns > 0) { // only through rounding
+        int s = small[--ns];
+        aliasProbability[s] = 1;
+        alias[s] = s;
+      }
+    }
   }
 
   /** The item features described in the class comment. */

@@ -1,7 +1,11 @@
 package io.cbns.data.arrow.synthetic;
 
+import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.REJECTION;
+import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.SCAN;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
@@ -9,8 +13,11 @@ import io.cbns.core.data.CsrMatrix;
 import io.cbns.data.arrow.format.DatasetContent;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.Test;
 
 final class TestSyntheticGenerator {
@@ -158,6 +165,185 @@ final class TestSyntheticGenerator {
             .content();
     assertThat(c.train().size()).isEqualTo(5); // every user takes both items, one held out
     assertThat(c.test().size()).isEqualTo(5);
+  }
+
+  @Test
+  void rejectionDrawsFromTheLawOfTheScan() {
+    // the same factors and popularity, drawn by both methods: the expected number of users of
+    // every item, and of every pair of items (which carries the user-item affinity), is the same,
+    // so the counts differ by sampling noise only
+    SyntheticConfig.Builder b =
+        SyntheticConfig.builder()
+            .optUsers(20000)
+            .optItems(40)
+            .optInteractionsPerUser(2)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.3)
+            .optTestRatio(0.5)
+            .optSeed(3);
+    DatasetContent scan = SyntheticGenerator.generate(b.optSampling(SCAN).build()).content();
+    DatasetContent rejection =
+        SyntheticGenerator.generate(b.optSampling(REJECTION).build()).content();
+    // 40 items: about chi-square with 40 degrees of freedom, 99.9% below 73
+    assertThat(chiSquare(itemCounts(scan), itemCounts(rejection))).isLessThan(73);
+    // 780 pairs, correlated through users with three items: a wide margin over the mean of 780
+    int[] scanPairs = pairCounts(scan);
+    assertThat(chiSquare(scanPairs, pairCounts(rejection))).isLessThan(1.25 * 780);
+    // without the affinity (a very high temperature) the pairs are far from the scan's
+    DatasetContent popularityOnly =
+        SyntheticGenerator.generate(b.optSampling(SCAN).optAffinityTemperature(1000).build())
+            .content();
+    assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
+  }
+
+  @Test
+  void theContentDoesNotDependOnTheThreadCount() throws Exception {
+    for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION)) {
+      SyntheticConfig c =
+          SyntheticConfig.builder()
+              .optUsers(1500) // three waves of parallel blocks
+              .optItems(300)
+              .optInteractionsPerUser(10)
+              .optAffinityTemperature(0.3)
+              .optSampling(method)
+              .build();
+      String parallel = SyntheticGenerator.generate(c).content().fingerprint();
+      ForkJoinPool one = new ForkJoinPool(1);
+      try {
+        String single =
+            one.submit(() -> SyntheticGenerator.generate(c)).get().content().fingerprint();
+        assertThat(single).as(method.toString()).isEqualTo(parallel);
+      } finally {
+        one.shutdown();
+      }
+    }
+  }
+
+  @Test
+  void acceptanceIsTheMeanOfExpCosineOverRandomDirections() {
+    assertThat(SyntheticGenerator.acceptance(1, 0.5))
+        .isCloseTo(0.5 * (1 + Math.exp(-4)), within(1e-12));
+    SplittableRandom r = new SplittableRandom(9);
+    for (int d : new int[] {2, 3, 16}) {
+      double t = 0.2;
+      double sum = 0;
+      int n = 400_000;
+      for (int k = 0; k < n; k++) {
+        sum += Math.exp((cosine(r, d) - 1) / t);
+      }
+      assertThat(SyntheticGenerator.acceptance(d, t))
+          .as("d=%d", d)
+          .isCloseTo(sum / n, withinPercentage(3));
+    }
+  }
+
+  @Test
+  void autoPicksTheCheaperMethodAndKeepsTheCacheKeyOfTheScan() {
+    assertThat(SyntheticGenerator.resolve(SyntheticConfig.defaults())).isEqualTo(SCAN);
+    assertThat(SyntheticConfig.defaults().resolvedOptions()).doesNotContainKey("sampling");
+    // a million items: the scan's cost grows with them, rejection's does not
+    SyntheticConfig large =
+        SyntheticConfig.builder()
+            .optUsers(1000)
+            .optItems(1_000_000)
+            .optInteractionsPerUser(40)
+            .build();
+    assertThat(SyntheticGenerator.resolve(large)).isEqualTo(REJECTION);
+    assertThat(large.resolvedOptions()).containsEntry("sampling", "rejection");
+    // a higher temperature accepts more proposals: rejection already at 20,000 items
+    assertThat(
+            SyntheticGenerator.resolve(
+                SyntheticConfig.builder()
+                    .optItems(20_000)
+                    .optInteractionsPerUser(40)
+                    .optAffinityTemperature(0.2)
+                    .build()))
+        .isEqualTo(REJECTION);
+    // users who take most of the items: the scan
+    assertThat(
+            SyntheticGenerator.resolve(
+                SyntheticConfig.builder().optItems(100).optInteractionsPerUser(90).build()))
+        .isEqualTo(SCAN);
+    SyntheticConfig hopeless =
+        SyntheticConfig.builder().optAffinityTemperature(0.001).optSampling(REJECTION).build();
+    assertThatThrownBy(() -> SyntheticGenerator.resolve(hopeless))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("use sampling: scan");
+    assertThat(
+            SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "rejection")))
+                .sampling())
+        .isEqualTo(REJECTION);
+    assertThatThrownBy(
+            () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "gumbel"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling: must be auto, scan or rejection");
+  }
+
+  /** {@code sum (a - b)^2 / (a + b)} over the cells where either count is positive. */
+  private static double chiSquare(int[] a, int[] b) {
+    double chi2 = 0;
+    for (int i = 0; i < a.length; i++) {
+      if (a[i] + b[i] > 0) {
+        double diff = a[i] - b[i];
+        chi2 += diff * diff / (a[i] + b[i]);
+      }
+    }
+    return chi2;
+  }
+
+  /** How many users hold each pair of items {@code i < j} (train and test together). */
+  private static int[] pairCounts(DatasetContent c) {
+    int n = c.numItems();
+    List<List<Integer>> byUser = new java.util.ArrayList<>();
+    for (int u = 0; u < c.numUsers(); u++) {
+      byUser.add(new java.util.ArrayList<>());
+    }
+    for (var split : List.of(c.train(), c.test())) {
+      for (int r = 0; r < split.size(); r++) {
+        byUser.get(split.userIds()[r]).add(split.itemIds()[r]);
+      }
+    }
+    int[] pairs = new int[n * n];
+    for (List<Integer> items : byUser) {
+      for (int x : items) {
+        for (int y : items) {
+          if (x < y) {
+            pairs[x * n + y]++;
+          }
+        }
+      }
+    }
+    return pairs;
+  }
+
+  private static int[] itemCounts(DatasetContent c) {
+    int[] counts = new int[c.numItems()];
+    for (int i : c.train().itemIds()) {
+      counts[i]++;
+    }
+    for (int i : c.test().itemIds()) {
+      counts[i]++;
+    }
+    return counts;
+  }
+
+  /** The cosine between two independent uniform directions in {@code d} dimensions. */
+  private static double cosine(SplittableRandom r, int d) {
+    double dot = 0;
+    double na = 0;
+    double nb = 0;
+    for (int k = 0; k < d; k++) {
+      double a = gaussian(r);
+      double b = gaussian(r);
+      dot += a * b;
+      na += a * a;
+      nb += b * b;
+    }
+    return dot / Math.sqrt(na * nb);
+  }
+
+  private static double gaussian(SplittableRandom r) {
+    return Math.sqrt(-2 * Math.log(1 - r.nextDouble())) * Math.cos(2 * Math.PI * r.nextDouble());
   }
 
   @Test
