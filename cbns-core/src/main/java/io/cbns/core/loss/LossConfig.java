@@ -12,13 +12,17 @@ package io.cbns.core.loss;
  * @param negativeWeight the weight {@code w} of the log-partition term: a row's loss is {@code
  *     -logit_pos + w * logsumexp(logits)}; 1 is the softmax cross-entropy, more than 1 pushes the
  *     negatives down harder; in (0, 10]
+ * @param userSoftmaxWeight the weight of the user-side term: each batch item's softmax over the
+ *     batch's users, added to the item-side loss with this weight (0: off, the default); needs the
+ *     batch's users and their {@code log q} ({@link SampledSoftmaxLoss.BatchUsers}); in [0, 10]
  */
 public record LossConfig(
     double temperature,
     boolean logQCorrection,
     boolean maskAccidentalHits,
     double logQWeight,
-    double negativeWeight) {
+    double negativeWeight,
+    double userSoftmaxWeight) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
@@ -29,11 +33,25 @@ public record LossConfig(
     if (!(negativeWeight > 0 && negativeWeight <= 10)) {
       throw new IllegalArgumentException("negativeWeight must be in (0, 10]: " + negativeWeight);
     }
+    if (!(userSoftmaxWeight >= 0 && userSoftmaxWeight <= 10)) {
+      throw new IllegalArgumentException(
+          "userSoftmaxWeight must be in [0, 10]: " + userSoftmaxWeight);
+    }
+  }
+
+  /** Without the user-side term. */
+  public LossConfig(
+      double temperature,
+      boolean logQCorrection,
+      boolean maskAccidentalHits,
+      double logQWeight,
+      double negativeWeight) {
+    this(temperature, logQCorrection, maskAccidentalHits, logQWeight, negativeWeight, 0);
   }
 
   /** The plain softmax cross-entropy: the full log q correction and a negative weight of 1. */
   public LossConfig(double temperature, boolean logQCorrection, boolean maskAccidentalHits) {
-    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0);
+    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0, 0);
   }
 
   /** Temperature 1, logQ correction and masking on. */

@@ -29,6 +29,23 @@ import io.cbns.core.sampling.Candidates;
  * columns are not negatives, or, with masking on, when it holds row {@code i}'s positive item
  * without being column {@code i} (an accidental hit).
  *
+ * <p>With a user-side weight {@code lambda > 0} ({@link LossConfig#userSoftmaxWeight()}) and batch
+ * columns that are negatives, each of the first B columns also gets a softmax over the batch's
+ * users, the other direction of the same logits:
+ *
+ * <pre>
+ *   userLogits[r, j] = u_r . c_j / temperature - a * log q_user(r)     (j, r < B)
+ *   userLoss_j       = -log softmax_r(userLogits[:, j])[j]
+ *   loss             = mean_i loss_i + lambda * mean_j userLoss_j
+ * </pre>
+ *
+ * where {@code q_user(r)} is how often row r's user is sampled into a batch (its share of the train
+ * interactions), the users' own popularity correction (weighted like the items' log q, and off with
+ * it); an item's log q is the same in every row of its column, so it cancels there. Row r is
+ * removed from column j's softmax when it is another row of column j's user (the same vector
+ * again), and, with {@link LossConfig#maskAccidentalHits()}, when it holds column j's item (that
+ * user interacted with it too: the entry the item side removes as an accidental hit).
+ *
  * <p>Stateless and thread-safe. All intermediate arrays are attached to the manager of {@code
  * userEmbeddings}; the returned scalar too.
  */
@@ -52,7 +69,48 @@ public final class SampledSoftmaxLoss {
    * @return a {@code float32} scalar
    */
   public NDArray compute(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
-    return perRow(userEmbeddings, candidates, positiveItemIds).mean();
+    return compute(userEmbeddings, candidates, positiveItemIds, null);
+  }
+
+  /**
+   * The batch's users, for the user-side term.
+   *
+   * @param ids each row's user id, {@code [B]}
+   * @param logQ {@code float32 [B]}: each row's user's {@code log q}
+   */
+  public record BatchUsers(long[] ids, NDArray logQ) {
+    public BatchUsers {
+      requireNonNull(ids, "ids is null");
+      requireNonNull(logQ, "logQ is null");
+    }
+  }
+
+  /**
+   * The mean loss over the batch, with the user-side term when its weight is positive.
+   *
+   * @param batchUsers the rows' users; required when {@link LossConfig#userSoftmaxWeight()} is
+   *     positive and the batch columns are negatives, ignored otherwise
+   * @return a {@code float32} scalar
+   * @throws IllegalArgumentException when the user-side term needs {@code batchUsers} and it is
+   *     null
+   */
+  public NDArray compute(
+      NDArray userEmbeddings,
+      Candidates candidates,
+      NDArray positiveItemIds,
+      BatchUsers batchUsers) {
+    boolean userSide = config.userSoftmaxWeight() > 0 && candidates.batchNegatives();
+    if (userSide && batchUsers == null) {
+      throw new IllegalArgumentException("the user-side term needs the batch's users");
+    }
+    NDArray[] losses =
+        losses(userEmbeddings, candidates, positiveItemIds, userSide ? batchUsers : null);
+    NDArray mean = losses[0].mean();
+    if (losses[1] == null) {
+      return mean;
+    }
+    NDManager m = userEmbeddings.getManager();
+    return mean.add(losses[1].mean().mul(scalar(m, config.userSoftmaxWeight(), userEmbeddings)));
   }
 
   /**
@@ -61,6 +119,15 @@ public final class SampledSoftmaxLoss {
    * @see #compute
    */
   public NDArray perRow(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    return losses(userEmbeddings, candidates, positiveItemIds, null)[0];
+  }
+
+  /** Each row's loss {@code [B]}, and each column's user-side loss {@code [B]} (or null). */
+  private NDArray[] losses(
+      NDArray userEmbeddings,
+      Candidates candidates,
+      NDArray positiveItemIds,
+      BatchUsers batchUsers) {
     long b = userEmbeddings.getShape().get(0);
     long c = candidates.size();
     if (c < b) {
@@ -116,13 +183,14 @@ public final class SampledSoftmaxLoss {
         removed.close();
       }
     }
+    NDArray userSide = batchUsers == null ? null : userSide(m, logits, b, logQWeight, batchUsers);
     NDArray logProbabilities = logits.logSoftmax(1);
     logits.close();
     NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
     logProbabilities.close();
     double w = config.negativeWeight();
     if (w == 1.0) {
-      return picked.reshape(b).neg();
+      return new NDArray[] {picked.reshape(b).neg(), userSide};
     }
     // -logit_pos + w * lse = -w * log p + (w - 1) * logit_pos, with log p = logit_pos - lse
     NDArray positives =
@@ -133,10 +201,53 @@ public final class SampledSoftmaxLoss {
     if (logQ != null) {
       positiveLogits = positiveLogits.sub(logQ.get(new NDIndex(":{}", b)));
     }
-    return picked
-        .reshape(b)
-        .mul(scalar(m, -w, userEmbeddings))
-        .add(positiveLogits.mul(scalar(m, w - 1, userEmbeddings)));
+    return new NDArray[] {
+      picked
+          .reshape(b)
+          .mul(scalar(m, -w, userEmbeddings))
+          .add(positiveLogits.mul(scalar(m, w - 1, userEmbeddings))),
+      userSide
+    };
+  }
+
+  /**
+   * The user-side loss of each of the first B columns, {@code [B]}, from the item-side logits
+   * (their removed entries already {@code -inf}: a row that holds column j's item is a positive of
+   * column j too).
+   */
+  private static NDArray userSide(
+      NDManager m, NDArray logits, long b, double logQWeight, BatchUsers batchUsers) {
+    if (batchUsers.ids().length != b || batchUsers.logQ().size() != b) {
+      throw new IllegalArgumentException(
+          "batchUsers has " + batchUsers.ids().length + " users for " + b + " rows");
+    }
+    NDArray block = logits.getShape().get(1) == b ? logits : logits.get(new NDIndex(":, :{}", b));
+    NDArray userLogits = block;
+    if (logQWeight != 0) {
+      NDArray logQ = batchUsers.logQ();
+      if (logQWeight != 1.0) {
+        logQ = logQ.mul(scalar(m, logQWeight, logQ));
+      }
+      userLogits = block.sub(logQ.reshape(b, 1));
+    } else {
+      // a recorded copy (DJL's duplicate() is not recorded by autograd), so that the -inf
+      // writes below leave the item side's logits alone
+      userLogits = block.mul(scalar(m, 1, block));
+    }
+    // another row of the same user: the column's positive user again (linear indices into
+    // [B, B], found like the accidental hits); written like them, through a detached alias
+    long[] sameUser = accidentalHits(batchUsers.ids(), batchUsers.ids());
+    if (sameUser.length > 0) {
+      try (NDArray alias = userLogits.stopGradient();
+          NDArray flat = alias.reshape(-1);
+          NDArray index = m.create(sameUser)) {
+        flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
+      }
+    }
+    NDArray logProbabilities = userLogits.logSoftmax(0);
+    NDArray diagonal =
+        logProbabilities.gather(m.arange(0, (int) b, 1, DataType.INT64).reshape(1, b), 0);
+    return diagonal.reshape(b).neg();
   }
 
   /**

@@ -47,6 +47,8 @@ public final class TrainStep {
   private final NDManager manager;
   private final long seed;
   private final boolean rowSparse;
+  // each user's log q (share of the train interactions), for the loss's user-side term; or null
+  private final float[] userLogQ;
   // no parameter server: parameters are read in place and updated by update()
   private final ParameterStore dense;
 
@@ -59,6 +61,7 @@ public final class TrainStep {
     this.manager = b.manager;
     this.seed = b.seed;
     this.rowSparse = b.rowSparse && optimizer.rowSparse();
+    this.userLogQ = b.userLogQ;
     this.dense = new ParameterStore(manager, false);
   }
 
@@ -99,7 +102,7 @@ public final class TrainStep {
         NDArray users = model.encodeUsers(ps, b.userIds(), b.itemIds(), true);
         itemEmbeddings = model.encodeItems(ps, b.itemIds(), true);
         Candidates candidates = sampler.candidates(ctx, b, itemEmbeddings);
-        NDArray lossValue = loss.compute(users, candidates, b.itemIds());
+        NDArray lossValue = loss.compute(users, candidates, b.itemIds(), batchUsers(m, batch));
         value = lossValue.getFloat();
         if (!Float.isFinite(value)) {
           throw diverged("the loss became " + value, step, epoch);
@@ -111,6 +114,40 @@ public final class TrainStep {
       frequency.observe(step, itemIds);
       return value;
     }
+  }
+
+  /** The rows' users for the loss's user-side term, or null when it is off. */
+  private SampledSoftmaxLoss.BatchUsers batchUsers(NDManager m, InteractionBatch batch) {
+    if (userLogQ == null) {
+      return null;
+    }
+    long[] ids = batch.userIds();
+    float[] rowLogQ = new float[ids.length];
+    for (int r = 0; r < ids.length; r++) {
+      rowLogQ[r] = userLogQ[(int) ids[r]];
+    }
+    return new SampledSoftmaxLoss.BatchUsers(ids, m.create(rowLogQ));
+  }
+
+  /**
+   * Each user's {@code log q} for the loss's user-side term: the log of the user's share of the
+   * train interactions, the probability that a batch row is that user's; users without train
+   * interactions (never in a batch) get the share of one interaction.
+   *
+   * @param trainCountsPerUser each user's number of train interactions
+   */
+  public static float[] userLogQ(int[] trainCountsPerUser) {
+    long total = 0;
+    for (int n : trainCountsPerUser) {
+      total += n;
+    }
+    float[] out = new float[trainCountsPerUser.length];
+    double logTotal = Math.log(Math.max(total, 1));
+    for (int u = 0; u < out.length; u++) {
+      int n = Math.max(trainCountsPerUser[u], 1);
+      out[u] = (float) (Math.log(n) - logTotal);
+    }
+    return out;
   }
 
   static CbnsException diverged(String what, long step, int epoch) {
@@ -194,6 +231,7 @@ public final class TrainStep {
     private NDManager manager;
     private long seed;
     private boolean rowSparse = true;
+    private float[] userLogQ;
 
     private Builder() {}
 
@@ -245,6 +283,15 @@ public final class TrainStep {
       return this;
     }
 
+    /**
+     * Each user's {@code log q} ({@link #userLogQ(int[])}), needed when the loss has a user-side
+     * term ({@link LossConfig#userSoftmaxWeight()} positive); ignored otherwise.
+     */
+    public Builder optUserLogQ(float[] userLogQ) {
+      this.userLogQ = userLogQ;
+      return this;
+    }
+
     public TrainStep build() {
       requireNonNull(model, "model is not set");
       requireNonNull(sampler, "sampler is not set");
@@ -252,6 +299,12 @@ public final class TrainStep {
       requireNonNull(optimizer, "optimizer is not set");
       requireNonNull(manager, "manager is not set");
       requireNonNull(loss, "loss is null");
+      if (loss.userSoftmaxWeight() > 0 && userLogQ == null) {
+        throw new IllegalStateException("the loss's user-side term needs optUserLogQ");
+      }
+      if (loss.userSoftmaxWeight() == 0) {
+        userLogQ = null;
+      }
       return new TrainStep(this);
     }
   }

@@ -95,6 +95,10 @@ public final class Trainer {
             .optLoss(b.loss)
             .optSeed(config.seed())
             .optRowSparse(b.rowSparse)
+            .optUserLogQ(
+                b.loss.userSoftmaxWeight() > 0
+                    ? TrainStep.userLogQ(trainCountsPerUser(dataset.trainByUser()))
+                    : null)
             .build();
     this.testExclusion = dataset.testExclusion();
   }
@@ -509,5 +513,13 @@ public final class Trainer {
       requireNonNull(loss, "loss is null");
       return new Trainer(this);
     }
+  }
+
+  private static int[] trainCountsPerUser(io.cbns.core.data.CsrMatrix train) {
+    int[] counts = new int[train.numRows()];
+    for (int u = 0; u < counts.length; u++) {
+      counts[u] = train.rowLength(u);
+    }
+    return counts;
   }
 }

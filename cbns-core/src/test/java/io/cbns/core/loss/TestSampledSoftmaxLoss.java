@@ -189,6 +189,145 @@ final class TestSampledSoftmaxLoss {
     }
   }
 
+  // the user-side term: 6 rows, users 0 and 1 twice, item 11 twice; 2 extra columns
+  private static final long[] US_USERS = {0, 1, 0, 2, 3, 1};
+  private static final long[] US_ITEMS = {10, 11, 12, 11, 13, 14};
+  private static final long[] US_COLUMNS = {10, 11, 12, 11, 13, 14, 11, 15};
+  private static final float[] US_ITEM_LOG_Q = {-1, -2, -0.5f, -2, -3, -1.5f, -2, -4};
+  private static final float[] US_USER_LOG_Q = {-1.2f, -0.7f, -1.2f, -2.5f, -0.3f, -0.7f};
+
+  @Test
+  void userSideTermMatchesTheReferenceAndItsGradient() {
+    float[][] u = random(6, D, 3);
+    float[][] c = random(US_COLUMNS.length, D, 4);
+    for (double lambda : new double[] {0.0, 0.7}) {
+      for (double a : new double[] {0.0, 1.0}) {
+        LossConfig cfg = new LossConfig(0.3, a > 0, true, 1.0, 1.2, lambda);
+        double expected = userSideReference(cfg, u, c);
+        try (NDManager m = NDManager.newBaseManager()) {
+          NDArray users = m.create(u);
+          NDArray cols = m.create(c);
+          users.setRequiresGradient(true);
+          cols.setRequiresGradient(true);
+          double actual;
+          try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+            NDArray loss =
+                new SampledSoftmaxLoss(cfg)
+                    .compute(
+                        users,
+                        new Candidates(cols, m.create(US_ITEM_LOG_Q), m.create(US_COLUMNS), true),
+                        m.create(US_ITEMS),
+                        new SampledSoftmaxLoss.BatchUsers(US_USERS, m.create(US_USER_LOG_Q)));
+            actual = loss.getFloat();
+            g.backward(loss);
+          }
+          assertThat(actual).as("lambda=%s a=%s", lambda, a).isCloseTo(expected, within(1e-5));
+          float[] gu = users.getGradient().toFloatArray();
+          float[] gc = cols.getGradient().toFloatArray();
+          double h = 1e-3;
+          for (int i = 0; i < 6; i++) {
+            for (int j = 0; j < D; j++) {
+              float[][] plus = copy(u);
+              float[][] minus = copy(u);
+              plus[i][j] += h;
+              minus[i][j] -= h;
+              double fd =
+                  (userSideReference(cfg, plus, c) - userSideReference(cfg, minus, c)) / (2 * h);
+              assertThat(gu[i * D + j])
+                  .as("lambda=%s a=%s dL/du[%d][%d]", lambda, a, i, j)
+                  .isCloseTo((float) fd, within(2e-3f));
+            }
+          }
+          for (int i = 0; i < US_COLUMNS.length; i++) {
+            for (int j = 0; j < D; j++) {
+              float[][] plus = copy(c);
+              float[][] minus = copy(c);
+              plus[i][j] += h;
+              minus[i][j] -= h;
+              double fd =
+                  (userSideReference(cfg, u, plus) - userSideReference(cfg, u, minus)) / (2 * h);
+              assertThat(gc[i * D + j])
+                  .as("lambda=%s a=%s dL/dc[%d][%d]", lambda, a, i, j)
+                  .isCloseTo((float) fd, within(2e-3f));
+            }
+          }
+        }
+      }
+    }
+    // the term matters, and without the batch's users it is refused
+    LossConfig on = new LossConfig(0.3, true, true, 1.0, 1.2, 0.7);
+    assertThat(userSideReference(on, u, c))
+        .isNotCloseTo(
+            userSideReference(new LossConfig(0.3, true, true, 1.0, 1.2, 0), u, c), within(1e-3));
+    try (NDManager m = NDManager.newBaseManager()) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  new SampledSoftmaxLoss(on)
+                      .compute(
+                          m.create(u),
+                          new Candidates(
+                              m.create(c), m.create(US_ITEM_LOG_Q), m.create(US_COLUMNS), true),
+                          m.create(US_ITEMS)))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("batch's users");
+    }
+  }
+
+  /**
+   * The loss with the user-side term in double precision, written out: item side as in {@link
+   * #reference}, then each batch column's softmax over the rows, without the rows of the column's
+   * user other than its own and the rows whose positive is the column's item.
+   */
+  private static double userSideReference(LossConfig cfg, float[][] u, float[][] c) {
+    int b = US_USERS.length;
+    int n = US_COLUMNS.length;
+    double a = cfg.effectiveLogQWeight();
+    double[][] logits = new double[b][n];
+    for (int i = 0; i < b; i++) {
+      for (int j = 0; j < n; j++) {
+        double dot = 0;
+        for (int k = 0; k < D; k++) {
+          dot += u[i][k] * c[j][k];
+        }
+        logits[i][j] = dot / cfg.temperature() - a * US_ITEM_LOG_Q[j];
+      }
+    }
+    double itemSide = 0;
+    for (int i = 0; i < b; i++) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < n; j++) {
+        if (j == i || US_COLUMNS[j] != US_ITEMS[i]) {
+          max = Math.max(max, logits[i][j]);
+        }
+      }
+      double sum = 0;
+      for (int j = 0; j < n; j++) {
+        if (j == i || US_COLUMNS[j] != US_ITEMS[i]) {
+          sum += Math.exp(logits[i][j] - max);
+        }
+      }
+      double lse = max + Math.log(sum);
+      itemSide += -logits[i][i] + cfg.negativeWeight() * lse;
+    }
+    itemSide /= b;
+    double userSide = 0;
+    for (int j = 0; j < b; j++) {
+      double max = Double.NEGATIVE_INFINITY;
+      double[] col = new double[b];
+      for (int r = 0; r < b; r++) {
+        boolean removed = r != j && (US_USERS[r] == US_USERS[j] || US_ITEMS[r] == US_COLUMNS[j]);
+        col[r] = removed ? Double.NEGATIVE_INFINITY : logits[r][j] - a * US_USER_LOG_Q[r];
+        max = Math.max(max, col[r]);
+      }
+      double sum = 0;
+      for (int r = 0; r < b; r++) {
+        sum += Math.exp(col[r] - max);
+      }
+      userSide += -(col[j] - max - Math.log(sum));
+    }
+    return itemSide + cfg.userSoftmaxWeight() * userSide / b;
+  }
+
   @Test
   void gradientSurvivesAGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
     // Regression: the temperature was a DJL Number operand, a tensor over a Java direct buffer

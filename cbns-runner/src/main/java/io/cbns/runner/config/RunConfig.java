@@ -175,7 +175,8 @@ public record RunConfig(
             lossO.getBoolean("logq-correction", true),
             lossO.getBoolean("mask-accidental-hits", true),
             lossO.getDouble("logq-weight", 1.0, 0, 2),
-            lossO.getDouble("negative-weight", 1.0, 0.01, 10));
+            lossO.getDouble("negative-weight", 1.0, 0.01, 10),
+            lossO.getDouble("user-softmax-weight", 0.0, 0, 10));
     lossO.requireAllConsumed();
 
     Options optO = root.section("optimizer");
@@ -302,6 +303,11 @@ public record RunConfig(
     lossMap.put("mask-accidental-hits", loss.maskAccidentalHits());
     lossMap.put("logq-weight", loss.logQWeight());
     lossMap.put("negative-weight", loss.negativeWeight());
+    if (loss.userSoftmaxWeight() > 0) {
+      // only when on, so that the configuration (and checkpoint fingerprint) of every run
+      // without the term stays what it was
+      lossMap.put("user-softmax-weight", loss.userSoftmaxWeight());
+    }
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
     opt.put("name", optimizer.name());

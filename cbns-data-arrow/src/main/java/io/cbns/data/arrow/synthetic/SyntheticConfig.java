@@ -188,7 +188,12 @@ public record SyntheticConfig(
     double validation = o.getDouble("validation-ratio", d.validationRatio(), 0.0, 0.9);
     long seed = o.getLong("seed", d.seed(), Long.MIN_VALUE, Long.MAX_VALUE);
     boolean itemFeatures = o.getBoolean("item-features", d.itemFeatures());
-    String samplingName = o.getString("sampling", "auto");
+    // no declared default (auto when unset), so that the resolved options (a run's config.yaml
+    // and its checkpoint fingerprint) of a configuration without the key stay what they were
+    String samplingName = o.getString("sampling", null);
+    if (samplingName == null) {
+      samplingName = "auto";
+    }
     Sampling sampling;
     try {
       sampling = Sampling.valueOf(samplingName.toUpperCase(java.util.Locale.ROOT));

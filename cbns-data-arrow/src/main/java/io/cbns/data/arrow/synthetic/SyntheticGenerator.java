@@ -205,6 +205,41 @@ public final class SyntheticGenerator {
     return new ImportSpec.Loaded(content, stats);
   }
 
+  /** A block's work arrays for the scan, allocated on first use. */
+  private static final class Scratch {
+    private final int items;
+    private final int hi;
+    private double[] keys;
+    private double[] heapKeys;
+    private int[] heapItems;
+
+    Scratch(int items, int hi) {
+      this.items = items;
+      this.hi = hi;
+    }
+
+    double[] keys() {
+      if (keys == null) {
+        keys = new double[items];
+      }
+      return keys;
+    }
+
+    double[] heapKeys() {
+      if (heapKeys == null) {
+        heapKeys = new double[hi];
+      }
+      return heapKeys;
+    }
+
+    int[] heapItems() {
+      if (heapItems == null) {
+        heapItems = new int[hi];
+      }
+      return heapItems;
+    }
+  }
+
   /** Draws the items of blocks of users, by either method; thread-safe (read-only state). */
   private static final class UserDraws {
     private final int items;
@@ -256,22 +291,15 @@ public final class SyntheticGenerator {
       int[] out = new int[2 * (to - from) * hi];
       int size = 0;
       int[] chosen = new int[hi];
-      double[] keys = null;
-      double[] heapKeys = null;
+      Scratch scratch = new Scratch(items, hi);
       boolean[] taken = rejection ? new boolean[items] : null;
       for (int u = from; u < to; u++) {
         SplittableRandom rng = rngs[u - rngBase];
         int n = lo + rng.nextInt(hi - lo + 1);
-        int count;
-        if (rejection) {
-          count = reject(u, n, rng, chosen, taken);
-        } else {
-          if (keys == null) {
-            keys = new double[items];
-            heapKeys = new double[hi];
-          }
-          count = scan(u, n, rng, keys, chosen, heapKeys);
-        }
+        int count =
+            rejection
+                ? reject(u, n, rng, chosen, taken, scratch)
+                : scan(u, n, rng, scratch.keys(), chosen, scratch.heapKeys());
         for (int j = 0; j < count; j++) {
           out[size++] = u;
           out[size++] = chosen[j];
@@ -296,9 +324,18 @@ public final class SyntheticGenerator {
      * popularity x exp(cos / T)} among the items not yet drawn: the law of the Gumbel top-k of
      * {@link #scan}.
      */
-    private int reject(int u, int n, SplittableRandom rng, int[] chosen, boolean[] taken) {
+    private int reject(
+        int u, int n, SplittableRandom rng, int[] chosen, boolean[] taken, Scratch scratch) {
       int count = 0;
-      while (count < n) {
+      // a user who has drawn most of their high-affinity items finds the rest rarely accepted:
+      // past a budget of a few scans' worth of proposals, the remaining n - count items come from
+      // the Gumbel top-k over the items not yet drawn, which continues the same sequential law
+      long budget = 2L * items + 64;
+      for (long proposals = 0; count < n; proposals++) {
+        if (proposals == budget) {
+          count = finishByScan(u, n, count, rng, chosen, taken, scratch);
+          break;
+        }
         int i = rng.nextInt(items);
         if (rng.nextDouble() >= aliasProbability[i]) {
           i = alias[i];
@@ -318,6 +355,29 @@ public final class SyntheticGenerator {
       }
       for (int j = 0; j < count; j++) {
         taken[chosen[j]] = false;
+      }
+      return count;
+    }
+
+    /** The Gumbel top-(n - count) of the items not taken, appended to {@code chosen}. */
+    private int finishByScan(
+        int u,
+        int n,
+        int count,
+        SplittableRandom rng,
+        int[] chosen,
+        boolean[] taken,
+        Scratch scratch) {
+      double[] keys = scratch.keys();
+      for (int i = 0; i < items; i++) {
+        keys[i] =
+            taken[i] ? Double.NEGATIVE_INFINITY : logPopularity[i] + dot(u, i) * invT + gumbel(rng);
+      }
+      int[] rest = scratch.heapItems();
+      int k = topK(keys, n - count, rest, scratch.heapKeys());
+      for (int j = 0; j < k; j++) {
+        taken[rest[j]] = true;
+        chosen[count++] = rest[j];
       }
       return count;
     }

@@ -194,6 +194,32 @@ final class TestSyntheticGenerator {
         SyntheticGenerator.generate(b.optSampling(SCAN).optAffinityTemperature(1000).build())
             .content();
     assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
+
+    // users who draw up to 30 of the 40 items: most of them exhaust the rejection budget and
+    // finish with the scan over the items they do not hold, which continues the same law
+    SyntheticConfig.Builder dense =
+        SyntheticConfig.builder()
+            .optUsers(3000)
+            .optItems(40)
+            .optInteractionsPerUser(20)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.05)
+            .optTestRatio(0.5)
+            .optSeed(4);
+    DatasetContent denseScan =
+        SyntheticGenerator.generate(dense.optSampling(SCAN).build()).content();
+    DatasetContent denseRejection =
+        SyntheticGenerator.generate(dense.optSampling(REJECTION).build()).content();
+    assertThat(chiSquare(itemCounts(denseScan), itemCounts(denseRejection))).isLessThan(73);
+    assertThat(chiSquare(pairCounts(denseScan), pairCounts(denseRejection))).isLessThan(1.25 * 780);
+  }
+
+  @Test
+  void theDefaultDatasetIsTheOneEveryEarlierVersionGenerated() {
+    // the embedded default's content fingerprint, as generated before the users were drawn in
+    // parallel: runs, docs and cached datasets depend on it
+    assertThat(SyntheticGenerator.generate(SyntheticConfig.defaults()).content().fingerprint())
+        .isEqualTo("df5301467929cc720bcc42dcd97f69921de9e7567099a6fff3e53d76f95d4323");
   }
 
   @Test
@@ -201,7 +227,7 @@ final class TestSyntheticGenerator {
     for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION)) {
       SyntheticConfig c =
           SyntheticConfig.builder()
-              .optUsers(1500) // three waves of parallel blocks
+              .optUsers(1500) // three parallel blocks
               .optItems(300)
               .optInteractionsPerUser(10)
               .optAffinityTemperature(0.3)
