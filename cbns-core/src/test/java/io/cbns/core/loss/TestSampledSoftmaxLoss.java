@@ -199,61 +199,22 @@ final class TestSampledSoftmaxLoss {
   @Test
   void userSideTermMatchesTheReferenceAndItsGradient() {
     float[][] u = random(6, D, 3);
-    float[][] c = random(US_COLUMNS.length, D, 4);
-    for (double lambda : new double[] {0.0, 0.7}) {
-      for (double a : new double[] {0.0, 1.0}) {
-        LossConfig cfg = new LossConfig(0.3, a > 0, true, 1.0, 1.2, lambda);
-        double expected = userSideReference(cfg, u, c);
-        try (NDManager m = NDManager.newBaseManager()) {
-          NDArray users = m.create(u);
-          NDArray cols = m.create(c);
-          users.setRequiresGradient(true);
-          cols.setRequiresGradient(true);
-          double actual;
-          try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
-            NDArray loss =
-                new SampledSoftmaxLoss(cfg)
-                    .compute(
-                        users,
-                        new Candidates(cols, m.create(US_ITEM_LOG_Q), m.create(US_COLUMNS), true),
-                        m.create(US_ITEMS),
-                        new SampledSoftmaxLoss.BatchUsers(US_USERS, m.create(US_USER_LOG_Q)));
-            actual = loss.getFloat();
-            g.backward(loss);
-          }
-          assertThat(actual).as("lambda=%s a=%s", lambda, a).isCloseTo(expected, within(1e-5));
-          float[] gu = users.getGradient().toFloatArray();
-          float[] gc = cols.getGradient().toFloatArray();
-          double h = 1e-3;
-          for (int i = 0; i < 6; i++) {
-            for (int j = 0; j < D; j++) {
-              float[][] plus = copy(u);
-              float[][] minus = copy(u);
-              plus[i][j] += h;
-              minus[i][j] -= h;
-              double fd =
-                  (userSideReference(cfg, plus, c) - userSideReference(cfg, minus, c)) / (2 * h);
-              assertThat(gu[i * D + j])
-                  .as("lambda=%s a=%s dL/du[%d][%d]", lambda, a, i, j)
-                  .isCloseTo((float) fd, within(2e-3f));
-            }
-          }
-          for (int i = 0; i < US_COLUMNS.length; i++) {
-            for (int j = 0; j < D; j++) {
-              float[][] plus = copy(c);
-              float[][] minus = copy(c);
-              plus[i][j] += h;
-              minus[i][j] -= h;
-              double fd =
-                  (userSideReference(cfg, u, plus) - userSideReference(cfg, u, minus)) / (2 * h);
-              assertThat(gc[i * D + j])
-                  .as("lambda=%s a=%s dL/dc[%d][%d]", lambda, a, i, j)
-                  .isCloseTo((float) fd, within(2e-3f));
+    float[][] all = random(US_COLUMNS.length, D, 4);
+    // the batch columns alone (C = B) and with two more; with and without masking; w = 1 and
+    // 1.2; no, half and full log q
+    for (int n : new int[] {6, US_COLUMNS.length}) {
+      float[][] c = java.util.Arrays.copyOf(all, n);
+      for (boolean mask : new boolean[] {true, false}) {
+        for (double w : new double[] {1.0, 1.2}) {
+          for (double a : new double[] {0.0, 0.5, 1.0}) {
+            for (double lambda : new double[] {0.0, 0.7}) {
+              checkUserSide(new LossConfig(0.3, a > 0, mask, a > 0 ? a : 1.0, w, lambda), u, c);
             }
           }
         }
       }
     }
+    float[][] c = all;
     // the term matters, and without the batch's users it is refused
     LossConfig on = new LossConfig(0.3, true, true, 1.0, 1.2, 0.7);
     assertThat(userSideReference(on, u, c))
@@ -280,7 +241,8 @@ final class TestSampledSoftmaxLoss {
    */
   private static double userSideReference(LossConfig cfg, float[][] u, float[][] c) {
     int b = US_USERS.length;
-    int n = US_COLUMNS.length;
+    int n = c.length;
+    boolean mask = cfg.maskAccidentalHits();
     double a = cfg.effectiveLogQWeight();
     double[][] logits = new double[b][n];
     for (int i = 0; i < b; i++) {
@@ -296,13 +258,13 @@ final class TestSampledSoftmaxLoss {
     for (int i = 0; i < b; i++) {
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < n; j++) {
-        if (j == i || US_COLUMNS[j] != US_ITEMS[i]) {
+        if (!mask || j == i || US_COLUMNS[j] != US_ITEMS[i]) {
           max = Math.max(max, logits[i][j]);
         }
       }
       double sum = 0;
       for (int j = 0; j < n; j++) {
-        if (j == i || US_COLUMNS[j] != US_ITEMS[i]) {
+        if (!mask || j == i || US_COLUMNS[j] != US_ITEMS[i]) {
           sum += Math.exp(logits[i][j] - max);
         }
       }
@@ -315,7 +277,8 @@ final class TestSampledSoftmaxLoss {
       double max = Double.NEGATIVE_INFINITY;
       double[] col = new double[b];
       for (int r = 0; r < b; r++) {
-        boolean removed = r != j && (US_USERS[r] == US_USERS[j] || US_ITEMS[r] == US_COLUMNS[j]);
+        boolean removed =
+            r != j && (US_USERS[r] == US_USERS[j] || (mask && US_ITEMS[r] == US_COLUMNS[j]));
         col[r] = removed ? Double.NEGATIVE_INFINITY : logits[r][j] - a * US_USER_LOG_Q[r];
         max = Math.max(max, col[r]);
       }
@@ -326,6 +289,72 @@ final class TestSampledSoftmaxLoss {
       userSide += -(col[j] - max - Math.log(sum));
     }
     return itemSide + cfg.userSoftmaxWeight() * userSide / b;
+  }
+
+  private static void checkUserSide(LossConfig cfg, float[][] u, float[][] c) {
+    double lambda = cfg.userSoftmaxWeight();
+    String setting =
+        "a="
+            + cfg.effectiveLogQWeight()
+            + " mask="
+            + cfg.maskAccidentalHits()
+            + " w="
+            + cfg.negativeWeight()
+            + " C="
+            + c.length;
+    double expected = userSideReference(cfg, u, c);
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray users = m.create(u);
+      NDArray cols = m.create(c);
+      users.setRequiresGradient(true);
+      cols.setRequiresGradient(true);
+      double actual;
+      try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+        NDArray loss =
+            new SampledSoftmaxLoss(cfg)
+                .compute(
+                    users,
+                    new Candidates(
+                        cols,
+                        m.create(java.util.Arrays.copyOf(US_ITEM_LOG_Q, c.length)),
+                        m.create(java.util.Arrays.copyOf(US_COLUMNS, c.length)),
+                        true),
+                    m.create(US_ITEMS),
+                    new SampledSoftmaxLoss.BatchUsers(US_USERS, m.create(US_USER_LOG_Q)));
+        actual = loss.getFloat();
+        g.backward(loss);
+      }
+      assertThat(actual).as("lambda=%s %s", lambda, setting).isCloseTo(expected, within(1e-5));
+      float[] gu = users.getGradient().toFloatArray();
+      float[] gc = cols.getGradient().toFloatArray();
+      double h = 1e-3;
+      for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < D; j++) {
+          float[][] plus = copy(u);
+          float[][] minus = copy(u);
+          plus[i][j] += h;
+          minus[i][j] -= h;
+          double fd =
+              (userSideReference(cfg, plus, c) - userSideReference(cfg, minus, c)) / (2 * h);
+          assertThat(gu[i * D + j])
+              .as("lambda=%s %s dL/du[%d][%d]", lambda, setting, i, j)
+              .isCloseTo((float) fd, within(2e-3f));
+        }
+      }
+      for (int i = 0; i < c.length; i++) {
+        for (int j = 0; j < D; j++) {
+          float[][] plus = copy(c);
+          float[][] minus = copy(c);
+          plus[i][j] += h;
+          minus[i][j] -= h;
+          double fd =
+              (userSideReference(cfg, u, plus) - userSideReference(cfg, u, minus)) / (2 * h);
+          assertThat(gc[i * D + j])
+              .as("lambda=%s %s dL/dc[%d][%d]", lambda, setting, i, j)
+              .isCloseTo((float) fd, within(2e-3f));
+        }
+      }
+    }
   }
 
   @Test
