@@ -3,14 +3,18 @@ package io.cbns.spark;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDManager;
 import io.cbns.core.CbnsException;
+import io.cbns.core.config.Options;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.model.FixedEmbeddings;
+import io.cbns.data.arrow.importer.DatasetImporter;
+import io.cbns.data.arrow.source.ImportedSource;
 import io.cbns.data.arrow.source.SyntheticSource;
 import io.cbns.data.arrow.synthetic.SyntheticConfig;
 import io.cbns.models.onnx.OnnxExporter;
@@ -149,6 +153,70 @@ final class TestSparkJobs {
       }
     }
     assertThat(expected.recallAt(100)).isGreaterThan(expected.recallAt(5));
+  }
+
+  /**
+   * The Spark evaluation against the single machine's on the real Gowalla split, with random towers
+   * (the ranking, exclusion and metrics are what is compared, not a model): the first 2,000 users
+   * by default, every user with {@code -Dcbns.gowalla.full=true}. Skipped where the reference data
+   * ({@code ../shared/data/gowalla}, or {@code -Dcbns.gowalla=DIR}) is absent.
+   */
+  @Test
+  void evaluationEqualsTheSingleMachineEvaluatorOnGowalla() {
+    Path gowalla = Path.of(System.getProperty("cbns.gowalla", "../../shared/data/gowalla"));
+    assumeTrue(Files.isRegularFile(gowalla.resolve("train.txt")), "no Gowalla split at " + gowalla);
+    boolean full = Boolean.getBoolean("cbns.gowalla.full");
+    try (InteractionDataset dataset =
+        ImportedSource.open(
+            tmp.resolve("cache"),
+            DatasetImporter.spec(
+                "lightgcn", Options.of("data", Map.of("path", gowalla.toString()))))) {
+      int d = 16;
+      SplittableRandom random = new SplittableRandom(21);
+      float[] userRows = gaussian(random, dataset.info().numUsers() * d);
+      float[] itemRows = gaussian(random, dataset.info().numItems() * d);
+      CsrMatrix exclude = dataset.testExclusion();
+      CsrMatrix relevant = full ? dataset.testByUser() : firstRows(dataset.testByUser(), 2000);
+      List<Integer> ks = List.of(20, 50);
+      RankingMetrics expected;
+      try (NDManager m = NDManager.newBaseManager()) {
+        expected =
+            new FullRankingEvaluator(ks, 1024)
+                .evaluate(m, new FixedEmbeddings(d, userRows, itemRows), exclude, relevant);
+      }
+      RankingMetrics actual;
+      try (JavaSparkContext sc = local()) {
+        actual =
+            SparkEvaluation.evaluate(
+                sc,
+                d,
+                userRows,
+                itemRows,
+                exclude,
+                relevant,
+                ks,
+                SparkEvaluation.DEFAULT_BLOCK_USERS,
+                0);
+      }
+      assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(1500);
+      for (int k : ks) {
+        assertThat(actual.recallAt(k))
+            .as("recall@%d", k)
+            .isCloseTo(expected.recallAt(k), within(1e-6));
+        assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
+      }
+    }
+  }
+
+  /** {@code m} with every row from {@code n} on emptied. */
+  private static CsrMatrix firstRows(CsrMatrix m, int n) {
+    int[] offsets = m.rowOffsets().clone();
+    int end = offsets[Math.min(n, m.numRows())];
+    for (int r = n + 1; r < offsets.length; r++) {
+      offsets[r] = end;
+    }
+    return new CsrMatrix(
+        m.numRows(), m.numColumns(), offsets, java.util.Arrays.copyOf(m.columns(), end));
   }
 
   @Test
