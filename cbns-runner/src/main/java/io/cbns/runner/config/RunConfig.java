@@ -336,10 +336,14 @@ public record RunConfig(
     ev.put("chunk-size", evaluation.chunkSize());
     ev.put("restore-best", evaluation.restoreBest());
     out.put("evaluation", ev);
-    Map<String, Object> sm = new LinkedHashMap<>();
-    sm.put("user-weight", smoothing.userWeight());
-    sm.put("item-weight", smoothing.itemWeight());
-    out.put("smoothing", sm);
+    if (!smoothing.isIdentity()) {
+      // only when on, so that runs without smoothing keep the configuration (and checkpoint
+      // fingerprint) they had before the section existed
+      Map<String, Object> sm = new LinkedHashMap<>();
+      sm.put("user-weight", smoothing.userWeight());
+      sm.put("item-weight", smoothing.itemWeight());
+      out.put("smoothing", sm);
+    }
     Map<String, Object> ck = new LinkedHashMap<>();
     ck.put("enabled", checkpoint.enabled());
     ck.put("every-steps", checkpoint.everySteps());
