@@ -127,12 +127,7 @@ final class TestSparkJobs {
     CsrMatrix relevant = csr(users, items, test).minus(exclude);
     List<Integer> ks = List.of(1, 5, 20, 100);
 
-    RankingMetrics expected;
-    try (NDManager m = NDManager.newBaseManager()) {
-      expected =
-          new FullRankingEvaluator(ks, 64)
-              .evaluate(m, new FixedEmbeddings(d, userRows, itemRows), exclude, relevant);
-    }
+    RankingMetrics expected = singleMachine(ks, d, userRows, itemRows, exclude, relevant);
     RankingMetrics broadcast;
     RankingMetrics blocked;
     try (JavaSparkContext sc = local()) {
@@ -144,13 +139,8 @@ final class TestSparkJobs {
           SparkEvaluation.evaluate(sc, d, userRows, itemRows, exclude, relevant, ks, 100, 700);
     }
     for (RankingMetrics actual : List.of(broadcast, blocked)) {
-      assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(200);
-      for (int k : ks) {
-        assertThat(actual.recallAt(k))
-            .as("recall@%d", k)
-            .isCloseTo(expected.recallAt(k), within(1e-6));
-        assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
-      }
+      assertThat(actual.users()).isGreaterThan(200);
+      assertSameMetrics(actual, expected, ks);
     }
     assertThat(expected.recallAt(100)).isGreaterThan(expected.recallAt(5));
   }
@@ -178,12 +168,7 @@ final class TestSparkJobs {
       CsrMatrix exclude = dataset.testExclusion();
       CsrMatrix relevant = full ? dataset.testByUser() : firstRows(dataset.testByUser(), 2000);
       List<Integer> ks = List.of(20, 50);
-      RankingMetrics expected;
-      try (NDManager m = NDManager.newBaseManager()) {
-        expected =
-            new FullRankingEvaluator(ks, 1024)
-                .evaluate(m, new FixedEmbeddings(d, userRows, itemRows), exclude, relevant);
-      }
+      RankingMetrics expected = singleMachine(ks, d, userRows, itemRows, exclude, relevant);
       RankingMetrics actual;
       try (JavaSparkContext sc = local()) {
         actual =
@@ -198,13 +183,34 @@ final class TestSparkJobs {
                 SparkEvaluation.DEFAULT_BLOCK_USERS,
                 0);
       }
-      assertThat(actual.users()).isEqualTo(expected.users()).isGreaterThan(1500);
-      for (int k : ks) {
-        assertThat(actual.recallAt(k))
-            .as("recall@%d", k)
-            .isCloseTo(expected.recallAt(k), within(1e-6));
-        assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
-      }
+      assertThat(actual.users()).isGreaterThan(1500);
+      assertSameMetrics(actual, expected, ks);
+    }
+  }
+
+  /** The single machine's evaluation of fixed tables. */
+  private static RankingMetrics singleMachine(
+      List<Integer> ks,
+      int d,
+      float[] userRows,
+      float[] itemRows,
+      CsrMatrix exclude,
+      CsrMatrix relevant) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      return new FullRankingEvaluator(ks, 256)
+          .evaluate(m, new FixedEmbeddings(d, userRows, itemRows), exclude, relevant);
+    }
+  }
+
+  /** The same users, and every metric within 1e-6. */
+  private static void assertSameMetrics(
+      RankingMetrics actual, RankingMetrics expected, List<Integer> ks) {
+    assertThat(actual.users()).isEqualTo(expected.users());
+    for (int k : ks) {
+      assertThat(actual.recallAt(k))
+          .as("recall@%d", k)
+          .isCloseTo(expected.recallAt(k), within(1e-6));
+      assertThat(actual.ndcgAt(k)).as("ndcg@%d", k).isCloseTo(expected.ndcgAt(k), within(1e-6));
     }
   }
 
