@@ -9,6 +9,7 @@ import io.cbns.data.arrow.format.DatasetLayout;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.serving.IdMap;
 import io.cbns.serving.ServedRun;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,7 +83,7 @@ public final class SparkMain implements Callable<Integer> {
       return new JavaSparkContext(conf(job));
     }
 
-    /** A session for the jobs that write DataFrames; stop it when done. */
+    /** A session for the jobs that write DataFrames; closing it stops it. */
     SparkSession session(String job) {
       return SparkSession.builder().config(conf(job)).getOrCreate();
     }
@@ -97,6 +98,27 @@ public final class SparkMain implements Callable<Integer> {
       conf.setIfMissing("spark.ui.enabled", "false");
       return conf;
     }
+  }
+
+  /** The {@code RUN_DIR} argument of the jobs that read a trained run. */
+  static final class RunArgument {
+    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by cbns train.")
+    Path dir;
+
+    /** The run directory, checked to be one. */
+    Path directory() {
+      return requireDirectory(dir, "RUN_DIR");
+    }
+  }
+
+  /** {@code --block-users}: users per Spark element of the jobs that rank items for users. */
+  static final class UserBlocks {
+    @Option(
+        names = "--block-users",
+        paramLabel = "N",
+        description =
+            "Users per Spark element (default: " + SparkEvaluation.DEFAULT_BLOCK_USERS + ").")
+    int size = SparkEvaluation.DEFAULT_BLOCK_USERS;
   }
 
   /** {@code count DATASET_DIR}: item train counts on Spark. */
@@ -150,8 +172,7 @@ public final class SparkMain implements Callable<Integer> {
   static final class Evaluate implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by cbns train.")
-    Path runDir;
+    @CommandLine.Mixin RunArgument run;
 
     @Option(
         names = "--k",
@@ -160,12 +181,7 @@ public final class SparkMain implements Callable<Integer> {
         description = "Cut-offs (default: 20,50).")
     List<Integer> ks = List.of(20, 50);
 
-    @Option(
-        names = "--block-users",
-        paramLabel = "N",
-        description =
-            "Users per Spark element (default: " + SparkEvaluation.DEFAULT_BLOCK_USERS + ").")
-    int blockUsers = SparkEvaluation.DEFAULT_BLOCK_USERS;
+    @CommandLine.Mixin UserBlocks blocks;
 
     @Option(
         names = "--block-items",
@@ -180,7 +196,8 @@ public final class SparkMain implements Callable<Integer> {
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (ServedRun served = ServedRun.open(requireDirectory(runDir, "RUN_DIR"))) {
+      Path runDir = run.directory();
+      try (ServedRun served = ServedRun.open(runDir)) {
         InteractionDataset dataset = served.dataset();
         RunEmbeddings emb = RunEmbeddings.read(runDir, dataset);
         long start = System.nanoTime();
@@ -197,7 +214,7 @@ public final class SparkMain implements Callable<Integer> {
                   dataset.testExclusion(),
                   dataset.testByUser(),
                   ks,
-                  blockUsers,
+                  blocks.size,
                   blockItems);
           rankSeconds = (System.nanoTime() - ranking) / 1e9;
         }
@@ -229,8 +246,7 @@ public final class SparkMain implements Callable<Integer> {
   static final class Recommend implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by cbns train.")
-    Path runDir;
+    @CommandLine.Mixin RunArgument run;
 
     @Option(
         names = "--out",
@@ -245,31 +261,26 @@ public final class SparkMain implements Callable<Integer> {
         description = "Items per user (default: 20).")
     int k = 20;
 
-    @Option(
-        names = "--block-users",
-        paramLabel = "N",
-        description =
-            "Users per Spark element (default: " + SparkEvaluation.DEFAULT_BLOCK_USERS + ").")
-    int blockUsers = SparkEvaluation.DEFAULT_BLOCK_USERS;
+    @CommandLine.Mixin UserBlocks blocks;
 
     @CommandLine.Mixin SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       PrintWriter printer = spec.commandLine().getOut();
-      if (k < 1 || blockUsers < 1) {
+      if (k < 1 || blocks.size < 1) {
         throw new CbnsException("--k and --block-users must be at least 1");
       }
       if (Files.exists(out)) {
         throw new CbnsException(out + " exists; remove it or choose another --out");
       }
-      try (ServedRun served = ServedRun.open(requireDirectory(runDir, "RUN_DIR"))) {
+      Path runDir = run.directory();
+      try (ServedRun served = ServedRun.open(runDir)) {
         InteractionDataset dataset = served.dataset();
         RunEmbeddings emb = RunEmbeddings.read(runDir, dataset);
         long start = System.nanoTime();
         long rows;
-        SparkSession session = spark.session("recommend");
-        try {
+        try (SparkSession session = spark.session("recommend")) {
           rows =
               SparkRecommendations.recommend(
                   session,
@@ -278,12 +289,10 @@ public final class SparkMain implements Callable<Integer> {
                   emb.items(),
                   dataset.trainByUser(),
                   k,
-                  blockUsers,
+                  blocks.size,
                   printed(served.userIds()),
                   printed(served.itemIds()),
                   out);
-        } finally {
-          session.stop();
         }
         printer.printf(
             Locale.ROOT,
@@ -322,8 +331,7 @@ public final class SparkMain implements Callable<Integer> {
   static final class Embed implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "RUN_DIR", description = "A run directory written by cbns train.")
-    Path runDir;
+    @CommandLine.Mixin RunArgument run;
 
     @Option(
         names = "--out",
@@ -350,9 +358,9 @@ public final class SparkMain implements Callable<Integer> {
     @CommandLine.Mixin SparkOptions spark;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
       PrintWriter printer = spec.commandLine().getOut();
-      requireDirectory(runDir, "RUN_DIR");
+      Path runDir = run.directory();
       Path towers = onnx != null ? onnx : RunDirectory.of(runDir).onnxDir();
       if (!Files.isRegularFile(towers.resolve(OnnxContract.USER_TOWER_FILE))
           || !Files.isRegularFile(towers.resolve(OnnxContract.ITEM_TOWER_FILE))) {
@@ -368,11 +376,8 @@ public final class SparkMain implements Callable<Integer> {
       }
       long start = System.nanoTime();
       SparkEmbeddings.Written written;
-      SparkSession session = spark.session("embed");
-      try {
+      try (SparkSession session = spark.session("embed")) {
         written = SparkEmbeddings.embed(session, runDir, towers, users, chunk, out);
-      } finally {
-        session.stop();
       }
       printer.printf(
           Locale.ROOT,
