@@ -183,7 +183,8 @@ public final class SampledSoftmaxLoss {
         removed.close();
       }
     }
-    NDArray userSide = batchUsers == null ? null : userSide(m, logits, b, logQWeight, batchUsers);
+    NDArray userSide =
+        batchUsers == null ? null : userSide(m, logits, rowIndex, logQWeight, batchUsers);
     NDArray logProbabilities = logits.logSoftmax(1);
     logits.close();
     NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
@@ -216,13 +217,14 @@ public final class SampledSoftmaxLoss {
    * column j too).
    */
   private static NDArray userSide(
-      NDManager m, NDArray logits, long b, double logQWeight, BatchUsers batchUsers) {
+      NDManager m, NDArray logits, NDArray rowIndex, double logQWeight, BatchUsers batchUsers) {
+    long b = rowIndex.size();
     if (batchUsers.ids().length != b || batchUsers.logQ().size() != b) {
       throw new IllegalArgumentException(
           "batchUsers has " + batchUsers.ids().length + " users for " + b + " rows");
     }
     NDArray block = logits.getShape().get(1) == b ? logits : logits.get(new NDIndex(":, :{}", b));
-    NDArray userLogits = block;
+    NDArray userLogits;
     if (logQWeight != 0) {
       NDArray logQ = batchUsers.logQ();
       if (logQWeight != 1.0) {
@@ -244,11 +246,10 @@ public final class SampledSoftmaxLoss {
         flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
       }
     }
-    // column j's softmax over the rows, as row j of the transpose: PyTorch's log_softmax over
-    // the last dimension of a contiguous copy is several times faster than over the first
+    // column j's softmax over the rows, as row j of the transpose: a log_softmax over the last
+    // dimension, PyTorch's contiguous case, faster than one over the first (docs/RESULTS.md)
     NDArray logProbabilities = userLogits.transpose().logSoftmax(1);
-    NDArray diagonal =
-        logProbabilities.gather(m.arange(0, (int) b, 1, DataType.INT64).reshape(b, 1), 1);
+    NDArray diagonal = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
     return diagonal.reshape(b).neg();
   }
 
