@@ -217,19 +217,26 @@ public record SyntheticConfig(
           o.keyPath("users"),
           "users x interactions-per-user must stay below 1e9, got " + (long) users * perUser);
     }
-    return builder()
-        .optUsers(users)
-        .optItems(items)
-        .optInteractionsPerUser(perUser)
-        .optLatentDim(dim)
-        .optZipfExponent(zipf)
-        .optAffinityTemperature(temperature)
-        .optTestRatio(test)
-        .optValidationRatio(validation)
-        .optSeed(seed)
-        .optItemFeatures(itemFeatures)
-        .optSampling(sampling)
-        .build();
+    SyntheticConfig config =
+        builder()
+            .optUsers(users)
+            .optItems(items)
+            .optInteractionsPerUser(perUser)
+            .optLatentDim(dim)
+            .optZipfExponent(zipf)
+            .optAffinityTemperature(temperature)
+            .optTestRatio(test)
+            .optValidationRatio(validation)
+            .optSeed(seed)
+            .optItemFeatures(itemFeatures)
+            .optSampling(sampling)
+            .build();
+    try {
+      SyntheticGenerator.resolve(config); // refuses a hopeless rejection before generating
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(o.keyPath("sampling"), e.getMessage());
+    }
+    return config;
   }
 
   /**

@@ -303,6 +303,14 @@ final class TestSyntheticGenerator {
             () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "gumbel"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("data.sampling: must be auto, scan or rejection");
+    assertThatThrownBy(
+            () ->
+                SyntheticConfig.fromOptions(
+                    Options.of(
+                        "data", Map.of("sampling", "rejection", "affinity-temperature", 0.001))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling: ")
+        .hasMessageContaining("use sampling: scan");
   }
 
   /** {@code sum (a - b)^2 / (a + b)} over the cells where either count is positive. */
