@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * mid-epoch), resumes again, and compares the outcome with an uninterrupted run of the same
  * configuration. Every component with state takes part: a cross-batch bank in ids mode with the
  * automatic warm-up, the streaming frequency estimator, the drift monitor, lazy Adam with a cosine
- * schedule.
+ * schedule, the loss's user-side term.
  */
 final class TestResume {
   @TempDir Path tmp;
@@ -38,6 +38,7 @@ final class TestResume {
         "--set", "frequency.name=streaming",
         "--set", "drift.enabled=true",
         "--set", "drift.every=7",
+        "--set", "loss.user-softmax-weight=0.3",
         "--set", "optimizer.schedule=cosine",
         "--set", "optimizer.warmup-steps=10",
         "--set", "training.epochs=3",

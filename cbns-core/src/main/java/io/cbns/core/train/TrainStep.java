@@ -134,18 +134,13 @@ public final class TrainStep {
    * train interactions, the probability that a batch row is that user's; users without train
    * interactions (never in a batch) get the share of one interaction.
    *
-   * @param trainCountsPerUser each user's number of train interactions
+   * @param trainByUser the train interactions by user
    */
-  public static float[] userLogQ(int[] trainCountsPerUser) {
-    long total = 0;
-    for (int n : trainCountsPerUser) {
-      total += n;
-    }
-    float[] out = new float[trainCountsPerUser.length];
-    double logTotal = Math.log(Math.max(total, 1));
+  public static float[] userLogQ(io.cbns.core.data.CsrMatrix trainByUser) {
+    double logTotal = Math.log(Math.max(trainByUser.columns().length, 1));
+    float[] out = new float[trainByUser.numRows()];
     for (int u = 0; u < out.length; u++) {
-      int n = Math.max(trainCountsPerUser[u], 1);
-      out[u] = (float) (Math.log(n) - logTotal);
+      out[u] = (float) (Math.log(Math.max(trainByUser.rowLength(u), 1)) - logTotal);
     }
     return out;
   }
@@ -284,8 +279,8 @@ public final class TrainStep {
     }
 
     /**
-     * Each user's {@code log q} ({@link #userLogQ(int[])}), needed when the loss has a user-side
-     * term ({@link LossConfig#userSoftmaxWeight()} positive); ignored otherwise.
+     * Each user's {@code log q} ({@link #userLogQ}), needed when the loss has a user-side term
+     * ({@link LossConfig#userSoftmaxWeight()} positive); ignored otherwise.
      */
     public Builder optUserLogQ(float[] userLogQ) {
       this.userLogQ = userLogQ;

@@ -96,9 +96,7 @@ public final class Trainer {
             .optSeed(config.seed())
             .optRowSparse(b.rowSparse)
             .optUserLogQ(
-                b.loss.userSoftmaxWeight() > 0
-                    ? TrainStep.userLogQ(trainCountsPerUser(dataset.trainByUser()))
-                    : null)
+                b.loss.userSoftmaxWeight() > 0 ? TrainStep.userLogQ(dataset.trainByUser()) : null)
             .build();
     this.testExclusion = dataset.testExclusion();
   }
@@ -513,13 +511,5 @@ public final class Trainer {
       requireNonNull(loss, "loss is null");
       return new Trainer(this);
     }
-  }
-
-  private static int[] trainCountsPerUser(io.cbns.core.data.CsrMatrix train) {
-    int[] counts = new int[train.numRows()];
-    for (int u = 0; u < counts.length; u++) {
-      counts[u] = train.rowLength(u);
-    }
-    return counts;
   }
 }
