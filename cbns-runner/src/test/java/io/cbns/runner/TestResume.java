@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * mid-epoch), resumes again, and compares the outcome with an uninterrupted run of the same
  * configuration. Every component with state takes part: a cross-batch bank in ids mode with the
  * automatic warm-up, the streaming frequency estimator, the drift monitor, lazy Adam with a cosine
- * schedule, the loss's user-side term.
+ * schedule, the loss's user-side term and its adaptive per-user temperatures (factors set at each
+ * epoch's end from sums that a mid-epoch checkpoint must carry).
  */
 final class TestResume {
   @TempDir Path tmp;
@@ -39,6 +40,7 @@ final class TestResume {
         "--set", "drift.enabled=true",
         "--set", "drift.every=7",
         "--set", "loss.user-softmax-weight=0.3",
+        "--set", "loss.user-temperature-spread=0.5",
         "--set", "optimizer.schedule=cosine",
         "--set", "optimizer.warmup-steps=10",
         "--set", "training.epochs=3",

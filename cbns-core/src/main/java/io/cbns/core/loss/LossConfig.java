@@ -15,6 +15,9 @@ package io.cbns.core.loss;
  * @param userSoftmaxWeight the weight of the user-side term: each batch item's softmax over the
  *     batch's users, added to the item-side loss with this weight (0: off, the default); needs the
  *     batch's users and their {@code log q} ({@link SampledSoftmaxLoss.BatchUsers}); in [0, 10]
+ * @param userTemperatureSpread adaptive per-user temperatures ({@link UserTemperatures}, Adap-tau):
+ *     the scale of the hardness differences that set each user's temperature factor; 0 (the
+ *     default) turns them off; in [0, 100]
  */
 public record LossConfig(
     double temperature,
@@ -22,7 +25,8 @@ public record LossConfig(
     boolean maskAccidentalHits,
     double logQWeight,
     double negativeWeight,
-    double userSoftmaxWeight) {
+    double userSoftmaxWeight,
+    double userTemperatureSpread) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
@@ -37,6 +41,28 @@ public record LossConfig(
       throw new IllegalArgumentException(
           "userSoftmaxWeight must be in [0, 10]: " + userSoftmaxWeight);
     }
+    if (!(userTemperatureSpread >= 0 && userTemperatureSpread <= 100)) {
+      throw new IllegalArgumentException(
+          "userTemperatureSpread must be in [0, 100]: " + userTemperatureSpread);
+    }
+  }
+
+  /** Without per-user temperatures. */
+  public LossConfig(
+      double temperature,
+      boolean logQCorrection,
+      boolean maskAccidentalHits,
+      double logQWeight,
+      double negativeWeight,
+      double userSoftmaxWeight) {
+    this(
+        temperature,
+        logQCorrection,
+        maskAccidentalHits,
+        logQWeight,
+        negativeWeight,
+        userSoftmaxWeight,
+        0);
   }
 
   /** Without the user-side term. */
@@ -46,12 +72,12 @@ public record LossConfig(
       boolean maskAccidentalHits,
       double logQWeight,
       double negativeWeight) {
-    this(temperature, logQCorrection, maskAccidentalHits, logQWeight, negativeWeight, 0);
+    this(temperature, logQCorrection, maskAccidentalHits, logQWeight, negativeWeight, 0, 0);
   }
 
   /** The plain softmax cross-entropy: the full log q correction and a negative weight of 1. */
   public LossConfig(double temperature, boolean logQCorrection, boolean maskAccidentalHits) {
-    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0, 0);
+    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0, 0, 0);
   }
 
   /** Temperature 1, logQ correction and masking on. */

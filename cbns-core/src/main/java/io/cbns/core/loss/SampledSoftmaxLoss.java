@@ -46,6 +46,17 @@ import io.cbns.core.sampling.Candidates;
  * again), and, with {@link LossConfig#maskAccidentalHits()}, when it holds column j's item (that
  * user interacted with it too: the entry the item side removes as an accidental hit).
  *
+ * <p>With per-row temperature factors {@code r} ({@link UserTemperatures}, Adap-tau), row {@code
+ * i}'s log-partition uses its user's own temperature while its positive keeps the configured one:
+ *
+ * <pre>
+ *   loss_i = -(u_i . c_i / temperature - a * log q_i)
+ *            + w * logsumexp_j(r_i * u_i . c_j / temperature - a * log q_j)
+ * </pre>
+ *
+ * computed as {@code -w * log p_i + (w r_i - 1) * u_i . c_i / temperature - (w - 1) * a * log q_i},
+ * with {@code p} the softmax of the scaled logits; with every {@code r_i = 1} it is the loss above.
+ *
  * <p>Stateless and thread-safe. All intermediate arrays are attached to the manager of {@code
  * userEmbeddings}; the returned scalar too.
  */
@@ -99,12 +110,32 @@ public final class SampledSoftmaxLoss {
       Candidates candidates,
       NDArray positiveItemIds,
       BatchUsers batchUsers) {
+    return compute(userEmbeddings, candidates, positiveItemIds, batchUsers, null);
+  }
+
+  /**
+   * The mean loss over the batch, with the user-side term when its weight is positive and per-row
+   * temperature factors when given.
+   *
+   * @param rowFactors {@code float32 [B]}, each row's temperature factor {@code r_i > 0} ({@link
+   *     UserTemperatures}), or null for none (every factor 1)
+   * @return a {@code float32} scalar
+   * @throws IllegalArgumentException when the user-side term needs {@code batchUsers} and it is
+   *     null, or {@code rowFactors} has not one value per row
+   */
+  public NDArray compute(
+      NDArray userEmbeddings,
+      Candidates candidates,
+      NDArray positiveItemIds,
+      BatchUsers batchUsers,
+      NDArray rowFactors) {
     boolean userSide = config.userSoftmaxWeight() > 0 && candidates.batchNegatives();
     if (userSide && batchUsers == null) {
       throw new IllegalArgumentException("the user-side term needs the batch's users");
     }
     NDArray[] losses =
-        losses(userEmbeddings, candidates, positiveItemIds, userSide ? batchUsers : null);
+        losses(
+            userEmbeddings, candidates, positiveItemIds, userSide ? batchUsers : null, rowFactors);
     NDArray mean = losses[0].mean();
     if (losses[1] == null) {
       return mean;
@@ -119,7 +150,7 @@ public final class SampledSoftmaxLoss {
    * @see #compute
    */
   public NDArray perRow(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
-    return losses(userEmbeddings, candidates, positiveItemIds, null)[0];
+    return losses(userEmbeddings, candidates, positiveItemIds, null, null)[0];
   }
 
   /** Each row's loss {@code [B]}, and each column's user-side loss {@code [B]} (or null). */
@@ -127,12 +158,17 @@ public final class SampledSoftmaxLoss {
       NDArray userEmbeddings,
       Candidates candidates,
       NDArray positiveItemIds,
-      BatchUsers batchUsers) {
+      BatchUsers batchUsers,
+      NDArray rowFactors) {
     long b = userEmbeddings.getShape().get(0);
     long c = candidates.size();
     if (c < b) {
       throw new IllegalArgumentException(
           "candidates (" + c + ") fewer than batch rows (" + b + ")");
+    }
+    if (rowFactors != null && rowFactors.size() != b) {
+      throw new IllegalArgumentException(
+          "rowFactors has " + rowFactors.size() + " values for " + b + " rows");
     }
     NDManager m = userEmbeddings.getManager();
     // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
@@ -140,7 +176,9 @@ public final class SampledSoftmaxLoss {
         config.temperature() != 1.0
             ? userEmbeddings.div(scalar(m, config.temperature(), userEmbeddings))
             : userEmbeddings;
-    NDArray logits = users.matMul(candidates.embeddings().transpose());
+    // per-row temperatures scale the users too: (r_i u_i / t) . c_j
+    NDArray scaledUsers = rowFactors == null ? users : users.mul(rowFactors.reshape(b, 1));
+    NDArray logits = scaledUsers.matMul(candidates.embeddings().transpose());
     double logQWeight = config.effectiveLogQWeight();
     NDArray logQ = null;
     if (logQWeight != 0) {
@@ -153,6 +191,92 @@ public final class SampledSoftmaxLoss {
       logits.subi(logQ.reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
+    removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
+    NDArray userSide =
+        batchUsers == null ? null : userSide(m, logits, rowIndex, logQWeight, batchUsers);
+    NDArray logProbabilities = logits.logSoftmax(1);
+    logits.close();
+    NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1).reshape(b);
+    logProbabilities.close();
+    double w = config.negativeWeight();
+    if (w == 1.0 && rowFactors == null) {
+      return new NDArray[] {picked.neg(), userSide};
+    }
+    NDArray positives =
+        candidates.size() == b
+            ? candidates.embeddings()
+            : candidates.embeddings().get(new NDIndex(":{}", b));
+    NDArray positiveDots = users.mul(positives).sum(new int[] {1});
+    if (rowFactors == null) {
+      // -logit_pos + w * lse = -w * log p + (w - 1) * logit_pos, with log p = logit_pos - lse
+      NDArray positiveLogits = positiveDots;
+      if (logQ != null) {
+        positiveLogits = positiveLogits.sub(logQ.get(new NDIndex(":{}", b)));
+      }
+      return new NDArray[] {
+        picked
+            .mul(scalar(m, -w, userEmbeddings))
+            .add(positiveLogits.mul(scalar(m, w - 1, userEmbeddings))),
+        userSide
+      };
+    }
+    // -(dot_i - a lq_i) + w * lse_i with lse_i = r_i dot_i - a lq_i - log p_i:
+    // -w log p_i + (w r_i - 1) dot_i - (w - 1) a lq_i
+    NDArray perRow =
+        picked
+            .mul(scalar(m, -w, userEmbeddings))
+            .add(
+                positiveDots.mul(
+                    rowFactors.mul(scalar(m, w, rowFactors)).sub(scalar(m, 1, rowFactors))));
+    if (logQ != null && w != 1.0) {
+      perRow = perRow.sub(logQ.get(new NDIndex(":{}", b)).mul(scalar(m, w - 1, userEmbeddings)));
+    }
+    return new NDArray[] {perRow, userSide};
+  }
+
+  /**
+   * Each row's hardness for {@link UserTemperatures}: the negative log-odds of its positive, {@code
+   * -log(p_i / (1 - p_i))}, under the softmax of the raw scores {@code u_i . c_j} (temperature 1,
+   * no log q, the same entries removed as in the loss), that is {@code -u_i . c_i + logsumexp} over
+   * the row's negatives. Computed without gradient; a row whose positive has all the probability
+   * gets an infinite value, which {@link UserTemperatures#observe} skips.
+   *
+   * @return {@code [B]} on the host
+   */
+  public float[] positiveLogOdds(
+      NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    long b = userEmbeddings.getShape().get(0);
+    NDManager m = userEmbeddings.getManager();
+    try (NDManager scope = m.newSubManager()) {
+      NDArray users = userEmbeddings.stopGradient();
+      NDArray columns = candidates.embeddings().stopGradient();
+      users.attach(scope);
+      columns.attach(scope);
+      NDArray scores = users.matMul(columns.transpose());
+      NDArray rowIndex = scope.arange(0, (int) b, 1, DataType.INT64);
+      removeEntries(scope, scores, rowIndex, candidates, positiveItemIds);
+      float[] logP =
+          scores.logSoftmax(1).gather(rowIndex.reshape(b, 1), 1).reshape(b).toFloatArray();
+      float[] out = new float[(int) b];
+      for (int r = 0; r < out.length; r++) {
+        double lp = logP[r];
+        out[r] = (float) (-lp + Math.log1p(-Math.exp(lp)));
+      }
+      return out;
+    }
+  }
+
+  /**
+   * Sets the removed entries of {@code [B, C]} logits to minus infinity: batch columns other than
+   * the row's own when they are not negatives, and, with masking, accidental hits.
+   */
+  private void removeEntries(
+      NDManager m,
+      NDArray logits,
+      NDArray rowIndex,
+      Candidates candidates,
+      NDArray positiveItemIds) {
+    long c = candidates.size();
     // Removed entries get -inf, written through a detached alias of the logits (same storage), so
     // autograd does not record the write. It need not: a removed entry's softmax probability is
     // exp(-inf) = 0 and its incoming gradient is 0 (only each row's own column is picked), so
@@ -183,32 +307,6 @@ public final class SampledSoftmaxLoss {
         removed.close();
       }
     }
-    NDArray userSide =
-        batchUsers == null ? null : userSide(m, logits, rowIndex, logQWeight, batchUsers);
-    NDArray logProbabilities = logits.logSoftmax(1);
-    logits.close();
-    NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1);
-    logProbabilities.close();
-    double w = config.negativeWeight();
-    if (w == 1.0) {
-      return new NDArray[] {picked.reshape(b).neg(), userSide};
-    }
-    // -logit_pos + w * lse = -w * log p + (w - 1) * logit_pos, with log p = logit_pos - lse
-    NDArray positives =
-        candidates.size() == b
-            ? candidates.embeddings()
-            : candidates.embeddings().get(new NDIndex(":{}", b));
-    NDArray positiveLogits = users.mul(positives).sum(new int[] {1});
-    if (logQ != null) {
-      positiveLogits = positiveLogits.sub(logQ.get(new NDIndex(":{}", b)));
-    }
-    return new NDArray[] {
-      picked
-          .reshape(b)
-          .mul(scalar(m, -w, userEmbeddings))
-          .add(positiveLogits.mul(scalar(m, w - 1, userEmbeddings))),
-      userSide
-    };
   }
 
   /**

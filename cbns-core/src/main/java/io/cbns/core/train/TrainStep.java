@@ -15,6 +15,7 @@ import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
 import io.cbns.core.loss.SampledSoftmaxLoss;
+import io.cbns.core.loss.UserTemperatures;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.optim.CheckpointableOptimizer;
 import io.cbns.core.optim.RowGradientStore;
@@ -49,6 +50,8 @@ public final class TrainStep {
   private final boolean rowSparse;
   // each user's log q (share of the train interactions), for the loss's user-side term; or null
   private final float[] userLogQ;
+  // adaptive per-user temperatures of the loss, or null
+  private final UserTemperatures userTemperatures;
   // no parameter server: parameters are read in place and updated by update()
   private final ParameterStore dense;
 
@@ -62,6 +65,7 @@ public final class TrainStep {
     this.seed = b.seed;
     this.rowSparse = b.rowSparse && optimizer.rowSparse();
     this.userLogQ = b.userLogQ;
+    this.userTemperatures = b.userTemperatures;
     this.dense = new ParameterStore(manager, false);
   }
 
@@ -98,21 +102,40 @@ public final class TrainStep {
           new StepContext(step, epoch, m, ids -> model.encodeItems(ps, ids, true), frequency);
       NDArray itemEmbeddings;
       float value;
+      float[] hardness;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDArray users = model.encodeUsers(ps, b.userIds(), b.itemIds(), true);
         itemEmbeddings = model.encodeItems(ps, b.itemIds(), true);
         Candidates candidates = sampler.candidates(ctx, b, itemEmbeddings);
-        NDArray lossValue = loss.compute(users, candidates, b.itemIds(), batchUsers(m, batch));
+        NDArray rowFactors =
+            userTemperatures == null ? null : m.create(userTemperatures.factors(batch.userIds()));
+        NDArray lossValue =
+            loss.compute(users, candidates, b.itemIds(), batchUsers(m, batch), rowFactors);
         value = lossValue.getFloat();
         if (!Float.isFinite(value)) {
           throw diverged("the loss became " + value, step, epoch);
         }
+        hardness =
+            userTemperatures == null ? null : loss.positiveLogOdds(users, candidates, b.itemIds());
         gc.backward(lossValue);
       }
       update(ps, step, epoch);
+      if (hardness != null) {
+        userTemperatures.observe(batch.userIds(), hardness);
+      }
       sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
       frequency.observe(step, itemIds);
       return value;
+    }
+  }
+
+  /**
+   * Ends an epoch for the loss's adaptive per-user temperatures (new factors from the epoch's
+   * hardness); nothing when they are off. Called by the trainer after the epoch's last step.
+   */
+  public void endEpoch() {
+    if (userTemperatures != null) {
+      userTemperatures.endEpoch();
     }
   }
 
@@ -227,6 +250,7 @@ public final class TrainStep {
     private long seed;
     private boolean rowSparse = true;
     private float[] userLogQ;
+    private UserTemperatures userTemperatures;
 
     private Builder() {}
 
@@ -287,6 +311,16 @@ public final class TrainStep {
       return this;
     }
 
+    /**
+     * The loss's adaptive per-user temperatures, needed when {@link
+     * LossConfig#userTemperatureSpread()} is positive; ignored otherwise. The caller owns their
+     * state (checkpoints) and calls {@link TrainStep#endEpoch()} at each epoch's end.
+     */
+    public Builder optUserTemperatures(UserTemperatures userTemperatures) {
+      this.userTemperatures = userTemperatures;
+      return this;
+    }
+
     public TrainStep build() {
       requireNonNull(model, "model is not set");
       requireNonNull(sampler, "sampler is not set");
@@ -299,6 +333,13 @@ public final class TrainStep {
       }
       if (loss.userSoftmaxWeight() == 0) {
         userLogQ = null;
+      }
+      if (loss.userTemperatureSpread() > 0 && userTemperatures == null) {
+        throw new IllegalStateException(
+            "the loss's per-user temperatures need optUserTemperatures");
+      }
+      if (loss.userTemperatureSpread() == 0) {
+        userTemperatures = null;
       }
       return new TrainStep(this);
     }

@@ -17,6 +17,7 @@ import io.cbns.core.eval.FullRankingEvaluator;
 import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
+import io.cbns.core.loss.UserTemperatures;
 import io.cbns.core.model.NeighbourSmoothing;
 import io.cbns.core.model.TwoTowerModel;
 import io.cbns.core.optim.CheckpointableOptimizer;
@@ -60,6 +61,8 @@ public final class Trainer {
   private final boolean restoreBest;
   private final NeighbourSmoothing smoothing;
   private final Map<String, Checkpointable> extraState;
+  // the loss's adaptive per-user temperatures, or null
+  private final UserTemperatures userTemperatures;
   private final ModelSelection selection;
   private final CsrMatrix testExclusion;
   // when this session of fit() began: the total time of a resumed run adds the earlier sessions'
@@ -80,6 +83,10 @@ public final class Trainer {
     this.restoreBest = b.restoreBest;
     this.smoothing = b.smoothing;
     this.extraState = new LinkedHashMap<>(b.extraState);
+    this.userTemperatures =
+        b.loss.userTemperatureSpread() > 0
+            ? new UserTemperatures(dataset.trainByUser().numRows(), b.loss.userTemperatureSpread())
+            : null;
     // the best epoch's parameters are kept only when they will be restored: with a validation
     // split, so that the epoch is never chosen on test
     this.selection =
@@ -97,6 +104,7 @@ public final class Trainer {
             .optRowSparse(b.rowSparse)
             .optUserLogQ(
                 b.loss.userSoftmaxWeight() > 0 ? TrainStep.userLogQ(dataset.trainByUser()) : null)
+            .optUserTemperatures(userTemperatures)
             .build();
     this.testExclusion = dataset.testExclusion();
   }
@@ -194,6 +202,9 @@ public final class Trainer {
         }
         waitNanos = it.waitNanos();
       }
+      if (p.stepInEpoch == spe) {
+        trainStep.endEpoch();
+      }
       p.epochSeconds += (System.nanoTime() - epochStart) / 1e9;
       EpochInfo ei =
           new EpochInfo(
@@ -285,6 +296,10 @@ public final class Trainer {
     parts.put("sampler", sampler);
     parts.put("frequency", frequency);
     parts.put("best", selection.snapshot());
+    if (userTemperatures != null) {
+      // only when on, so that checkpoints of runs without them keep their sections
+      parts.put("user-temperatures", userTemperatures);
+    }
     parts.putAll(extraState);
     return parts;
   }
@@ -487,7 +502,14 @@ public final class Trainer {
     public Builder addCheckpointable(String name, Checkpointable state) {
       requireNonNull(name, "name is null");
       requireNonNull(state, "state is null");
-      if (List.of("trainer", "parameters", "optimizer", "sampler", "frequency", "best")
+      if (List.of(
+                  "trainer",
+                  "parameters",
+                  "optimizer",
+                  "sampler",
+                  "frequency",
+                  "best",
+                  "user-temperatures")
               .contains(name)
           || extraState.putIfAbsent(name, state) != null) {
         throw new IllegalArgumentException("checkpoint section name already used: " + name);

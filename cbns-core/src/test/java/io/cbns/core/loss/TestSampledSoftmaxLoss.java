@@ -105,6 +105,94 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
+  void matchesTheReferenceWithRowTemperatureFactors() {
+    double[] r = {0.6, 1.0, 2.2};
+    for (double a : new double[] {0.0, 1.0}) {
+      for (double w : new double[] {1.0, 1.2}) {
+        for (boolean batchNegatives : new boolean[] {true, false}) {
+          LossConfig cfg = new LossConfig(0.2, true, true, a, w);
+          double expected = reference(cfg, batchNegatives, users, columns, r);
+          try (NDManager m = NDManager.newBaseManager()) {
+            double actual =
+                new SampledSoftmaxLoss(cfg)
+                    .compute(
+                        m.create(users),
+                        candidates(m, columns, batchNegatives),
+                        ids(m),
+                        null,
+                        m.create(toFloats(r)))
+                    .getFloat();
+            assertThat(actual)
+                .as("logQ weight=%s w=%s batchNeg=%s", a, w, batchNegatives)
+                .isCloseTo(expected, within(1e-5));
+          }
+        }
+      }
+    }
+    // the factors matter in the reference, and factors of 1 are the loss without them
+    LossConfig cfg = new LossConfig(0.2, true, true, 1.0, 1.2);
+    assertThat(reference(cfg, true, users, columns, r))
+        .isNotCloseTo(reference(cfg, true), within(1e-3));
+    try (NDManager m = NDManager.newBaseManager()) {
+      SampledSoftmaxLoss loss = new SampledSoftmaxLoss(cfg);
+      double ones =
+          loss.compute(
+                  m.create(users),
+                  candidates(m, columns, true),
+                  ids(m),
+                  null,
+                  m.create(new float[] {1, 1, 1}))
+              .getFloat();
+      double none = loss.compute(m.create(users), candidates(m, columns, true), ids(m)).getFloat();
+      assertThat(ones).isCloseTo(none, within(1e-6));
+    }
+  }
+
+  @Test
+  void gradientMatchesFiniteDifferencesWithRowTemperatureFactors() {
+    for (boolean batchNegatives : new boolean[] {true, false}) {
+      checkGradient(
+          new LossConfig(0.5, true, true, 1.0, 1.2), batchNegatives, new double[] {0.5, 1.7, 1.0});
+    }
+  }
+
+  @Test
+  void positiveLogOddsAreTheRawNegativeLogOddsOfEachPositive() {
+    for (boolean mask : new boolean[] {false, true}) {
+      for (boolean batchNegatives : new boolean[] {true, false}) {
+        // temperature, log q and the negative weight play no part: raw scores at temperature 1
+        LossConfig cfg = new LossConfig(0.2, true, mask, 1.0, 1.2);
+        float[] actual;
+        try (NDManager m = NDManager.newBaseManager()) {
+          actual =
+              new SampledSoftmaxLoss(cfg)
+                  .positiveLogOdds(m.create(users), candidates(m, columns, batchNegatives), ids(m));
+        }
+        for (int i = 0; i < B; i++) {
+          double positive = 0;
+          double negatives = 0;
+          for (int j = 0; j < COLUMN_IDS.length; j++) {
+            double dot = 0;
+            for (int k = 0; k < D; k++) {
+              dot += (double) users[i][k] * columns[j][k];
+            }
+            boolean removed =
+                j != i && ((j < B && !batchNegatives) || (mask && COLUMN_IDS[j] == POSITIVES[i]));
+            if (j == i) {
+              positive = dot;
+            } else if (!removed) {
+              negatives += Math.exp(dot);
+            }
+          }
+          assertThat(actual[i])
+              .as("row %d mask=%s batchNeg=%s", i, mask, batchNegatives)
+              .isCloseTo((float) (-positive + Math.log(negatives)), within(1e-5f));
+        }
+      }
+    }
+  }
+
+  @Test
   void uniformLogQChangesNothing() {
     float[] uniform = new float[COLUMN_IDS.length];
     java.util.Arrays.fill(uniform, (float) Math.log(1.0 / 1000));
@@ -133,7 +221,17 @@ final class TestSampledSoftmaxLoss {
   }
 
   private void checkGradient(LossConfig cfg, boolean batchNegatives) {
-    String setting = "mask=" + cfg.maskAccidentalHits() + " batchNeg=" + batchNegatives;
+    checkGradient(cfg, batchNegatives, null);
+  }
+
+  private void checkGradient(LossConfig cfg, boolean batchNegatives, double[] r) {
+    String setting =
+        "mask="
+            + cfg.maskAccidentalHits()
+            + " batchNeg="
+            + batchNegatives
+            + " factors="
+            + (r != null);
     try (NDManager m = NDManager.newBaseManager()) {
       NDArray u = m.create(users);
       NDArray c = m.create(columns);
@@ -147,7 +245,9 @@ final class TestSampledSoftmaxLoss {
                 .compute(
                     u,
                     new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives),
-                    ids(m));
+                    ids(m),
+                    null,
+                    r == null ? null : m.create(toFloats(r)));
         g.backward(loss);
       }
       gu = u.getGradient().toFloatArray();
@@ -160,8 +260,8 @@ final class TestSampledSoftmaxLoss {
           plus[i][j] += h;
           minus[i][j] -= h;
           double fd =
-              (reference(cfg, batchNegatives, plus, columns)
-                      - reference(cfg, batchNegatives, minus, columns))
+              (reference(cfg, batchNegatives, plus, columns, r)
+                      - reference(cfg, batchNegatives, minus, columns, r))
                   / (2 * h);
           assertThat(gu[i * D + j])
               .as("%s dL/du[%d][%d]", setting, i, j)
@@ -175,8 +275,8 @@ final class TestSampledSoftmaxLoss {
           plus[i][j] += h;
           minus[i][j] -= h;
           double fd =
-              (reference(cfg, batchNegatives, users, plus)
-                      - reference(cfg, batchNegatives, users, minus))
+              (reference(cfg, batchNegatives, users, plus, r)
+                      - reference(cfg, batchNegatives, users, minus, r))
                   / (2 * h);
           assertThat(gc[i * D + j])
               .as("%s dL/dc[%d][%d]", setting, i, j)
@@ -462,16 +562,30 @@ final class TestSampledSoftmaxLoss {
   /** Straight from the definition, in doubles. */
   private static double reference(
       LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c) {
+    return reference(cfg, batchNegatives, u, c, null);
+  }
+
+  /**
+   * With per-row temperature factors {@code r} (null: all 1): row i's log-partition over {@code r_i
+   * u_i . c_j / t - a log q_j}, its positive at {@code u_i . c_i / t - a log q_i}.
+   */
+  private static double reference(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, double[] r) {
     double total = 0;
     for (int i = 0; i < B; i++) {
       double[] logits = new double[c.length];
       boolean[] keep = new boolean[c.length];
+      double positive = 0;
       for (int j = 0; j < c.length; j++) {
         double dot = 0;
         for (int k = 0; k < D; k++) {
           dot += (double) u[i][k] * c[j][k];
         }
-        logits[j] = dot / cfg.temperature() - cfg.effectiveLogQWeight() * LOG_Q[j];
+        double factor = r == null ? 1 : r[i];
+        logits[j] = factor * dot / cfg.temperature() - cfg.effectiveLogQWeight() * LOG_Q[j];
+        if (j == i) {
+          positive = dot / cfg.temperature() - cfg.effectiveLogQWeight() * LOG_Q[j];
+        }
         keep[j] = true;
         if (j != i && j < B && !batchNegatives) {
           keep[j] = false;
@@ -492,7 +606,7 @@ final class TestSampledSoftmaxLoss {
           sum += Math.exp(logits[j] - max);
         }
       }
-      total += -logits[i] + cfg.negativeWeight() * (max + Math.log(sum));
+      total += -positive + cfg.negativeWeight() * (max + Math.log(sum));
     }
     return total / B;
   }
@@ -504,6 +618,14 @@ final class TestSampledSoftmaxLoss {
       for (int j = 0; j < cols; j++) {
         row[j] = (float) (r.nextDouble() * 2 - 1);
       }
+    }
+    return out;
+  }
+
+  private static float[] toFloats(double[] a) {
+    float[] out = new float[a.length];
+    for (int i = 0; i < a.length; i++) {
+      out[i] = (float) a[i];
     }
     return out;
   }

@@ -176,7 +176,8 @@ public record RunConfig(
             lossO.getBoolean("mask-accidental-hits", true),
             lossO.getDouble("logq-weight", 1.0, 0, 2),
             lossO.getDouble("negative-weight", 1.0, 0.01, 10),
-            lossO.getDouble("user-softmax-weight", 0.0, 0, 10));
+            lossO.getDouble("user-softmax-weight", 0.0, 0, 10),
+            lossO.getDouble("user-temperature-spread", 0.0, 0, 100));
     lossO.requireAllConsumed();
 
     Options optO = root.section("optimizer");
@@ -307,6 +308,10 @@ public record RunConfig(
       // only when on, so that the configuration (and checkpoint fingerprint) of every run
       // without the term stays what it was
       lossMap.put("user-softmax-weight", loss.userSoftmaxWeight());
+    }
+    if (loss.userTemperatureSpread() > 0) {
+      // likewise only when on
+      lossMap.put("user-temperature-spread", loss.userTemperatureSpread());
     }
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
