@@ -69,7 +69,7 @@ public final class DatasetAssembler {
       if (!(testRatio >= 0 && testRatio < 1) || !(validationRatio >= 0 && validationRatio < 1)) {
         throw new IllegalArgumentException("ratios must be in [0, 1)");
       }
-      if (split != null && !(testRatio > 0) && split == SplitMethod.RATIO) {
+      if (split != null && !(testRatio > 0) && split.byRatio()) {
         throw new IllegalArgumentException("a ratio split needs testRatio > 0");
       }
     }
@@ -219,12 +219,7 @@ public final class DatasetAssembler {
       if (plan.testRatio() <= 0) {
         throw new IllegalArgumentException("testRatio must be > 0 to split a single input");
       }
-      boolean[] held =
-          holdOut(
-              train,
-              plan.split(),
-              plan.testRatio(),
-              new SplittableRandom(plan.seed() ^ TEST_STREAM));
+      boolean[] held = holdOut(train, plan.split(), plan.testRatio(), plan.seed() ^ TEST_STREAM);
       test = select(train, held, true);
       train = select(train, held, false);
     } else {
@@ -239,11 +234,7 @@ public final class DatasetAssembler {
     if (plan.validationRatio() > 0) {
       SplitMethod method = plan.split() == null ? SplitMethod.RATIO : plan.split();
       boolean[] held =
-          holdOut(
-              train,
-              method,
-              plan.validationRatio(),
-              new SplittableRandom(plan.seed() ^ VALIDATION_STREAM));
+          holdOut(train, method, plan.validationRatio(), plan.seed() ^ VALIDATION_STREAM);
       validation = select(train, held, true);
       train = select(train, held, false);
     }
@@ -392,10 +383,12 @@ public final class DatasetAssembler {
   /**
    * Marks the held-out rows of a (user, item)-sorted table: per user with {@code n >= 2} rows,
    * {@code min(round(ratio * n), n - 1)} random rows ({@link SplitMethod#RATIO}) or the latest one
-   * ({@link SplitMethod#LEAVE_LAST_OUT}).
+   * ({@link SplitMethod#LEAVE_LAST_OUT}). The random rows come from one stream seeded with {@code
+   * streamSeed} and read user after user ({@link SplitMethod#RATIO}), or from a stream per user
+   * seeded with {@link #userSeed} ({@link SplitMethod#HASH_RATIO}).
    */
-  static boolean[] holdOut(
-      InteractionTable t, SplitMethod method, double ratio, SplittableRandom rng) {
+  static boolean[] holdOut(InteractionTable t, SplitMethod method, double ratio, long streamSeed) {
+    SplittableRandom sequential = new SplittableRandom(streamSeed);
     int n = t.size();
     int[] u = t.userIds();
     boolean[] held = new boolean[n];
@@ -420,6 +413,10 @@ public final class DatasetAssembler {
           }
           held[best] = true;
         } else {
+          SplittableRandom rng =
+              method == SplitMethod.HASH_RATIO
+                  ? new SplittableRandom(userSeed(streamSeed, u[s]))
+                  : sequential;
           int k = (int) Math.min(Math.round(ratio * len), len - 1L);
           if (scratch.length < len) {
             scratch = new int[Math.max(len, scratch.length * 2)];
@@ -439,6 +436,18 @@ public final class DatasetAssembler {
       s = e;
     }
     return held;
+  }
+
+  /**
+   * The seed of one user's stream in a {@link SplitMethod#HASH_RATIO} split: SplitMix64's finaliser
+   * of the stream seed plus the golden-ratio increment times {@code user + 1}, a function of the
+   * two alone.
+   */
+  static long userSeed(long streamSeed, int user) {
+    long z = streamSeed + 0x9E3779B97F4A7C15L * (user + 1L);
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
   }
 
   /** For each row of {@code a}, whether its pair occurs in {@code b}; both sorted by pair. */

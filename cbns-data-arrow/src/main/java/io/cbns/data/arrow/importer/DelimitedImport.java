@@ -174,7 +174,7 @@ public record DelimitedImport(
     SplitMethod split = null;
     if (path != null) {
       split = SplitMethod.fromOption(splitValue);
-      if (split == SplitMethod.RATIO && !(testRatio > 0 && testRatio < 1)) {
+      if (split.byRatio() && !(testRatio > 0 && testRatio < 1)) {
         throw new ConfigException(o.keyPath("test-ratio"), "must be > 0 and < 1, got " + testRatio);
       }
       if (split == SplitMethod.LEAVE_LAST_OUT && columns.timestamp() == null) {

@@ -11,6 +11,13 @@ public enum SplitMethod {
    */
   RATIO("ratio"),
   /**
+   * The same per-user count as {@link #RATIO}, drawn from a random stream seeded by a hash of the
+   * seed and the user's id: the rows held out for a user depend only on that user's rows (sorted by
+   * item), never on the users before it, so an importer that splits partitions of users in parallel
+   * holds out the same rows.
+   */
+  HASH_RATIO("hash-ratio"),
+  /**
    * Per user with at least two interactions, the one with the latest timestamp is held out (ties:
    * the one with the largest item id). Needs a timestamp column.
    */
@@ -20,6 +27,11 @@ public enum SplitMethod {
 
   SplitMethod(String optionValue) {
     this.optionValue = optionValue;
+  }
+
+  /** Whether a fraction of each user's rows is held out ({@link #RATIO}, {@link #HASH_RATIO}). */
+  public boolean byRatio() {
+    return this != LEAVE_LAST_OUT;
   }
 
   /** The value as written in options. */
