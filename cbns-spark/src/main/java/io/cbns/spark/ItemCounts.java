@@ -13,7 +13,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.IntVector;
@@ -23,9 +22,9 @@ import scala.Tuple2;
 
 /**
  * The number of train interactions of every item, counted on Spark: each task reads record batches
- * of the dataset's train file (Spark has no Arrow IPC file source, so tasks open the file with
- * Arrow's own reader) and emits {@code (item, count)} for the items it saw; Spark adds them up by
- * item. Equal to the counts the single-machine {@code counts} frequency estimator starts from
+ * of the dataset's train file or shards (Spark has no Arrow IPC file source, so tasks open the file
+ * with Arrow's own reader) and emits {@code (item, count)} for the items it saw; Spark adds them up
+ * by item. Equal to the counts the single-machine {@code counts} frequency estimator starts from
  * ({@code item_counts.arrow}, {@code DatasetContent.itemTrainCounts()}).
  *
  * <p>The driver holds only the result ({@code numItems} longs), never the interactions.
@@ -42,14 +41,20 @@ public final class ItemCounts {
   public static long[] count(JavaSparkContext spark, Path datasetDir) {
     requireNonNull(spark, "spark is null");
     DatasetManifest manifest = DatasetReader.readManifest(datasetDir);
-    Path train = datasetDir.resolve(manifest.train().file()).toAbsolutePath();
     int numItems = manifest.numItems();
-    int batches = recordBatches(train);
-    String file = train.toString();
+    // one task per record batch of every train file (the file, or each shard)
+    List<Tuple2<String, Integer>> tasks = new ArrayList<>();
+    for (DatasetManifest.FileEntry f : manifest.train().files()) {
+      Path train = datasetDir.resolve(f.file()).toAbsolutePath();
+      int batches = recordBatches(train);
+      for (int b = 0; b < batches; b++) {
+        tasks.add(new Tuple2<>(train.toString(), b));
+      }
+    }
     List<Tuple2<Integer, Long>> counts =
         spark
-            .parallelize(IntStream.range(0, batches).boxed().toList(), Math.max(1, batches))
-            .mapPartitionsToPair(part -> countBatches(file, numItems, part))
+            .parallelize(tasks, Math.max(1, tasks.size()))
+            .mapPartitionsToPair(part -> countBatches(numItems, part))
             .reduceByKey(Long::sum)
             .collect();
     long[] out = new long[numItems];
@@ -69,26 +74,13 @@ public final class ItemCounts {
     }
   }
 
-  /** The {@code (item, count)} pairs of the record batches {@code indices} of {@code file}. */
+  /** The {@code (item, count)} pairs of the record batches {@code (file, index)} of a task. */
   private static Iterator<Tuple2<Integer, Long>> countBatches(
-      String file, int numItems, Iterator<Integer> indices) throws IOException {
+      int numItems, Iterator<Tuple2<String, Integer>> batches) throws IOException {
     long[] counts = new long[numItems];
-    try (BufferAllocator allocator = new RootAllocator();
-        FileChannel channel = FileChannel.open(Path.of(file), StandardOpenOption.READ);
-        ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
-      var blocks = reader.getRecordBlocks();
-      while (indices.hasNext()) {
-        reader.loadRecordBatch(blocks.get(indices.next()));
-        IntVector items = (IntVector) reader.getVectorSchemaRoot().getVector(DatasetLayout.ITEM_ID);
-        for (int r = 0; r < items.getValueCount(); r++) {
-          int item = items.get(r);
-          if (item < 0 || item >= numItems) {
-            throw new CbnsException(
-                file + ": item id " + item + " outside [0, " + numItems + ") of the manifest");
-          }
-          counts[item]++;
-        }
-      }
+    while (batches.hasNext()) {
+      Tuple2<String, Integer> batch = batches.next();
+      countBatch(batch._1(), batch._2(), numItems, counts);
     }
     List<Tuple2<Integer, Long>> out = new ArrayList<>();
     for (int i = 0; i < numItems; i++) {
@@ -97,5 +89,23 @@ public final class ItemCounts {
       }
     }
     return out.iterator();
+  }
+
+  private static void countBatch(String file, int index, int numItems, long[] counts)
+      throws IOException {
+    try (BufferAllocator allocator = new RootAllocator();
+        FileChannel channel = FileChannel.open(Path.of(file), StandardOpenOption.READ);
+        ArrowFileReader reader = new ArrowFileReader(channel, allocator)) {
+      reader.loadRecordBatch(reader.getRecordBlocks().get(index));
+      IntVector items = (IntVector) reader.getVectorSchemaRoot().getVector(DatasetLayout.ITEM_ID);
+      for (int r = 0; r < items.getValueCount(); r++) {
+        int item = items.get(r);
+        if (item < 0 || item >= numItems) {
+          throw new CbnsException(
+              file + ": item id " + item + " outside [0, " + numItems + ") of the manifest");
+        }
+        counts[item]++;
+      }
+    }
   }
 }

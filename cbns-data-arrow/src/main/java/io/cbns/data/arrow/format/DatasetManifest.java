@@ -135,17 +135,57 @@ public record DatasetManifest(
   }
 
   /**
-   * One file of the directory.
+   * One file of the directory, or a split held in several files (shards, {@code {"rows": 300,
+   * "shards": [{"file": "train-00000.arrow", "rows": 120}, {"file": "train-00001.arrow", "rows":
+   * 180}]}}), whose rows are the shards' rows in order: what an importer that writes each partition
+   * on its own (Spark) produces.
    *
-   * @param file the file name, relative to the dataset directory
-   * @param rows the number of rows it holds
+   * @param file the file name, relative to the dataset directory; null for a sharded entry
+   * @param rows the number of rows it holds (for a sharded entry, the shards' sum)
+   * @param shards the shards in order, each a plain file; empty for a single file
    */
-  public record FileEntry(String file, long rows) {
+  public record FileEntry(String file, long rows, List<FileEntry> shards) {
     public FileEntry {
-      requireNonNull(file, "file is null");
+      shards = List.copyOf(requireNonNull(shards, "shards is null"));
       if (rows < 0) {
         throw new IllegalArgumentException("rows must be >= 0, got " + rows);
       }
+      if (shards.isEmpty()) {
+        requireNonNull(file, "file is null");
+      } else {
+        if (file != null) {
+          throw new IllegalArgumentException("a sharded entry has no file of its own: " + file);
+        }
+        long sum = 0;
+        for (FileEntry shard : shards) {
+          if (!shard.shards().isEmpty()) {
+            throw new IllegalArgumentException("a shard cannot have shards: " + shard.file());
+          }
+          sum += shard.rows();
+        }
+        if (sum != rows) {
+          throw new IllegalArgumentException(
+              "the shards hold " + sum + " rows, the entry says " + rows);
+        }
+      }
+    }
+
+    /** A single file. */
+    public FileEntry(String file, long rows) {
+      this(file, rows, List.of());
+    }
+
+    /** A sharded entry: the shards in order, its rows their sum. */
+    public static FileEntry sharded(List<FileEntry> shards) {
+      if (shards.isEmpty()) {
+        throw new IllegalArgumentException("a sharded entry needs at least one shard");
+      }
+      return new FileEntry(null, shards.stream().mapToLong(FileEntry::rows).sum(), shards);
+    }
+
+    /** The files that hold the rows, in order: the shards, or this file alone. */
+    public List<FileEntry> files() {
+      return shards.isEmpty() ? List.of(this) : shards;
     }
   }
 
@@ -295,9 +335,9 @@ public record DatasetManifest(
         r.text(root, "name"),
         (int) r.integer(root, "num_users", 1, Integer.MAX_VALUE),
         (int) r.integer(root, "num_items", 1, Integer.MAX_VALUE),
-        r.file(root, "train", true),
-        r.file(root, "validation", false),
-        r.file(root, "test", true),
+        r.split(root, "train", true),
+        r.split(root, "validation", false),
+        r.split(root, "test", true),
         r.file(root, "item_counts", true),
         r.file(root, "user_ids", false),
         r.file(root, "item_ids", false),
@@ -328,8 +368,16 @@ public record DatasetManifest(
       return JSON.nullNode();
     }
     ObjectNode n = JSON.createObjectNode();
-    n.put("file", e.file());
+    if (e.shards().isEmpty()) {
+      n.put("file", e.file());
+      n.put("rows", e.rows());
+      return n;
+    }
     n.put("rows", e.rows());
+    ArrayNode shards = n.putArray("shards");
+    for (FileEntry shard : e.shards()) {
+      shards.addObject().put("file", shard.file()).put("rows", shard.rows());
+    }
     return n;
   }
 
@@ -418,7 +466,18 @@ public record DatasetManifest(
       return new FeatureFile(entry.file(), entry.rows(), specs);
     }
 
+    /** A file entry that may not be sharded (id maps, counts, features). */
     FileEntry file(JsonNode parent, String key, boolean required) {
+      FileEntry entry = split(parent, key, required);
+      if (entry != null && !entry.shards().isEmpty()) {
+        throw new CbnsException(
+            where + ": " + key + " cannot be sharded (only the splits can); re-create the dataset");
+      }
+      return entry;
+    }
+
+    /** A split's entry: one file or shards. */
+    FileEntry split(JsonNode parent, String key, boolean required) {
       JsonNode n = parent.get(key);
       if (n == null || n.isNull()) {
         if (required) {
@@ -429,6 +488,35 @@ public record DatasetManifest(
       if (!n.isObject()) {
         throw new CbnsException(where + ": '" + key + "' must be an object, got " + n);
       }
+      JsonNode shardList = n.get("shards");
+      if (shardList == null) {
+        return plainFile(n, key);
+      }
+      if (!shardList.isArray() || shardList.isEmpty()) {
+        throw new CbnsException(
+            where + ": " + key + ".shards must be a non-empty list; re-create the dataset");
+      }
+      List<FileEntry> shards = new ArrayList<>();
+      for (JsonNode shard : shardList) {
+        shards.add(plainFile(shard, key + ".shards"));
+      }
+      long rows = integer(n, "rows", 0, Integer.MAX_VALUE - 8);
+      FileEntry entry = FileEntry.sharded(shards);
+      if (entry.rows() != rows) {
+        throw new CbnsException(
+            where
+                + ": "
+                + key
+                + ".rows is "
+                + rows
+                + " but its shards hold "
+                + entry.rows()
+                + "; re-create the dataset");
+      }
+      return entry;
+    }
+
+    private FileEntry plainFile(JsonNode n, String key) {
       String file = text(n, "file");
       if (file.contains("/") || file.contains("\\") || file.startsWith(".")) {
         throw new CbnsException(

@@ -116,7 +116,34 @@ public final class DatasetReader {
     return FeatureColumns.read(dir.resolve(f.file()), f.rows(), f.features(), allocator);
   }
 
+  /** A split's rows: its file's, or its shards' in order. */
   private static InteractionTable split(
+      Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator) {
+    if (entry.shards().isEmpty()) {
+      return checkedShard(dir, m, entry, allocator);
+    }
+    int n = Math.toIntExact(entry.rows());
+    int[] users = new int[n];
+    int[] items = new int[n];
+    long[] timestamps = m.hasTimestamps() ? new long[n] : null;
+    float[] weights = m.hasWeights() ? new float[n] : null;
+    int at = 0;
+    for (FileEntry shard : entry.shards()) {
+      InteractionTable t = checkedShard(dir, m, shard, allocator);
+      System.arraycopy(t.userIds(), 0, users, at, t.size());
+      System.arraycopy(t.itemIds(), 0, items, at, t.size());
+      if (timestamps != null) {
+        System.arraycopy(t.timestamps(), 0, timestamps, at, t.size());
+      }
+      if (weights != null) {
+        System.arraycopy(t.weights(), 0, weights, at, t.size());
+      }
+      at += t.size();
+    }
+    return new InteractionTable(users, items, timestamps, weights);
+  }
+
+  private static InteractionTable checkedShard(
       Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator) {
     Path file = dir.resolve(entry.file());
     InteractionTable t =
