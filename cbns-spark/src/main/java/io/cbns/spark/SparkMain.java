@@ -7,6 +7,7 @@ import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.model.OnnxContract;
 import io.cbns.data.arrow.format.DatasetLayout;
 import io.cbns.data.arrow.format.DatasetReader;
+import io.cbns.data.arrow.importer.SplitMethod;
 import io.cbns.serving.IdMap;
 import io.cbns.serving.ServedRun;
 import java.io.IOException;
@@ -28,14 +29,15 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code cbns-spark count|evaluate|recommend|embed}: cbns jobs on Apache Spark, in local mode by
- * default ({@code --master local[*]}) or on a cluster through {@code spark-submit --class
+ * {@code cbns-spark import|count|evaluate|recommend|embed}: cbns jobs on Apache Spark, in local
+ * mode by default ({@code --master local[*]}) or on a cluster through {@code spark-submit --class
  * io.cbns.spark.SparkMain}. See docs/SCALE.md.
  */
 @Command(
     name = "cbns-spark",
     mixinStandardHelpOptions = true,
     subcommands = {
+      SparkMain.Import.class,
       SparkMain.Count.class,
       SparkMain.Evaluate.class,
       SparkMain.Recommend.class,
@@ -119,6 +121,136 @@ public final class SparkMain implements Callable<Integer> {
         description =
             "Users per Spark element (default: " + SparkEvaluation.DEFAULT_BLOCK_USERS + ").")
     int size = SparkEvaluation.DEFAULT_BLOCK_USERS;
+  }
+
+  /** {@code import INPUT OUTPUT}: a partitioned interaction log into a sharded dataset. */
+  @Command(
+      name = "import",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Import a CSV or Parquet interaction log (a file or a directory of part files) into a"
+            + " cbns dataset directory on Spark, each split written as shards; the same content"
+            + " and fingerprint as cbns import of the concatenated files (docs/SCALE.md)."
+      })
+  static final class Import implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "INPUT", description = "A file or directory of parts.")
+    Path input;
+
+    @Parameters(index = "1", paramLabel = "OUTPUT", description = "The dataset directory.")
+    Path output;
+
+    @Option(names = "--format", description = "csv or parquet (default: csv).")
+    String format = "csv";
+
+    @Option(names = "--separator", description = "CSV field separator (default: ,).")
+    String separator = ",";
+
+    @Option(names = "--header", description = "CSV files start with a header line.")
+    boolean header;
+
+    @Option(
+        names = "--user-column",
+        description = "User id column: a name or a 0-based position (default: 0).")
+    String userColumn = "0";
+
+    @Option(
+        names = "--item-column",
+        description = "Item id column: a name or a 0-based position (default: 1).")
+    String itemColumn = "1";
+
+    @Option(
+        names = "--timestamp-column",
+        description =
+            "Integer time column (keeps a pair's earliest row; needed by leave-last-out).")
+    String timestampColumn;
+
+    @Option(names = "--split", description = "hash-ratio or leave-last-out (default: hash-ratio).")
+    String split = SplitMethod.HASH_RATIO.optionValue();
+
+    @Option(names = "--test-ratio", description = "Held-out fraction (default: 0.2).")
+    double testRatio = 0.2;
+
+    @Option(
+        names = "--validation-ratio",
+        description = "Validation fraction carved from train (default: 0, none).")
+    double validationRatio;
+
+    @Option(names = "--seed", description = "Seed of the random splits (default: 42).")
+    long seed = 42;
+
+    @Option(
+        names = "--unseen-test",
+        description =
+            "drop or keep held-out rows whose user or item is not in train (default: drop).")
+    String unseenTest = "drop";
+
+    @Option(names = "--name", description = "Dataset name (default: the input's file name).")
+    String name;
+
+    @Option(
+        names = "--partitions",
+        description = "Spark partitions of the split step and shards per split (default: 8).")
+    int partitions = 8;
+
+    @Option(names = "--overwrite", description = "Replace OUTPUT if it exists.")
+    boolean overwrite;
+
+    @CommandLine.Mixin SparkOptions spark;
+
+    @Override
+    public Integer call() throws IOException {
+      if (!unseenTest.equals("drop") && !unseenTest.equals("keep")) {
+        throw new CbnsException("--unseen-test must be drop or keep, got " + unseenTest);
+      }
+      SplitMethod method;
+      try {
+        method = SplitMethod.fromOption(split);
+      } catch (IllegalArgumentException e) {
+        throw new CbnsException(
+            "--split must be one of " + SplitMethod.optionValues() + ", got " + split);
+      }
+      String stem = input.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+      SparkImport.Options o =
+          new SparkImport.Options(
+              input,
+              format,
+              separator,
+              header,
+              userColumn,
+              itemColumn,
+              timestampColumn,
+              method,
+              testRatio,
+              validationRatio,
+              seed,
+              unseenTest.equals("drop"),
+              name != null ? name : stem,
+              partitions);
+      SparkImport.Summary s;
+      try (SparkSession session = spark.session("import")) {
+        s = SparkImport.run(session, o, output, overwrite);
+      }
+      var m = s.manifest();
+      spec.commandLine()
+          .getOut()
+          .printf(
+              Locale.ROOT,
+              "imported %s on Spark in %.1fs: %d users, %d items; train %d (%d shards),"
+                  + " validation %d, test %d; stats %s; fingerprint %s%n",
+              output,
+              s.seconds(),
+              m.numUsers(),
+              m.numItems(),
+              m.train().rows(),
+              m.train().files().size(),
+              m.validation() == null ? 0 : m.validation().rows(),
+              m.test().rows(),
+              m.build().stats(),
+              m.fingerprint());
+      return 0;
+    }
   }
 
   /** {@code count DATASET_DIR}: item train counts on Spark. */

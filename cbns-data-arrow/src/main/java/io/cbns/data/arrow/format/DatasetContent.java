@@ -121,43 +121,21 @@ public record DatasetContent(
   public String fingerprint() {
     MessageDigest md = Sha256.newDigest();
     DigestSink sink = new DigestSink(md);
-    sink.bytes("cbns-dataset/".getBytes(StandardCharsets.US_ASCII));
-    sink.putInt(DatasetLayout.SCHEMA_VERSION);
-    sink.putInt(numUsers);
-    sink.putInt(numItems);
-    for (InteractionTable t : new InteractionTable[] {train, validation, test}) {
-      if (t == null) {
-        sink.putInt(-1);
-        continue;
-      }
-      sink.putInt(t.size());
-      sink.ints(t.userIds());
-      sink.ints(t.itemIds());
-      if (t.hasTimestamps()) {
-        sink.putInt(1);
-        for (long x : t.timestamps()) {
-          sink.putLong(x);
-        }
-      }
-      if (t.hasWeights()) {
-        sink.putInt(2);
-        for (float x : t.weights()) {
-          sink.putInt(Float.floatToIntBits(x));
-        }
-      }
+    InteractionTable[] splits = {train, validation, test};
+    SplitShards[] shards = new SplitShards[3];
+    for (int k = 0; k < 3; k++) {
+      InteractionTable t = splits[k];
+      shards[k] = t == null ? null : new SplitShards(t.size(), visitor -> visitor.accept(t));
     }
-    for (String[] map : new String[][] {userIdMap, itemIdMap}) {
-      if (map == null) {
-        sink.putInt(-1);
-        continue;
-      }
-      sink.putInt(map.length);
-      for (String s : map) {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        sink.putInt(b.length);
-        sink.bytes(b);
-      }
-    }
+    digestInteractions(
+        sink,
+        numUsers,
+        numItems,
+        shards,
+        train.hasTimestamps(),
+        train.hasWeights(),
+        userIdMap,
+        itemIdMap);
     // feature tables only enter the digest when present, so datasets without them keep the
     // fingerprints they had before features existed
     if (itemFeatures != null || userFeatures != null) {
@@ -184,6 +162,107 @@ public record DatasetContent(
       }
     }
     return Sha256.hex(sink.finish());
+  }
+
+  /**
+   * A split held in shards, for {@link #fingerprint(int, int, SplitShards[], boolean, boolean,
+   * String[], String[])}.
+   *
+   * @param rows the split's rows (the shards' sum)
+   * @param shards visits the shards in order; called once per column, so a split on disk is read a
+   *     shard at a time and never held whole
+   */
+  public record SplitShards(long rows, Shards shards) {
+    public SplitShards {
+      requireNonNull(shards, "shards is null");
+    }
+  }
+
+  /** Visits a split's shards in order. */
+  @FunctionalInterface
+  public interface Shards {
+    void forEach(java.util.function.Consumer<InteractionTable> visitor);
+  }
+
+  /**
+   * The fingerprint of a dataset without feature tables whose splits are streamed shard by shard:
+   * the same value as {@link #fingerprint()} of the same content held in memory.
+   *
+   * @param splits train, validation (or null), test
+   * @param timestamps whether the splits have timestamps
+   * @param weights whether the splits have weights
+   */
+  public static String fingerprint(
+      int numUsers,
+      int numItems,
+      SplitShards[] splits,
+      boolean timestamps,
+      boolean weights,
+      String[] userIdMap,
+      String[] itemIdMap) {
+    if (splits.length != 3 || splits[0] == null || splits[2] == null) {
+      throw new IllegalArgumentException("give train, validation (or null) and test");
+    }
+    DigestSink sink = new DigestSink(Sha256.newDigest());
+    digestInteractions(sink, numUsers, numItems, splits, timestamps, weights, userIdMap, itemIdMap);
+    return Sha256.hex(sink.finish());
+  }
+
+  /** The digest of everything but the feature tables. */
+  private static void digestInteractions(
+      DigestSink sink,
+      int numUsers,
+      int numItems,
+      SplitShards[] splits,
+      boolean timestamps,
+      boolean weights,
+      String[] userIdMap,
+      String[] itemIdMap) {
+    sink.bytes("cbns-dataset/".getBytes(StandardCharsets.US_ASCII));
+    sink.putInt(DatasetLayout.SCHEMA_VERSION);
+    sink.putInt(numUsers);
+    sink.putInt(numItems);
+    for (SplitShards t : splits) {
+      if (t == null) {
+        sink.putInt(-1);
+        continue;
+      }
+      sink.putInt(Math.toIntExact(t.rows()));
+      t.shards().forEach(shard -> sink.ints(shard.userIds()));
+      t.shards().forEach(shard -> sink.ints(shard.itemIds()));
+      if (timestamps) {
+        sink.putInt(1);
+        t.shards()
+            .forEach(
+                shard -> {
+                  for (long x : shard.timestamps()) {
+                    sink.putLong(x);
+                  }
+                });
+      }
+      if (weights) {
+        sink.putInt(2);
+        t.shards()
+            .forEach(
+                shard -> {
+                  for (float x : shard.weights()) {
+                    sink.putInt(Float.floatToIntBits(x));
+                  }
+                });
+      }
+    }
+    for (String[] map : new String[][] {userIdMap, itemIdMap}) {
+      if (map == null) {
+        sink.putInt(-1);
+        continue;
+      }
+      sink.putInt(map.length);
+      for (String s : map) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        sink.putInt(b.length);
+        sink.bytes(b);
+      }
+    }
   }
 
   private static void checkRange(String split, InteractionTable t, int numUsers, int numItems) {

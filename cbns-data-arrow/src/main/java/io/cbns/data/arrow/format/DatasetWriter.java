@@ -63,7 +63,7 @@ public final class DatasetWriter {
     Path out = outputDir.toAbsolutePath().normalize();
     checkOutput(out, overwrite);
     Path parent = out.getParent();
-    Path tmp = parent.resolve("." + out.getFileName() + ".tmp-" + randomSuffix());
+    Path tmp = temporarySibling(out);
     try {
       Files.createDirectories(parent);
       Files.createDirectory(tmp);
@@ -141,7 +141,13 @@ public final class DatasetWriter {
     return manifest;
   }
 
-  private static void publish(Path tmp, Path out, boolean overwrite) throws IOException {
+  /**
+   * Moves a complete dataset directory {@code tmp} (a sibling of {@code out}, manifest written
+   * last) into place at {@code out}; with {@code overwrite}, an existing directory there is removed
+   * only after the move, and put back if the move fails. For writers that fill {@code tmp} in
+   * parallel (the Spark importer).
+   */
+  public static void publish(Path tmp, Path out, boolean overwrite) throws IOException {
     Path old = null;
     if (overwrite && Files.exists(out)) {
       old = out.resolveSibling("." + out.getFileName() + ".old-" + randomSuffix());
@@ -189,6 +195,11 @@ public final class DatasetWriter {
     } catch (IOException e) {
       // best effort
     }
+  }
+
+  /** A temporary sibling of {@code out} to write a dataset into before {@link #publish}. */
+  public static Path temporarySibling(Path out) {
+    return out.resolveSibling("." + out.getFileName() + ".tmp-" + randomSuffix());
   }
 
   private static String randomSuffix() {

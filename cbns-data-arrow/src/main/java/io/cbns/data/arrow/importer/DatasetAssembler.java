@@ -438,6 +438,46 @@ public final class DatasetAssembler {
     return held;
   }
 
+  /** Row codes of {@link #splitCodes}. */
+  public static final byte TRAIN = 0;
+
+  public static final byte VALIDATION = 1;
+  public static final byte TEST = 2;
+
+  /**
+   * The split of each row of a deduplicated table sorted by (user, item), the way {@link #assemble}
+   * splits a single input: test held out with {@code method} and {@code testRatio}, then validation
+   * carved out of the rest with the same method. For the per-user methods ({@link
+   * SplitMethod#HASH_RATIO}, {@link SplitMethod#LEAVE_LAST_OUT}) a table holding some users' rows
+   * (each user's all of them) gets the codes those rows get in the whole table: the Spark importer
+   * calls this on each partition of users.
+   *
+   * @param validationRatio 0 for no validation split
+   * @return {@link #TRAIN}, {@link #VALIDATION} or {@link #TEST} per row
+   */
+  public static byte[] splitCodes(
+      InteractionTable userSorted,
+      SplitMethod method,
+      double testRatio,
+      double validationRatio,
+      long seed) {
+    boolean[] test = holdOut(userSorted, method, testRatio, seed ^ TEST_STREAM);
+    byte[] codes = new byte[userSorted.size()];
+    for (int r = 0; r < codes.length; r++) {
+      codes[r] = test[r] ? TEST : TRAIN;
+    }
+    if (validationRatio > 0) {
+      InteractionTable train = select(userSorted, test, false);
+      boolean[] held = holdOut(train, method, validationRatio, seed ^ VALIDATION_STREAM);
+      for (int r = 0, t = 0; r < codes.length; r++) {
+        if (codes[r] == TRAIN && held[t++]) {
+          codes[r] = VALIDATION;
+        }
+      }
+    }
+    return codes;
+  }
+
   /**
    * The seed of one user's stream in a {@link SplitMethod#HASH_RATIO} split: SplitMix64's finaliser
    * of the stream seed plus the golden-ratio increment times {@code user + 1}, a function of the

@@ -26,7 +26,7 @@ final class IdDictionary {
     int next = names.size();
     ids.put(original, next);
     names.add(original);
-    if (allDigits && !isDigits(original)) {
+    if (allDigits && !IdOrder.isDigits(original)) {
       allDigits = false;
     }
     return next;
@@ -49,7 +49,7 @@ final class IdDictionary {
     for (int i = 0; i < order.length; i++) {
       order[i] = i;
     }
-    Comparator<String> cmp = allDigits ? IdDictionary::compareNumeric : Comparator.naturalOrder();
+    Comparator<String> cmp = IdOrder.comparator(allDigits);
     Arrays.sort(order, (a, b) -> cmp.compare(names.get(a), names.get(b)));
     int[] newIdOf = new int[order.length];
     String[] originals = new String[order.length];
@@ -58,37 +58,5 @@ final class IdDictionary {
       originals[rank] = names.get(order[rank]);
     }
     return new Renumbering(newIdOf, originals);
-  }
-
-  private static boolean isDigits(String s) {
-    if (s.isEmpty()) {
-      return false;
-    }
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /** Orders decimal strings by value, then by spelling ("7" before "007"), without overflow. */
-  private static int compareNumeric(String a, String b) {
-    String sa = stripZeros(a);
-    String sb = stripZeros(b);
-    if (sa.length() != sb.length()) {
-      return Integer.compare(sa.length(), sb.length());
-    }
-    int c = sa.compareTo(sb);
-    return c != 0 ? c : a.compareTo(b);
-  }
-
-  private static String stripZeros(String s) {
-    int i = 0;
-    while (i < s.length() - 1 && s.charAt(i) == '0') {
-      i++;
-    }
-    return s.substring(i);
   }
 }

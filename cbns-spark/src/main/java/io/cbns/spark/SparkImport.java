@@ -1,0 +1,631 @@
+package io.cbns.spark;
+
+import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.broadcast;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.trim;
+
+import io.cbns.core.CbnsException;
+import io.cbns.data.arrow.format.ArrowColumns;
+import io.cbns.data.arrow.format.DatasetContent;
+import io.cbns.data.arrow.format.DatasetLayout;
+import io.cbns.data.arrow.format.DatasetManifest;
+import io.cbns.data.arrow.format.DatasetManifest.BuildInfo;
+import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
+import io.cbns.data.arrow.format.DatasetManifest.SourceFile;
+import io.cbns.data.arrow.format.DatasetWriter;
+import io.cbns.data.arrow.format.InteractionTable;
+import io.cbns.data.arrow.format.Sha256;
+import io.cbns.data.arrow.importer.DatasetAssembler;
+import io.cbns.data.arrow.importer.IdOrder;
+import io.cbns.data.arrow.importer.SplitMethod;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.RootAllocator;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Imports a partitioned interaction log (CSV or Parquet files, one row per interaction) into a cbns
+ * dataset directory on Spark, with the single-machine {@code delimited} importer's rules for the
+ * steps it shares: ids trimmed, dense ids in the sorted order of the originals ({@link IdOrder}),
+ * one row per (user, item) pair (the earliest timestamp), a per-user split ({@code hash-ratio} or
+ * {@code leave-last-out}, then validation carved the same way: {@link
+ * DatasetAssembler#splitCodes}), held-out rows whose user or item is not in train dropped or kept,
+ * unused ids compacted. The same input gives the same dataset content, and so the same fingerprint,
+ * as {@code cbns import} of the concatenated files.
+ *
+ * <p>Each split is written as shards, one Arrow file per Spark partition of the split sorted by
+ * (user, item), by the executors into a temporary sibling of the output; the driver writes the id
+ * maps and item counts (O(users + items)), computes the fingerprint by reading the shards back one
+ * at a time, writes the manifest last and renames the directory into place. The driver never holds
+ * the interactions; a partition of the split step holds its users' rows. The output must be on a
+ * file system that the driver and every executor see (local mode, or a shared mount).
+ *
+ * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
+ * reproducible in parallel), pre-split train and test inputs, ratings and a rating threshold,
+ * weights, {@code id-mapping: identity}.
+ */
+public final class SparkImport {
+  private SparkImport() {}
+
+  /**
+   * What to import.
+   *
+   * @param input a file or a directory of part files
+   * @param format {@code csv} or {@code parquet}
+   * @param separator the CSV field separator
+   * @param header whether CSV files start with a header line
+   * @param userColumn the user id column: a name, or a 0-based position
+   * @param itemColumn the item id column
+   * @param timestampColumn the timestamp column (integers), or null
+   * @param split {@code hash-ratio} or {@code leave-last-out}
+   * @param testRatio the held-out fraction of {@code hash-ratio}
+   * @param validationRatio the validation fraction carved from train (0: none)
+   * @param seed the seed of the random splits
+   * @param dropUnseen whether held-out rows whose user or item is not in train are dropped
+   * @param name the dataset's name
+   * @param partitions Spark partitions of the split step and of each split's shards
+   */
+  public record Options(
+      Path input,
+      String format,
+      String separator,
+      boolean header,
+      String userColumn,
+      String itemColumn,
+      String timestampColumn,
+      SplitMethod split,
+      double testRatio,
+      double validationRatio,
+      long seed,
+      boolean dropUnseen,
+      String name,
+      int partitions) {
+    public Options {
+      requireNonNull(input, "input is null");
+      requireNonNull(userColumn, "userColumn is null");
+      requireNonNull(itemColumn, "itemColumn is null");
+      requireNonNull(split, "split is null");
+      requireNonNull(name, "name is null");
+      if (!format.equals("csv") && !format.equals("parquet")) {
+        throw new CbnsException("--format must be csv or parquet, got " + format);
+      }
+      if (split == SplitMethod.RATIO) {
+        throw new CbnsException(
+            "--split ratio reads one random stream user after user and cannot be reproduced by"
+                + " partitions; use hash-ratio (the same per-user counts) or leave-last-out");
+      }
+      if (split == SplitMethod.LEAVE_LAST_OUT && timestampColumn == null) {
+        throw new CbnsException(
+            "--split leave-last-out needs --timestamp-column (which column is the time)");
+      }
+      if (split == SplitMethod.HASH_RATIO && !(testRatio > 0 && testRatio < 1)) {
+        throw new CbnsException("--test-ratio must be > 0 and < 1, got " + testRatio);
+      }
+      if (!(validationRatio >= 0 && validationRatio <= 0.9)) {
+        throw new CbnsException("--validation-ratio must be in [0, 0.9], got " + validationRatio);
+      }
+      if (partitions < 1) {
+        throw new CbnsException("--partitions must be >= 1, got " + partitions);
+      }
+    }
+
+    private boolean timestamps() {
+      return timestampColumn != null;
+    }
+  }
+
+  /** What the import counted, as in the manifest's {@code build.stats}. */
+  public record Summary(DatasetManifest manifest, double seconds) {}
+
+  /** Imports {@code o.input()} into {@code output} (which must not exist unless overwriting). */
+  public static Summary run(SparkSession spark, Options o, Path output, boolean overwrite) {
+    long start = System.nanoTime();
+    Path out = output.toAbsolutePath().normalize();
+    DatasetWriter.checkOutput(out, overwrite);
+    if (!Files.exists(o.input())) {
+      throw new CbnsException(o.input() + ": no such file or directory");
+    }
+    Path tmp = DatasetWriter.temporarySibling(out);
+    try {
+      Files.createDirectories(out.getParent());
+      Files.createDirectory(tmp);
+      DatasetManifest manifest = importInto(spark, o, tmp);
+      DatasetWriter.publish(tmp, out, overwrite);
+      return new Summary(manifest, (System.nanoTime() - start) / 1e9);
+    } catch (IOException e) {
+      throw new CbnsException(out + ": cannot write the dataset (" + e + ")", e);
+    } finally {
+      DatasetWriter.deleteRecursively(tmp);
+    }
+  }
+
+  private static DatasetManifest importInto(SparkSession spark, Options o, Path dir)
+      throws IOException {
+    Dataset<Row> raw = read(spark, o);
+    String[] columns = raw.columns();
+    Column user = trim(column(raw, columns, o.userColumn(), "--user-column").cast("string"));
+    Column item = trim(column(raw, columns, o.itemColumn(), "--item-column").cast("string"));
+    List<Column> selected = new ArrayList<>(List.of(user.as("u"), item.as("i")));
+    if (o.timestamps()) {
+      selected.add(
+          trim(column(raw, columns, o.timestampColumn(), "--timestamp-column").cast("string"))
+              .as("ts"));
+    }
+    Dataset<Row> rows = raw.select(selected.toArray(new Column[0])).persist();
+    try {
+      checkRows(rows, o);
+      long lines = rows.count();
+      Dataset<Row> typed =
+          o.timestamps() ? rows.withColumn("t", col("ts").cast("long")).drop("ts") : rows;
+
+      // dense ids in the sorted order of the originals; the maps are O(users + items)
+      String[] userMap =
+          IdOrder.sorted(rows.select("u").distinct().as(Encoders.STRING()).collectAsList());
+      String[] itemMap =
+          IdOrder.sorted(rows.select("i").distinct().as(Encoders.STRING()).collectAsList());
+      Dataset<Row> dense =
+          typed
+              .join(broadcast(idFrame(spark, userMap, "u", "uid")), "u")
+              .join(broadcast(idFrame(spark, itemMap, "i", "iid")), "i")
+              .drop("u", "i");
+
+      // one row per pair: the earliest timestamp
+      Dataset<Row> pairs =
+          o.timestamps()
+              ? dense.groupBy("uid", "iid").agg(min("t").as("t"))
+              : dense.select("uid", "iid").distinct();
+      pairs = pairs.persist();
+      long duplicates = lines - pairs.count();
+
+      // the per-user split, on partitions of whole users
+      StructType coded =
+          (o.timestamps() ? pairs.schema() : pairs.select("uid", "iid").schema())
+              .add("code", DataTypes.ByteType, false);
+      SplitMethod method = o.split();
+      double testRatio = o.testRatio();
+      double validationRatio = o.validationRatio();
+      long seed = o.seed();
+      boolean ts = o.timestamps();
+      Dataset<Row> split =
+          pairs
+              .repartition(o.partitions(), col("uid"))
+              .sortWithinPartitions("uid", "iid")
+              .mapPartitions(
+                  (MapPartitionsFunction<Row, Row>)
+                      it -> splitPartition(it, ts, method, testRatio, validationRatio, seed),
+                  Encoders.row(coded))
+              .persist();
+      pairs.unpersist();
+
+      Dataset<Row> train = split.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
+      Dataset<Row> heldOut = split.filter(col("code").notEqual(lit(DatasetAssembler.TRAIN)));
+      long unseenDropped = 0;
+      long unseenKept = 0;
+      if (train.isEmpty()) {
+        throw new CbnsException(o.input() + ": no train interactions (after deduplication)");
+      }
+      Dataset<Row> seenHeldOut =
+          heldOut
+              .join(train.select("uid").distinct(), "uid", "left_semi")
+              .join(train.select("iid").distinct(), "iid", "left_semi");
+      long heldOutRows = heldOut.count();
+      long seenRows = seenHeldOut.count();
+      Dataset<Row> kept;
+      if (o.dropUnseen()) {
+        unseenDropped = heldOutRows - seenRows;
+        kept = train.unionByName(seenHeldOut);
+      } else {
+        unseenKept = heldOutRows - seenRows;
+        kept = split;
+      }
+      kept = kept.persist();
+      if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
+        throw new CbnsException(
+            o.input()
+                + ": no test interactions left"
+                + (unseenDropped > 0
+                    ? " (unseen-test: drop removed "
+                        + unseenDropped
+                        + " whose user or item is not in train)"
+                    : "")
+                + "; check the input or the split options");
+      }
+
+      // compact: ids that ended up in no split are removed, the rest renumbered in order
+      int[] userRemap = remap(kept, "uid", userMap.length);
+      int[] itemRemap = remap(kept, "iid", itemMap.length);
+      long compactedUsers = userMap.length - kept(userRemap);
+      long compactedItems = itemMap.length - kept(itemRemap);
+      Dataset<Row> finalRows = kept;
+      if (compactedUsers > 0) {
+        finalRows = renumber(spark, finalRows, "uid", userRemap);
+        userMap = compactNames(userMap, userRemap);
+      }
+      if (compactedItems > 0) {
+        finalRows = renumber(spark, finalRows, "iid", itemRemap);
+        itemMap = compactNames(itemMap, itemRemap);
+      }
+      int numUsers = userMap.length;
+      int numItems = itemMap.length;
+
+      // the splits as shards, sorted by (user, item), written by the executors
+      String dirName = dir.toString();
+      FileEntry trainEntry = writeSplit(finalRows, DatasetAssembler.TRAIN, "train", o, dirName);
+      FileEntry validationEntry =
+          o.validationRatio() > 0
+              ? writeSplit(finalRows, DatasetAssembler.VALIDATION, "validation", o, dirName)
+              : null;
+      FileEntry testEntry = writeSplit(finalRows, DatasetAssembler.TEST, "test", o, dirName);
+
+      long[] counts = new long[numItems];
+      for (Row r :
+          finalRows
+              .filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)))
+              .groupBy("iid")
+              .count()
+              .collectAsList()) {
+        counts[r.getInt(0)] = r.getLong(1);
+      }
+      try (BufferAllocator allocator = new RootAllocator()) {
+        ArrowColumns.writeItemCounts(dir.resolve(DatasetLayout.ITEM_COUNTS), counts, allocator);
+        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.USER_IDS), userMap, allocator);
+        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), itemMap, allocator);
+      }
+      kept.unpersist();
+      split.unpersist();
+
+      String fingerprint =
+          DatasetContent.fingerprint(
+              numUsers,
+              numItems,
+              new DatasetContent.SplitShards[] {
+                shards(dir, trainEntry, ts),
+                validationEntry == null ? null : shards(dir, validationEntry, ts),
+                shards(dir, testEntry, ts)
+              },
+              ts,
+              false,
+              userMap,
+              itemMap);
+      Map<String, Long> stats = new LinkedHashMap<>();
+      stats.put("lines", lines);
+      stats.put("duplicates", duplicates);
+      stats.put("unseen_dropped", unseenDropped);
+      stats.put("unseen_kept", unseenKept);
+      stats.put("compacted_users", compactedUsers);
+      stats.put("compacted_items", compactedItems);
+      DatasetManifest manifest =
+          new DatasetManifest(
+              DatasetLayout.SCHEMA_VERSION,
+              o.name(),
+              numUsers,
+              numItems,
+              trainEntry,
+              validationEntry,
+              testEntry,
+              new FileEntry(DatasetLayout.ITEM_COUNTS, numItems),
+              new FileEntry(DatasetLayout.USER_IDS, numUsers),
+              new FileEntry(DatasetLayout.ITEM_IDS, numItems),
+              ts,
+              false,
+              new BuildInfo("spark-" + o.format(), options(o), o.seed(), sourceFiles(raw), stats),
+              fingerprint,
+              null,
+              null);
+      Files.writeString(
+          dir.resolve(DatasetLayout.MANIFEST),
+          manifest.toJson(),
+          StandardCharsets.UTF_8,
+          StandardOpenOption.CREATE_NEW,
+          StandardOpenOption.WRITE,
+          StandardOpenOption.SYNC);
+      return manifest;
+    } finally {
+      rows.unpersist();
+    }
+  }
+
+  private static Dataset<Row> read(SparkSession spark, Options o) {
+    String path = o.input().toAbsolutePath().toString();
+    if (o.format().equals("parquet")) {
+      return spark.read().parquet(path);
+    }
+    return spark
+        .read()
+        .option("sep", o.separator())
+        .option("header", o.header())
+        .option("inferSchema", false)
+        .option("mode", "FAILFAST")
+        .option("ignoreLeadingWhiteSpace", true)
+        .option("ignoreTrailingWhiteSpace", true)
+        .csv(path);
+  }
+
+  /** A column by name, or by 0-based position when the value is a number. */
+  private static Column column(Dataset<Row> raw, String[] columns, String spec, String option) {
+    if (Arrays.asList(columns).contains(spec)) {
+      return raw.col("`" + spec + "`");
+    }
+    if (spec.matches("\\d+")) {
+      int at = Integer.parseInt(spec);
+      if (at < columns.length) {
+        return raw.col("`" + columns[at] + "`");
+      }
+    }
+    throw new CbnsException(
+        option
+            + " "
+            + spec
+            + ": no such column; the input has "
+            + String.join(", ", columns)
+            + " (positions 0.."
+            + (columns.length - 1)
+            + ")");
+  }
+
+  /** Fails on the first row without a user or an item id, or with a non-integer timestamp. */
+  private static void checkRows(Dataset<Row> rows, Options o) {
+    Column bad =
+        col("u").isNull().or(col("u").equalTo("")).or(col("i").isNull()).or(col("i").equalTo(""));
+    if (o.timestamps()) {
+      bad = bad.or(col("ts").isNull()).or(col("ts").rlike("^-?[0-9]{1,18}$").unary_$bang());
+    }
+    List<Row> first = rows.filter(bad).limit(1).collectAsList();
+    if (!first.isEmpty()) {
+      throw new CbnsException(
+          o.input()
+              + ": a row without a user or item id, or with a timestamp that is not an integer: "
+              + first.get(0)
+              + "; check --user-column, --item-column, --timestamp-column, --separator and"
+              + " --header");
+    }
+  }
+
+  private static Dataset<Row> idFrame(
+      SparkSession spark, String[] originals, String name, String id) {
+    List<Row> rows = new ArrayList<>(originals.length);
+    for (int k = 0; k < originals.length; k++) {
+      rows.add(RowFactory.create(originals[k], k));
+    }
+    StructType schema =
+        new StructType()
+            .add(name, DataTypes.StringType, false)
+            .add(id, DataTypes.IntegerType, false);
+    return spark.createDataFrame(rows, schema);
+  }
+
+  /** Splits one partition of whole users, sorted by (user, item). */
+  private static Iterator<Row> splitPartition(
+      Iterator<Row> it,
+      boolean ts,
+      SplitMethod method,
+      double testRatio,
+      double validationRatio,
+      long seed) {
+    List<Row> buffered = new ArrayList<>();
+    it.forEachRemaining(buffered::add);
+    int n = buffered.size();
+    int[] u = new int[n];
+    int[] i = new int[n];
+    long[] t = ts ? new long[n] : null;
+    for (int r = 0; r < n; r++) {
+      Row row = buffered.get(r);
+      u[r] = row.getInt(0);
+      i[r] = row.getInt(1);
+      if (t != null) {
+        t[r] = row.getLong(2);
+      }
+    }
+    byte[] codes =
+        DatasetAssembler.splitCodes(
+            new InteractionTable(u, i, t, null), method, testRatio, validationRatio, seed);
+    List<Row> out = new ArrayList<>(n);
+    for (int r = 0; r < n; r++) {
+      out.add(
+          ts
+              ? RowFactory.create(u[r], i[r], t[r], codes[r])
+              : RowFactory.create(u[r], i[r], codes[r]));
+    }
+    return out.iterator();
+  }
+
+  /** {@code remap[old]}: the new id of a used id, -1 for an unused one. */
+  private static int[] remap(Dataset<Row> rows, String column, int size) {
+    boolean[] used = new boolean[size];
+    for (Integer id : rows.select(column).distinct().as(Encoders.INT()).collectAsList()) {
+      used[id] = true;
+    }
+    int[] remap = new int[size];
+    int next = 0;
+    for (int k = 0; k < size; k++) {
+      remap[k] = used[k] ? next++ : -1;
+    }
+    return remap;
+  }
+
+  private static int kept(int[] remap) {
+    int n = 0;
+    for (int id : remap) {
+      n += id >= 0 ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static Dataset<Row> renumber(
+      SparkSession spark, Dataset<Row> rows, String column, int[] remap) {
+    List<Row> pairs = new ArrayList<>();
+    for (int k = 0; k < remap.length; k++) {
+      if (remap[k] >= 0) {
+        pairs.add(RowFactory.create(k, remap[k]));
+      }
+    }
+    StructType schema =
+        new StructType()
+            .add(column, DataTypes.IntegerType, false)
+            .add("new", DataTypes.IntegerType, false);
+    return rows.join(broadcast(spark.createDataFrame(pairs, schema)), column)
+        .withColumn(column, col("new"))
+        .drop("new");
+  }
+
+  private static String[] compactNames(String[] names, int[] remap) {
+    String[] out = new String[kept(remap)];
+    for (int k = 0; k < names.length; k++) {
+      if (remap[k] >= 0) {
+        out[remap[k]] = names[k];
+      }
+    }
+    return out;
+  }
+
+  /** Writes one split as shards, {@code PREFIX-NNNNN.arrow}, one per non-empty sorted partition. */
+  private static FileEntry writeSplit(
+      Dataset<Row> rows, byte code, String prefix, Options o, String dir) {
+    boolean ts = o.timestamps();
+    List<String> columns = new ArrayList<>(List.of("uid", "iid"));
+    if (ts) {
+      columns.add("t");
+    }
+    Dataset<Row> sorted =
+        rows.filter(col("code").equalTo(lit(code)))
+            .select(columns.stream().map(c -> col(c)).toArray(Column[]::new))
+            .repartitionByRange(o.partitions(), col("uid"), col("iid"))
+            .sortWithinPartitions("uid", "iid");
+    StructType written =
+        new StructType()
+            .add("partition", DataTypes.IntegerType, false)
+            .add("file", DataTypes.StringType, false)
+            .add("rows", DataTypes.LongType, false);
+    List<Row> shards =
+        new ArrayList<>(
+            sorted
+                .mapPartitions(
+                    (MapPartitionsFunction<Row, Row>) it -> writeShard(it, ts, prefix, dir),
+                    Encoders.row(written))
+                .collectAsList());
+    shards.sort(Comparator.comparingInt(r -> r.getInt(0)));
+    List<FileEntry> entries = new ArrayList<>();
+    for (Row r : shards) {
+      entries.add(new FileEntry(r.getString(1), r.getLong(2)));
+    }
+    if (entries.isEmpty()) {
+      // a split without rows (a tiny validation ratio) still gets a file
+      String name = String.format(Locale.ROOT, "%s-%05d.arrow", prefix, 0);
+      try (BufferAllocator allocator = new RootAllocator()) {
+        ArrowColumns.writeInteractions(
+            Path.of(dir, name),
+            new InteractionTable(new int[0], new int[0], ts ? new long[0] : null, null),
+            allocator);
+      }
+      entries.add(new FileEntry(name, 0));
+    }
+    return FileEntry.sharded(entries);
+  }
+
+  private static Iterator<Row> writeShard(Iterator<Row> it, boolean ts, String prefix, String dir) {
+    List<Row> buffered = new ArrayList<>();
+    it.forEachRemaining(buffered::add);
+    if (buffered.isEmpty()) {
+      return List.<Row>of().iterator();
+    }
+    int n = buffered.size();
+    int[] u = new int[n];
+    int[] i = new int[n];
+    long[] t = ts ? new long[n] : null;
+    for (int r = 0; r < n; r++) {
+      Row row = buffered.get(r);
+      u[r] = row.getInt(0);
+      i[r] = row.getInt(1);
+      if (t != null) {
+        t[r] = row.getLong(2);
+      }
+    }
+    int partition = TaskContext.getPartitionId();
+    String name = String.format(Locale.ROOT, "%s-%05d.arrow", prefix, partition);
+    try (BufferAllocator allocator = new RootAllocator()) {
+      ArrowColumns.writeInteractions(
+          Path.of(dir, name), new InteractionTable(u, i, t, null), allocator);
+    }
+    return List.of(RowFactory.create(partition, name, (long) n)).iterator();
+  }
+
+  /** A split's shards on disk, read one at a time for the fingerprint. */
+  private static DatasetContent.SplitShards shards(Path dir, FileEntry entry, boolean ts) {
+    return new DatasetContent.SplitShards(
+        entry.rows(),
+        visitor -> {
+          try (BufferAllocator allocator = new RootAllocator()) {
+            for (FileEntry shard : entry.files()) {
+              visitor.accept(
+                  ArrowColumns.readInteractions(
+                      dir.resolve(shard.file()), shard.rows(), ts, false, allocator));
+            }
+          }
+        });
+  }
+
+  private static Map<String, Object> options(Options o) {
+    Map<String, Object> m = new TreeMap<>();
+    m.put("input", o.input().toAbsolutePath().toString());
+    m.put("format", o.format());
+    if (o.format().equals("csv")) {
+      m.put("separator", o.separator());
+      m.put("header", o.header());
+    }
+    m.put("user-column", o.userColumn());
+    m.put("item-column", o.itemColumn());
+    if (o.timestamps()) {
+      m.put("timestamp-column", o.timestampColumn());
+    }
+    m.put("split", o.split().optionValue());
+    if (o.split().byRatio()) {
+      m.put("test-ratio", o.testRatio());
+    }
+    m.put("validation-ratio", o.validationRatio());
+    m.put("unseen-test", o.dropUnseen() ? "drop" : "keep");
+    return m;
+  }
+
+  /** The input files Spark read, with size and SHA-256. */
+  private static List<SourceFile> sourceFiles(Dataset<Row> raw) throws IOException {
+    List<SourceFile> out = new ArrayList<>();
+    String[] files = raw.inputFiles();
+    Arrays.sort(files);
+    for (String f : files) {
+      java.net.URI uri = java.net.URI.create(f);
+      if ("file".equals(uri.getScheme())) {
+        Path p = Path.of(uri);
+        out.add(new SourceFile(p.toString(), Files.size(p), Sha256.ofFile(p)));
+      } else {
+        // a distributed file system: recorded by name; its bytes are not read on the driver
+        out.add(new SourceFile(f, 0, "not computed"));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,198 @@
+package io.cbns.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.cbns.core.CbnsException;
+import io.cbns.core.config.Options;
+import io.cbns.data.arrow.format.DatasetContent;
+import io.cbns.data.arrow.format.DatasetManifest;
+import io.cbns.data.arrow.format.DatasetReader;
+import io.cbns.data.arrow.importer.DatasetImporter;
+import io.cbns.data.arrow.importer.ImportReport;
+import io.cbns.data.arrow.importer.SplitMethod;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Spark importer against the single-machine {@code delimited} importer: a generated log written
+ * as part files, imported by Spark from the directory and by {@code cbns import} from the
+ * concatenated file, must give the same dataset content (fingerprint, every split's rows, id maps,
+ * counts). One Spark session per test (local[2]).
+ */
+final class TestSparkImport {
+  @TempDir Path tmp;
+
+  private static SparkSession localSession() {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName("cbns-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "4")
+        .getOrCreate();
+  }
+
+  /**
+   * 400 users named {@code u<k>} (lexicographic ids) over numeric items (a popular head and a long
+   * tail, so that some held-out items are never in train), timestamps with duplicate pairs at other
+   * times, users with one interaction; written as 4 part files in a shuffled line order, and
+   * concatenated as one file.
+   */
+  private Path[] log() throws IOException {
+    SplittableRandom r = new SplittableRandom(11);
+    List<String> lines = new java.util.ArrayList<>();
+    for (int u = 0; u < 400; u++) {
+      int n = u % 17 == 0 ? 1 : 2 + r.nextInt(25);
+      for (int k = 0; k < n; k++) {
+        int item = r.nextInt(3) == 0 ? r.nextInt(2000) : r.nextInt(60);
+        long t = 1_000 + r.nextInt(100_000);
+        lines.add("u" + u + "," + item + "," + t);
+        if (r.nextInt(10) == 0) { // the same pair again, later or earlier
+          lines.add("u" + u + "," + item + "," + (t + r.nextInt(2001) - 1000));
+        }
+      }
+    }
+    java.util.Collections.shuffle(lines, new java.util.Random(5));
+    Path parts = Files.createDirectories(tmp.resolve("log"));
+    int per = (lines.size() + 3) / 4;
+    for (int p = 0; p < 4; p++) {
+      List<String> part = lines.subList(p * per, Math.min(lines.size(), (p + 1) * per));
+      Files.write(parts.resolve(String.format("part-%05d.csv", p)), part);
+    }
+    Path all = tmp.resolve("all.csv");
+    Files.write(all, lines);
+    return new Path[] {parts, all};
+  }
+
+  private static ImportReport singleMachine(Path file, Path out, String split, double validation) {
+    Map<String, Object> o = new HashMap<>();
+    o.put("path", file.toString());
+    o.put("separator", ",");
+    o.put("user-column", 0);
+    o.put("item-column", 1);
+    o.put("timestamp-column", 2);
+    o.put("split", split);
+    o.put("test-ratio", 0.2);
+    o.put("validation-ratio", validation);
+    o.put("seed", 7);
+    return DatasetImporter.run("delimited", Options.of("import", o), out);
+  }
+
+  private static SparkImport.Options sparkOptions(
+      Path input, SplitMethod split, double validation) {
+    return new SparkImport.Options(
+        input, "csv", ",", false, "0", "1", "2", split, 0.2, validation, 7, true, "log", 3);
+  }
+
+  @Test
+  void importsTheSameDatasetAsTheSingleMachineImporter() throws IOException {
+    Path[] log = log();
+    try (SparkSession spark = localSession()) {
+      for (SplitMethod split : List.of(SplitMethod.HASH_RATIO, SplitMethod.LEAVE_LAST_OUT)) {
+        double validation = split == SplitMethod.HASH_RATIO ? 0.1 : 0.0;
+        Path single = tmp.resolve("single-" + split.optionValue());
+        Path sharded = tmp.resolve("spark-" + split.optionValue());
+        ImportReport expected = singleMachine(log[1], single, split.optionValue(), validation);
+        SparkImport.Summary s =
+            SparkImport.run(spark, sparkOptions(log[0], split, validation), sharded, false);
+        DatasetManifest m = s.manifest();
+
+        assertThat(m.fingerprint()).as(split.optionValue()).isEqualTo(expected.fingerprint());
+        assertThat(m.train().files()).as("train written as shards").hasSizeGreaterThan(1);
+        DatasetManifest singleManifest = DatasetReader.readManifest(single);
+        for (String key :
+            List.of("duplicates", "unseen_dropped", "compacted_users", "compacted_items")) {
+          assertThat(m.build().stats().get(key))
+              .as("%s %s", split.optionValue(), key)
+              .isEqualTo(singleManifest.build().stats().get(key));
+        }
+        assertThat(m.build().stats().get("duplicates")).isPositive();
+        assertThat(m.build().stats().get("unseen_dropped")).isPositive();
+        assertThat(m.build().stats().get("lines"))
+            .isEqualTo(singleManifest.build().stats().get("lines"));
+
+        // read back through the single-machine reader: the same arrays, split by split
+        DatasetContent a = DatasetReader.read(single).content();
+        DatasetContent b = DatasetReader.read(sharded).content();
+        assertThat(b.numUsers()).isEqualTo(a.numUsers());
+        assertThat(b.numItems()).isEqualTo(a.numItems());
+        assertThat(b.train().userIds()).isEqualTo(a.train().userIds());
+        assertThat(b.train().itemIds()).isEqualTo(a.train().itemIds());
+        assertThat(b.train().timestamps()).isEqualTo(a.train().timestamps());
+        assertThat(b.test().itemIds()).isEqualTo(a.test().itemIds());
+        assertThat(b.userIdMap()).isEqualTo(a.userIdMap());
+        assertThat(b.itemIdMap()).isEqualTo(a.itemIdMap());
+        assertThat(b.itemTrainCounts()).isEqualTo(a.itemTrainCounts());
+        if (validation > 0) {
+          assertThat(b.validation().size()).isPositive().isEqualTo(a.validation().size());
+        }
+      }
+      // count on Spark reads every shard
+      Path sharded = tmp.resolve("spark-" + SplitMethod.HASH_RATIO.optionValue());
+      long[] counted =
+          ItemCounts.count(JavaSparkContext.fromSparkContext(spark.sparkContext()), sharded);
+      assertThat(counted).isEqualTo(DatasetReader.read(sharded).content().itemTrainCounts());
+    }
+  }
+
+  @Test
+  void badInputAndUnsupportedOptionsAreNamed() throws IOException {
+    assertThatThrownBy(() -> sparkOptions(tmp, SplitMethod.RATIO, 0))
+        .isInstanceOf(CbnsException.class)
+        .hasMessageContaining("hash-ratio");
+    Path parts = Files.createDirectories(tmp.resolve("bad"));
+    Files.writeString(parts.resolve("part-0.csv"), "u1,3,100\nu2,,200\nu3,4,300\n");
+    Files.writeString(parts.resolve("part-1.csv"), "u4,5,x\n");
+    try (SparkSession spark = localSession()) {
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      sparkOptions(parts, SplitMethod.HASH_RATIO, 0),
+                      tmp.resolve("o"),
+                      false))
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining("without a user or item id");
+      assertThat(tmp.resolve("o")).doesNotExist();
+      Path ok = Files.createDirectories(tmp.resolve("ok"));
+      Files.writeString(ok.resolve("part-0.csv"), "u1,3,100\nu1,4,200\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      new SparkImport.Options(
+                          ok,
+                          "csv",
+                          ",",
+                          false,
+                          "user",
+                          "1",
+                          null,
+                          SplitMethod.HASH_RATIO,
+                          0.2,
+                          0,
+                          7,
+                          true,
+                          "x",
+                          2),
+                      tmp.resolve("o2"),
+                      false))
+          .hasMessageContaining("--user-column user: no such column");
+    }
+    try (var files = Files.list(tmp)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("no temporary directory left behind")
+          .noneMatch(n -> n.startsWith("."));
+    }
+  }
+}
