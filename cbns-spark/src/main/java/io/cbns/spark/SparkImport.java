@@ -22,10 +22,8 @@ import io.cbns.data.arrow.importer.DatasetAssembler;
 import io.cbns.data.arrow.importer.IdOrder;
 import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -337,13 +335,7 @@ public final class SparkImport {
               fingerprint,
               null,
               null);
-      Files.writeString(
-          dir.resolve(DatasetLayout.MANIFEST),
-          manifest.toJson(),
-          StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE_NEW,
-          StandardOpenOption.WRITE,
-          StandardOpenOption.SYNC);
+      DatasetWriter.writeManifest(dir, manifest);
       return manifest;
     } finally {
       rows.unpersist();
@@ -427,6 +419,22 @@ public final class SparkImport {
       double testRatio,
       double validationRatio,
       long seed) {
+    InteractionTable rows = table(it, ts);
+    byte[] codes = DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed);
+    List<Row> out = new ArrayList<>(rows.size());
+    for (int r = 0; r < rows.size(); r++) {
+      int u = rows.userIds()[r];
+      int i = rows.itemIds()[r];
+      out.add(
+          ts
+              ? RowFactory.create(u, i, rows.timestamps()[r], codes[r])
+              : RowFactory.create(u, i, codes[r]));
+    }
+    return out.iterator();
+  }
+
+  /** A partition's rows {@code (uid, iid[, t])} as a table, in their order. */
+  private static InteractionTable table(Iterator<Row> it, boolean ts) {
     List<Row> buffered = new ArrayList<>();
     it.forEachRemaining(buffered::add);
     int n = buffered.size();
@@ -441,17 +449,7 @@ public final class SparkImport {
         t[r] = row.getLong(2);
       }
     }
-    byte[] codes =
-        DatasetAssembler.splitCodes(
-            new InteractionTable(u, i, t, null), method, testRatio, validationRatio, seed);
-    List<Row> out = new ArrayList<>(n);
-    for (int r = 0; r < n; r++) {
-      out.add(
-          ts
-              ? RowFactory.create(u[r], i[r], t[r], codes[r])
-              : RowFactory.create(u[r], i[r], codes[r]));
-    }
-    return out.iterator();
+    return new InteractionTable(u, i, t, null);
   }
 
   /** {@code remap[old]}: the new id of a used id, -1 for an unused one. */
@@ -548,30 +546,16 @@ public final class SparkImport {
   }
 
   private static Iterator<Row> writeShard(Iterator<Row> it, boolean ts, String prefix, String dir) {
-    List<Row> buffered = new ArrayList<>();
-    it.forEachRemaining(buffered::add);
-    if (buffered.isEmpty()) {
+    InteractionTable rows = table(it, ts);
+    if (rows.size() == 0) {
       return List.<Row>of().iterator();
-    }
-    int n = buffered.size();
-    int[] u = new int[n];
-    int[] i = new int[n];
-    long[] t = ts ? new long[n] : null;
-    for (int r = 0; r < n; r++) {
-      Row row = buffered.get(r);
-      u[r] = row.getInt(0);
-      i[r] = row.getInt(1);
-      if (t != null) {
-        t[r] = row.getLong(2);
-      }
     }
     int partition = TaskContext.getPartitionId();
     String name = String.format(Locale.ROOT, "%s-%05d.arrow", prefix, partition);
     try (BufferAllocator allocator = new RootAllocator()) {
-      ArrowColumns.writeInteractions(
-          Path.of(dir, name), new InteractionTable(u, i, t, null), allocator);
+      ArrowColumns.writeInteractions(Path.of(dir, name), rows, allocator);
     }
-    return List.of(RowFactory.create(partition, name, (long) n)).iterator();
+    return List.of(RowFactory.create(partition, name, (long) rows.size())).iterator();
   }
 
   /** A split's shards on disk, read one at a time for the fingerprint. */

@@ -131,6 +131,15 @@ public final class DatasetWriter {
                     DatasetLayout.USER_FEATURES,
                     c.numUsers(),
                     FeatureColumns.specs(c.userFeatures())));
+    writeManifest(dir, manifest);
+    return manifest;
+  }
+
+  /**
+   * Writes {@code manifest.json} into a dataset directory being written, synced to disk; it must be
+   * the last file written (a directory with a manifest is complete).
+   */
+  public static void writeManifest(Path dir, DatasetManifest manifest) throws IOException {
     Files.writeString(
         dir.resolve(DatasetLayout.MANIFEST),
         manifest.toJson(),
@@ -138,7 +147,6 @@ public final class DatasetWriter {
         StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE,
         StandardOpenOption.SYNC);
-    return manifest;
   }
 
   /**
