@@ -3,9 +3,10 @@ package io.cbns.spark;
 import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
-import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.regexp_replace;
 
 import io.cbns.core.CbnsException;
 import io.cbns.data.arrow.format.ArrowColumns;
@@ -24,6 +25,7 @@ import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -166,20 +168,21 @@ public final class SparkImport {
       throws IOException {
     Dataset<Row> raw = read(spark, o);
     String[] columns = raw.columns();
-    Column user = trim(column(raw, columns, o.userColumn(), "--user-column").cast("string"));
-    Column item = trim(column(raw, columns, o.itemColumn(), "--item-column").cast("string"));
+    Column user = trimmed(column(raw, columns, o.userColumn(), "--user-column"));
+    Column item = trimmed(column(raw, columns, o.itemColumn(), "--item-column"));
     List<Column> selected = new ArrayList<>(List.of(user.as("u"), item.as("i")));
     if (o.timestamps()) {
       selected.add(
-          trim(column(raw, columns, o.timestampColumn(), "--timestamp-column").cast("string"))
-              .as("ts"));
+          trimmed(column(raw, columns, o.timestampColumn(), "--timestamp-column")).as("ts"));
     }
-    Dataset<Row> rows = raw.select(selected.toArray(new Column[0])).persist();
+    // every persisted dataset, released however the import ends
+    List<Dataset<Row>> cached = new ArrayList<>();
+    Dataset<Row> rows = cache(cached, raw.select(selected.toArray(new Column[0])));
     try {
       checkRows(rows, o);
       long lines = rows.count();
       Dataset<Row> typed =
-          o.timestamps() ? rows.withColumn("t", col("ts").cast("long")).drop("ts") : rows;
+          o.timestamps() ? rows.withColumn("t", expr("try_cast(ts AS BIGINT)")).drop("ts") : rows;
 
       // dense ids in the sorted order of the originals; the maps are O(users + items)
       String[] userMap =
@@ -197,7 +200,7 @@ public final class SparkImport {
           o.timestamps()
               ? dense.groupBy("uid", "iid").agg(min("t").as("t"))
               : dense.select("uid", "iid").distinct();
-      pairs = pairs.persist();
+      pairs = cache(cached, pairs);
       long duplicates = lines - pairs.count();
 
       // the per-user split, on partitions of whole users
@@ -216,9 +219,8 @@ public final class SparkImport {
               .mapPartitions(
                   (MapPartitionsFunction<Row, Row>)
                       it -> splitPartition(it, ts, method, testRatio, validationRatio, seed),
-                  Encoders.row(coded))
-              .persist();
-      pairs.unpersist();
+                  Encoders.row(coded));
+      split = cache(cached, split);
 
       Dataset<Row> train = split.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
       Dataset<Row> heldOut = split.filter(col("code").notEqual(lit(DatasetAssembler.TRAIN)));
@@ -233,6 +235,7 @@ public final class SparkImport {
               .join(train.select("iid").distinct(), "iid", "left_semi");
       long heldOutRows = heldOut.count();
       long seenRows = seenHeldOut.count();
+      pairs.unpersist(); // split is materialised now
       Dataset<Row> kept;
       if (o.dropUnseen()) {
         unseenDropped = heldOutRows - seenRows;
@@ -241,7 +244,6 @@ public final class SparkImport {
         unseenKept = heldOutRows - seenRows;
         kept = split;
       }
-      kept = kept.persist();
       if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
         throw new CbnsException(
             o.input()
@@ -268,6 +270,7 @@ public final class SparkImport {
         finalRows = renumber(spark, finalRows, "iid", itemRemap);
         itemMap = compactNames(itemMap, itemRemap);
       }
+      finalRows = cache(cached, finalRows);
       int numUsers = userMap.length;
       int numItems = itemMap.length;
 
@@ -294,8 +297,6 @@ public final class SparkImport {
         ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.USER_IDS), userMap, allocator);
         ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), itemMap, allocator);
       }
-      kept.unpersist();
-      split.unpersist();
 
       String fingerprint =
           DatasetContent.fingerprint(
@@ -312,7 +313,9 @@ public final class SparkImport {
               itemMap);
       Map<String, Long> stats = new LinkedHashMap<>();
       stats.put("lines", lines);
+      stats.put("below_threshold", 0L);
       stats.put("duplicates", duplicates);
+      stats.put("train_test_overlap", 0L);
       stats.put("unseen_dropped", unseenDropped);
       stats.put("unseen_kept", unseenKept);
       stats.put("compacted_users", compactedUsers);
@@ -335,11 +338,23 @@ public final class SparkImport {
               fingerprint,
               null,
               null);
+      // the hidden files of attempts that died before their rename are not part of the dataset
+      try (var files = Files.list(dir)) {
+        for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".")).toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
       DatasetWriter.writeManifest(dir, manifest);
       return manifest;
     } finally {
-      rows.unpersist();
+      cached.forEach(Dataset::unpersist);
     }
+  }
+
+  private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> d) {
+    Dataset<Row> persisted = d.persist();
+    cached.add(persisted);
+    return persisted;
   }
 
   private static Dataset<Row> read(SparkSession spark, Options o) {
@@ -349,7 +364,10 @@ public final class SparkImport {
     }
     return spark
         .read()
-        .option("sep", o.separator())
+        .option("sep", separator(o.separator()))
+        // RFC 4180 quoting, as the single-machine importer reads it: a quote inside a quoted
+        // field is doubled (Spark's default escape is a backslash)
+        .option("escape", "\"")
         .option("header", o.header())
         .option("inferSchema", false)
         .option("mode", "FAILFAST")
@@ -358,15 +376,51 @@ public final class SparkImport {
         .csv(path);
   }
 
-  /** A column by name, or by 0-based position when the value is a number. */
+  /** The separator the single-machine importer's names stand for; {@code whitespace} is refused. */
+  static String separator(String value) {
+    return switch (value) {
+      case "tab", "\\t" -> "\t";
+      case "comma" -> ",";
+      case "semicolon" -> ";";
+      case "pipe" -> "|";
+      case "space" -> " ";
+      case "whitespace" ->
+          throw new CbnsException(
+              "--separator whitespace (runs of spaces and tabs) is not supported on Spark; use"
+                  + " cbns import, or a single-character separator");
+      default -> value;
+    };
+  }
+
+  /**
+   * A value as a string without leading and trailing characters up to U+0020, as {@link
+   * String#trim} (which the single-machine importer applies) removes them; Spark's {@code trim}
+   * removes spaces only.
+   */
+  private static Column trimmed(Column c) {
+    return regexp_replace(c.cast("string"), "^[\\x00-\\x20]+|[\\x00-\\x20]+$", "");
+  }
+
+  /**
+   * A column by 0-based position when the value is a number (as the single-machine importer reads
+   * it, even when a header names a column "1"), else by name, exactly or ignoring case.
+   */
   private static Column column(Dataset<Row> raw, String[] columns, String spec, String option) {
-    if (Arrays.asList(columns).contains(spec)) {
-      return raw.col("`" + spec + "`");
-    }
     if (spec.matches("\\d+")) {
       int at = Integer.parseInt(spec);
       if (at < columns.length) {
         return raw.col("`" + columns[at] + "`");
+      }
+    } else {
+      for (String name : columns) {
+        if (name.equals(spec)) {
+          return raw.col("`" + name + "`");
+        }
+      }
+      for (String name : columns) {
+        if (name.equalsIgnoreCase(spec)) {
+          return raw.col("`" + name + "`");
+        }
       }
     }
     throw new CbnsException(
@@ -385,7 +439,11 @@ public final class SparkImport {
     Column bad =
         col("u").isNull().or(col("u").equalTo("")).or(col("i").isNull()).or(col("i").equalTo(""));
     if (o.timestamps()) {
-      bad = bad.or(col("ts").isNull()).or(col("ts").rlike("^-?[0-9]{1,18}$").unary_$bang());
+      // an integer as Long.parseLong reads it (a sign, digits, within 64 bits)
+      bad =
+          bad.or(col("ts").isNull())
+              .or(col("ts").rlike("^[+-]?[0-9]+$").unary_$bang())
+              .or(expr("try_cast(ts AS BIGINT)").isNull());
     }
     List<Row> first = rows.filter(bad).limit(1).collectAsList();
     if (!first.isEmpty()) {
@@ -545,16 +603,25 @@ public final class SparkImport {
     return FileEntry.sharded(entries);
   }
 
-  private static Iterator<Row> writeShard(Iterator<Row> it, boolean ts, String prefix, String dir) {
+  private static Iterator<Row> writeShard(Iterator<Row> it, boolean ts, String prefix, String dir)
+      throws IOException {
     InteractionTable rows = table(it, ts);
     if (rows.size() == 0) {
       return List.<Row>of().iterator();
     }
     int partition = TaskContext.getPartitionId();
     String name = String.format(Locale.ROOT, "%s-%05d.arrow", prefix, partition);
+    // written under a name of this attempt, then renamed over whatever an earlier (failed or
+    // speculative) attempt of the same partition left: a retried task does not find the file taken
+    Path written = Path.of(dir, "." + name + ".attempt-" + TaskContext.get().taskAttemptId());
     try (BufferAllocator allocator = new RootAllocator()) {
-      ArrowColumns.writeInteractions(Path.of(dir, name), rows, allocator);
+      ArrowColumns.writeInteractions(written, rows, allocator);
     }
+    Files.move(
+        written,
+        Path.of(dir, name),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
     return List.of(RowFactory.create(partition, name, (long) rows.size())).iterator();
   }
 

@@ -146,6 +146,74 @@ final class TestSparkImport {
   }
 
   @Test
+  void withoutTimestampsWithAHeaderQuotesAndUnseenRowsKept() throws IOException {
+    SplittableRandom r = new SplittableRandom(3);
+    List<String> lines = new java.util.ArrayList<>();
+    for (int u = 0; u < 150; u++) {
+      // quoted ids: one holding the separator, one a doubled quote (RFC 4180)
+      String user = u % 50 == 1 ? "\"u," + u + "\"" : u % 50 == 2 ? "\"u\"\"" + u + "\"" : "u" + u;
+      int n = 1 + r.nextInt(12);
+      for (int k = 0; k < n; k++) {
+        int item = r.nextInt(4) == 0 ? 100 + r.nextInt(400) : r.nextInt(30);
+        lines.add(user + ", " + item); // a space after the separator, trimmed on both sides
+        if (r.nextInt(8) == 0) {
+          lines.add(user + "," + item);
+        }
+      }
+    }
+    Path parts = Files.createDirectories(tmp.resolve("log"));
+    int per = (lines.size() + 2) / 3;
+    for (int p = 0; p < 3; p++) {
+      List<String> part = new java.util.ArrayList<>(List.of("user,item"));
+      part.addAll(lines.subList(p * per, Math.min(lines.size(), (p + 1) * per)));
+      Files.write(parts.resolve("part-" + p + ".csv"), part);
+    }
+    List<String> all = new java.util.ArrayList<>(List.of("user,item"));
+    all.addAll(lines);
+    Path file = Files.write(tmp.resolve("all.csv"), all);
+
+    Map<String, Object> o = new HashMap<>();
+    o.put("path", file.toString());
+    o.put("separator", "comma");
+    o.put("header", true);
+    o.put("user-column", "user");
+    o.put("item-column", "ITEM"); // names match ignoring case on both sides
+    o.put("split", "hash-ratio");
+    o.put("test-ratio", 0.3);
+    o.put("unseen-test", "keep");
+    ImportReport expected =
+        DatasetImporter.run("delimited", Options.of("import", o), tmp.resolve("a"));
+    try (SparkSession spark = localSession()) {
+      SparkImport.Summary s =
+          SparkImport.run(
+              spark,
+              new SparkImport.Options(
+                  parts,
+                  "csv",
+                  "comma",
+                  true,
+                  "user",
+                  "ITEM",
+                  null,
+                  SplitMethod.HASH_RATIO,
+                  0.3,
+                  0,
+                  42,
+                  false,
+                  "log",
+                  2),
+              tmp.resolve("b"),
+              false);
+      assertThat(s.manifest().fingerprint()).isEqualTo(expected.fingerprint());
+      assertThat(s.manifest().hasTimestamps()).isFalse();
+      assertThat(s.manifest().build().stats().get("unseen_kept")).isPositive();
+      assertThat(s.manifest().build().stats().get("duplicates")).isPositive();
+      assertThat(DatasetReader.read(tmp.resolve("b")).content().userIdMap())
+          .contains("u,1", "u\"2");
+    }
+  }
+
+  @Test
   void badInputAndUnsupportedOptionsAreNamed() throws IOException {
     assertThatThrownBy(() -> sparkOptions(tmp, SplitMethod.RATIO, 0))
         .isInstanceOf(CbnsException.class)

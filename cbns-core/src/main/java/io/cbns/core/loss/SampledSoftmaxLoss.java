@@ -192,8 +192,27 @@ public final class SampledSoftmaxLoss {
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
     removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
-    NDArray userSide =
-        batchUsers == null ? null : userSide(m, logits, rowIndex, logQWeight, batchUsers);
+    NDArray userSide = null;
+    if (batchUsers != null) {
+      // the user-side term reads the batch block at the configured temperature: with per-row
+      // factors the item-side logits are scaled per row, so the block is computed again unscaled
+      NDArray block = logits;
+      if (rowFactors != null) {
+        NDArray batchColumns =
+            candidates.size() == b
+                ? candidates.embeddings()
+                : candidates.embeddings().get(new NDIndex(":{}", b));
+        block = users.matMul(batchColumns.transpose());
+        Candidates batchOnly =
+            new Candidates(
+                batchColumns,
+                candidates.logQ().get(new NDIndex(":{}", b)),
+                candidates.itemIds().get(new NDIndex(":{}", b)),
+                true);
+        removeEntries(m, block, rowIndex, batchOnly, positiveItemIds);
+      }
+      userSide = userSide(m, block, rowIndex, logQWeight, batchUsers);
+    }
     NDArray logProbabilities = logits.logSoftmax(1);
     logits.close();
     NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1).reshape(b);
@@ -237,9 +256,9 @@ public final class SampledSoftmaxLoss {
   /**
    * Each row's hardness for {@link UserTemperatures}: the negative log-odds of its positive, {@code
    * -log(p_i / (1 - p_i))}, under the softmax of the raw scores {@code u_i . c_j} (temperature 1,
-   * no log q, the same entries removed as in the loss), that is {@code -u_i . c_i + logsumexp} over
-   * the row's negatives. Computed without gradient; a row whose positive has all the probability
-   * gets an infinite value, which {@link UserTemperatures#observe} skips.
+   * no log q, the same entries removed as in the loss), computed as {@code logsumexp} over the
+   * row's negatives minus {@code u_i . c_i}. Without gradient; a row without negatives gets minus
+   * infinity, which {@link UserTemperatures#observe} skips.
    *
    * @return {@code [B]} on the host
    */
@@ -254,15 +273,14 @@ public final class SampledSoftmaxLoss {
       columns.attach(scope);
       NDArray scores = users.matMul(columns.transpose());
       NDArray rowIndex = scope.arange(0, (int) b, 1, DataType.INT64);
+      NDArray positives = scores.gather(rowIndex.reshape(b, 1), 1).reshape(b);
       removeEntries(scope, scores, rowIndex, candidates, positiveItemIds);
-      float[] logP =
-          scores.logSoftmax(1).gather(rowIndex.reshape(b, 1), 1).reshape(b).toFloatArray();
-      float[] out = new float[(int) b];
-      for (int r = 0; r < out.length; r++) {
-        double lp = logP[r];
-        out[r] = (float) (-lp + Math.log1p(-Math.exp(lp)));
-      }
-      return out;
+      // the row's own column out too: logsumexp over the negatives alone, so that an easy row
+      // keeps its (large, negative) value instead of rounding to log(1) in float
+      scores.set(new NDIndex("{}, {}", rowIndex, rowIndex), Float.NEGATIVE_INFINITY);
+      NDArray max = scores.max(new int[] {1}, true);
+      NDArray logSumExp = scores.sub(max).exp().sum(new int[] {1}).log().add(max.reshape(b));
+      return logSumExp.sub(positives).toFloatArray();
     }
   }
 

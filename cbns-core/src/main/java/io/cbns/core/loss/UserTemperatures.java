@@ -97,7 +97,8 @@ public final class UserTemperatures implements Checkpointable {
       double mean = total / seen;
       for (int u = 0; u < factors.length; u++) {
         if (counts[u] > 0) {
-          double z = Math.max((sums[u] / counts[u] - mean) / spread, -1 / Math.E);
+          // clamped above too, so that a tiny spread cannot make z infinite
+          double z = Math.min(Math.max((sums[u] / counts[u] - mean) / spread, -1 / Math.E), 1e12);
           factors[u] = (float) Math.exp(-lambertW(z));
         }
       }

@@ -391,6 +391,37 @@ final class TestSampledSoftmaxLoss {
     return itemSide + cfg.userSoftmaxWeight() * userSide / b;
   }
 
+  @Test
+  void theUserSideTermIgnoresRowTemperatureFactors() {
+    // the user-side term is read at the configured temperature whatever the item side's factors:
+    // adding it changes the loss by the same amount with and without factors
+    float[][] u = random(6, D, 21);
+    float[][] c = random(US_COLUMNS.length, D, 22);
+    float[] factors = {0.5f, 2.0f, 1.0f, 1.5f, 0.8f, 2.7f};
+    double[] delta = new double[2];
+    for (int f = 0; f < 2; f++) {
+      double[] total = new double[2];
+      for (int side = 0; side < 2; side++) {
+        LossConfig cfg = new LossConfig(0.2, true, true, 1.0, 1.2, side == 0 ? 0 : 0.7);
+        try (NDManager m = NDManager.newBaseManager()) {
+          total[side] =
+              new SampledSoftmaxLoss(cfg)
+                  .compute(
+                      m.create(u),
+                      new Candidates(
+                          m.create(c), m.create(US_ITEM_LOG_Q), m.create(US_COLUMNS), true),
+                      m.create(US_ITEMS),
+                      new SampledSoftmaxLoss.BatchUsers(US_USERS, m.create(US_USER_LOG_Q)),
+                      f == 0 ? null : m.create(factors))
+                  .getFloat();
+        }
+      }
+      delta[f] = total[1] - total[0];
+    }
+    assertThat(delta[0]).isNotCloseTo(0, within(1e-3));
+    assertThat(delta[1]).isCloseTo(delta[0], within(1e-5));
+  }
+
   private static void checkUserSide(LossConfig cfg, float[][] u, float[][] c) {
     double lambda = cfg.userSoftmaxWeight();
     String setting =

@@ -461,6 +461,11 @@ public final class DatasetAssembler {
       double testRatio,
       double validationRatio,
       long seed) {
+    if (method == SplitMethod.RATIO) {
+      throw new IllegalArgumentException(
+          "ratio reads one stream user after user: its codes depend on the rows before a user;"
+              + " use hash-ratio");
+    }
     boolean[] test = holdOut(userSorted, method, testRatio, seed ^ TEST_STREAM);
     byte[] codes = new byte[userSorted.size()];
     for (int r = 0; r < codes.length; r++) {

@@ -12,9 +12,10 @@ public enum SplitMethod {
   RATIO("ratio"),
   /**
    * The same per-user count as {@link #RATIO}, drawn from a random stream seeded by a hash of the
-   * seed and the user's id: the rows held out for a user depend only on that user's rows (sorted by
-   * item), never on the users before it, so an importer that splits partitions of users in parallel
-   * holds out the same rows.
+   * seed and the user's dense id: the rows held out for a user depend on that user's rows (sorted
+   * by item id) and dense id, never on the rows of the users before it, so an importer that splits
+   * partitions of users in parallel holds out the same rows. Dense ids come from the sorted set of
+   * all ids, so adding users or items to the input can move every user's draw.
    */
   HASH_RATIO("hash-ratio"),
   /**
