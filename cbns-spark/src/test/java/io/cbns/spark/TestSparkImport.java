@@ -33,13 +33,7 @@ final class TestSparkImport {
   @TempDir Path tmp;
 
   private static SparkSession localSession() {
-    return SparkSession.builder()
-        .master("local[2]")
-        .appName("cbns-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.shuffle.partitions", "4")
-        .getOrCreate();
+    return SparkTesting.session();
   }
 
   /**
@@ -137,6 +131,37 @@ final class TestSparkImport {
           assertThat(b.validation().size()).isPositive().isEqualTo(a.validation().size());
         }
       }
+      // the same log as typed Parquet (int items, long timestamps): the same dataset again
+      Path parquet = tmp.resolve("parquet");
+      spark
+          .read()
+          .csv(log[0].toString())
+          .selectExpr("_c0", "CAST(_c1 AS INT) AS _c1", "CAST(_c2 AS BIGINT) AS _c2")
+          .write()
+          .parquet(parquet.toString());
+      SparkImport.Summary fromParquet =
+          SparkImport.run(
+              spark,
+              new SparkImport.Options(
+                  parquet,
+                  "parquet",
+                  ",",
+                  false,
+                  "0",
+                  "1",
+                  "2",
+                  SplitMethod.HASH_RATIO,
+                  0.2,
+                  0.1,
+                  7,
+                  true,
+                  "log",
+                  3),
+              tmp.resolve("spark-parquet"),
+              false);
+      assertThat(fromParquet.manifest().fingerprint())
+          .isEqualTo(DatasetReader.readManifest(tmp.resolve("single-hash-ratio")).fingerprint());
+      assertThat(fromParquet.manifest().build().importer()).isEqualTo("spark-parquet");
       // count on Spark reads every shard
       Path sharded = tmp.resolve("spark-" + SplitMethod.HASH_RATIO.optionValue());
       long[] counted =

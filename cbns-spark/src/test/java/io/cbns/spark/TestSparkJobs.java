@@ -33,7 +33,6 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.ipc.ArrowFileReader;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -49,21 +48,11 @@ final class TestSparkJobs {
   @TempDir Path tmp;
 
   private static JavaSparkContext local() {
-    return new JavaSparkContext(
-        new SparkConf()
-            .setMaster("local[2]")
-            .setAppName("cbns-test")
-            .set("spark.ui.enabled", "false")
-            .set("spark.driver.host", "127.0.0.1"));
+    return SparkTesting.context();
   }
 
   private static SparkSession localSession() {
-    return SparkSession.builder()
-        .master("local[2]")
-        .appName("cbns-test")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .getOrCreate();
+    return SparkTesting.session();
   }
 
   @Test
