@@ -1,6 +1,7 @@
 package io.cbns.spark;
 
 import static java.util.Objects.requireNonNull;
+import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
@@ -66,8 +67,8 @@ import org.apache.spark.sql.types.StructType;
  * file system that the driver and every executor see (local mode, or a shared mount).
  *
  * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
- * reproducible in parallel), pre-split train and test inputs, ratings and a rating threshold,
- * weights, {@code id-mapping: identity}.
+ * reproducible in parallel), pre-split train and test inputs, weights, {@code id-mapping:
+ * identity}.
  */
 public final class SparkImport {
   private SparkImport() {}
@@ -82,6 +83,9 @@ public final class SparkImport {
    * @param userColumn the user id column: a name, or a 0-based position
    * @param itemColumn the item id column
    * @param timestampColumn the timestamp column (integers), or null
+   * @param ratingColumn the rating column, or null
+   * @param ratingThreshold rows whose rating is below it are dropped before anything else, as
+   *     {@code cbns import} does; needs {@code ratingColumn}
    * @param split {@code hash-ratio} or {@code leave-last-out}
    * @param testRatio the held-out fraction of {@code hash-ratio}
    * @param validationRatio the validation fraction carved from train (0: none)
@@ -98,6 +102,8 @@ public final class SparkImport {
       String userColumn,
       String itemColumn,
       String timestampColumn,
+      String ratingColumn,
+      double ratingThreshold,
       SplitMethod split,
       double testRatio,
       double validationRatio,
@@ -113,6 +119,9 @@ public final class SparkImport {
       requireNonNull(name, "name is null");
       if (!format.equals("csv") && !format.equals("parquet")) {
         throw new CbnsException("--format must be csv or parquet, got " + format);
+      }
+      if (ratingColumn == null && ratingThreshold > -Double.MAX_VALUE) {
+        throw new CbnsException("--rating-threshold needs --rating-column (which column holds it)");
       }
       if (split == SplitMethod.RATIO) {
         throw new CbnsException(
@@ -136,6 +145,10 @@ public final class SparkImport {
 
     private boolean timestamps() {
       return timestampColumn != null;
+    }
+
+    private boolean threshold() {
+      return ratingColumn != null && ratingThreshold > -Double.MAX_VALUE;
     }
   }
 
@@ -175,12 +188,52 @@ public final class SparkImport {
       selected.add(
           trimmed(column(raw, columns, o.timestampColumn(), "--timestamp-column")).as("ts"));
     }
+    if (o.threshold()) {
+      selected.add(trimmed(column(raw, columns, o.ratingColumn(), "--rating-column")).as("r"));
+    }
     // every persisted dataset, released however the import ends
     List<Dataset<Row>> cached = new ArrayList<>();
-    Dataset<Row> rows = cache(cached, raw.select(selected.toArray(new Column[0])));
     try {
+      Dataset<Row> all = raw.select(selected.toArray(new Column[0]));
+      long belowThreshold = 0;
+      long lines;
+      Dataset<Row> rows;
+      if (o.threshold()) {
+        // as cbns import reads a line: the rating first, and a row below the threshold is dropped
+        // before its ids and time are looked at
+        all = cache(cached, all);
+        Column rating = expr("try_cast(r AS DOUBLE)");
+        List<Row> bad =
+            all.filter(rating.isNull().or(abs(rating).leq(Double.MAX_VALUE).unary_$bang()))
+                .limit(1)
+                .collectAsList();
+        if (!bad.isEmpty()) {
+          throw new CbnsException(
+              o.input()
+                  + ": a rating that is not a finite number: "
+                  + bad.get(0)
+                  + "; check --rating-column and --separator");
+        }
+        lines = all.count();
+        rows = cache(cached, all.filter(rating.geq(o.ratingThreshold())).drop("r"));
+        belowThreshold = lines - rows.count();
+        if (lines == belowThreshold) {
+          throw new CbnsException(
+              o.input()
+                  + ": no interactions left ("
+                  + belowThreshold
+                  + " rows below rating-threshold "
+                  + o.ratingThreshold()
+                  + ")");
+        }
+      } else {
+        rows = cache(cached, all);
+        lines = -1;
+      }
       checkRows(rows, o);
-      long lines = rows.count();
+      if (lines < 0) {
+        lines = rows.count();
+      }
       Dataset<Row> typed =
           o.timestamps() ? rows.withColumn("t", expr("try_cast(ts AS BIGINT)")).drop("ts") : rows;
 
@@ -313,7 +366,7 @@ public final class SparkImport {
               itemMap);
       Map<String, Long> stats = new LinkedHashMap<>();
       stats.put("lines", lines);
-      stats.put("below_threshold", 0L);
+      stats.put("below_threshold", belowThreshold);
       stats.put("duplicates", duplicates);
       stats.put("train_test_overlap", 0L);
       stats.put("unseen_dropped", unseenDropped);
@@ -652,6 +705,10 @@ public final class SparkImport {
     m.put("item-column", o.itemColumn());
     if (o.timestamps()) {
       m.put("timestamp-column", o.timestampColumn());
+    }
+    if (o.threshold()) {
+      m.put("rating-column", o.ratingColumn());
+      m.put("rating-threshold", o.ratingThreshold());
     }
     m.put("split", o.split().optionValue());
     if (o.split().byRatio()) {

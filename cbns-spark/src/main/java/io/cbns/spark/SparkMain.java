@@ -166,6 +166,16 @@ public final class SparkMain implements Callable<Integer> {
             "Integer time column (keeps a pair's earliest row; needed by leave-last-out).")
     String timestampColumn;
 
+    @Option(
+        names = "--rating-column",
+        description = "Rating column, for --rating-threshold: a name or a 0-based position.")
+    String ratingColumn;
+
+    @Option(
+        names = "--rating-threshold",
+        description = "Rows whose rating is below it are dropped first (default: keep all).")
+    double ratingThreshold = -Double.MAX_VALUE;
+
     @Option(names = "--split", description = "hash-ratio or leave-last-out (default: hash-ratio).")
     String split = SplitMethod.HASH_RATIO.optionValue();
 
@@ -221,6 +231,8 @@ public final class SparkMain implements Callable<Integer> {
               userColumn,
               itemColumn,
               timestampColumn,
+              ratingColumn,
+              ratingThreshold,
               method,
               testRatio,
               validationRatio,

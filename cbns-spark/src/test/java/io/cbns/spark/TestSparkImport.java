@@ -85,7 +85,22 @@ final class TestSparkImport {
   private static SparkImport.Options sparkOptions(
       Path input, SplitMethod split, double validation) {
     return new SparkImport.Options(
-        input, "csv", ",", false, "0", "1", "2", split, 0.2, validation, 7, true, "log", 3);
+        input,
+        "csv",
+        ",",
+        false,
+        "0",
+        "1",
+        "2",
+        null,
+        -Double.MAX_VALUE,
+        split,
+        0.2,
+        validation,
+        7,
+        true,
+        "log",
+        3);
   }
 
   @Test
@@ -150,6 +165,8 @@ final class TestSparkImport {
                   "0",
                   "1",
                   "2",
+                  null,
+                  -Double.MAX_VALUE,
                   SplitMethod.HASH_RATIO,
                   0.2,
                   0.1,
@@ -180,20 +197,22 @@ final class TestSparkImport {
       int n = 1 + r.nextInt(12);
       for (int k = 0; k < n; k++) {
         int item = r.nextInt(4) == 0 ? 100 + r.nextInt(400) : r.nextInt(30);
-        lines.add(user + ", " + item); // a space after the separator, trimmed on both sides
+        int rating = 1 + r.nextInt(5);
+        // a space after the separator, trimmed on both sides
+        lines.add(user + ", " + item + "," + rating);
         if (r.nextInt(8) == 0) {
-          lines.add(user + "," + item);
+          lines.add(user + "," + item + "," + rating);
         }
       }
     }
     Path parts = Files.createDirectories(tmp.resolve("log"));
     int per = (lines.size() + 2) / 3;
     for (int p = 0; p < 3; p++) {
-      List<String> part = new java.util.ArrayList<>(List.of("user,item"));
+      List<String> part = new java.util.ArrayList<>(List.of("user,item,rating"));
       part.addAll(lines.subList(p * per, Math.min(lines.size(), (p + 1) * per)));
       Files.write(parts.resolve("part-" + p + ".csv"), part);
     }
-    List<String> all = new java.util.ArrayList<>(List.of("user,item"));
+    List<String> all = new java.util.ArrayList<>(List.of("user,item,rating"));
     all.addAll(lines);
     Path file = Files.write(tmp.resolve("all.csv"), all);
 
@@ -206,6 +225,8 @@ final class TestSparkImport {
     o.put("split", "hash-ratio");
     o.put("test-ratio", 0.3);
     o.put("unseen-test", "keep");
+    o.put("rating-column", "rating");
+    o.put("rating-threshold", 2.5);
     ImportReport expected =
         DatasetImporter.run("delimited", Options.of("import", o), tmp.resolve("a"));
     try (SparkSession spark = localSession()) {
@@ -220,6 +241,8 @@ final class TestSparkImport {
                   "user",
                   "ITEM",
                   null,
+                  "rating",
+                  2.5,
                   SplitMethod.HASH_RATIO,
                   0.3,
                   0,
@@ -233,6 +256,10 @@ final class TestSparkImport {
       assertThat(s.manifest().hasTimestamps()).isFalse();
       assertThat(s.manifest().build().stats().get("unseen_kept")).isPositive();
       assertThat(s.manifest().build().stats().get("duplicates")).isPositive();
+      assertThat(s.manifest().build().stats().get("below_threshold"))
+          .isPositive()
+          .isEqualTo(
+              DatasetReader.readManifest(tmp.resolve("a")).build().stats().get("below_threshold"));
       assertThat(DatasetReader.read(tmp.resolve("b")).content().userIdMap())
           .contains("u,1", "u\"2");
     }
@@ -271,6 +298,8 @@ final class TestSparkImport {
                           "user",
                           "1",
                           null,
+                          null,
+                          -Double.MAX_VALUE,
                           SplitMethod.HASH_RATIO,
                           0.2,
                           0,
