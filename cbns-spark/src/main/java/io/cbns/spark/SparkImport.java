@@ -4,10 +4,13 @@ import static java.util.Objects.requireNonNull;
 import static org.apache.spark.sql.functions.abs;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.sum;
+import static org.apache.spark.sql.functions.when;
 
 import io.cbns.core.CbnsException;
 import io.cbns.data.arrow.format.ArrowColumns;
@@ -230,6 +233,8 @@ public final class SparkImport {
         rows = cache(cached, all);
         lines = -1;
       }
+      // a header read as data first: its time column would fail checkRows with a vaguer message
+      checkHeader(rows, o, raw.inputFiles().length);
       checkRows(rows, o);
       if (lines < 0) {
         lines = rows.count();
@@ -506,6 +511,31 @@ public final class SparkImport {
               + first.get(0)
               + "; check --user-column, --item-column, --timestamp-column, --separator and"
               + " --header");
+    }
+  }
+
+  /**
+   * Without {@code --header}, fails when the only rows whose ids are not integers are at most one
+   * per input file while every other row's are: each part file's first line names its columns. The
+   * single-machine importer's check of the first line, for files Spark reads in parallel.
+   */
+  private static void checkHeader(Dataset<Row> rows, Options o, int files) {
+    if (!o.format().equals("csv") || o.header()) {
+      return;
+    }
+    Column words =
+        col("u").rlike("^[+-]?[0-9]+$").and(col("i").rlike("^[+-]?[0-9]+$")).unary_$bang();
+    Row counts = rows.agg(sum(when(words, 1L).otherwise(0L)), count(lit(1))).first();
+    long wordRows = counts.isNullAt(0) ? 0 : counts.getLong(0);
+    long total = counts.getLong(1);
+    if (wordRows > 0 && wordRows <= files && total > wordRows) {
+      Row first = rows.filter(words).first();
+      throw new CbnsException(
+          o.input()
+              + ": the row "
+              + first
+              + " looks like a header: its ids are words while every other row's are numbers;"
+              + " if each part file starts with a line naming the columns, set --header");
     }
   }
 

@@ -284,6 +284,19 @@ final class TestSparkImport {
           .isInstanceOf(CbnsException.class)
           .hasMessageContaining("without a user or item id");
       assertThat(tmp.resolve("o")).doesNotExist();
+      Path headed = Files.createDirectories(tmp.resolve("headed"));
+      Files.writeString(headed.resolve("part-0.csv"), "user,item,time\n1,3,100\n2,4,200\n");
+      Files.writeString(headed.resolve("part-1.csv"), "user,item,time\n3,3,100\n1,5,300\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      sparkOptions(headed, SplitMethod.HASH_RATIO, 0),
+                      tmp.resolve("o3"),
+                      false))
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining("looks like a header")
+          .hasMessageContaining("--header");
       Path ok = Files.createDirectories(tmp.resolve("ok"));
       Files.writeString(ok.resolve("part-0.csv"), "u1,3,100\nu1,4,200\n");
       assertThatThrownBy(
