@@ -84,9 +84,14 @@ final class TestSparkImport {
 
   private static SparkImport.Options sparkOptions(
       Path input, SplitMethod split, double validation) {
+    return sparkOptions(input, "csv", split, validation);
+  }
+
+  private static SparkImport.Options sparkOptions(
+      Path input, String format, SplitMethod split, double validation) {
     return new SparkImport.Options(
         input,
-        "csv",
+        format,
         ",",
         false,
         "0",
@@ -157,23 +162,7 @@ final class TestSparkImport {
       SparkImport.Summary fromParquet =
           SparkImport.run(
               spark,
-              new SparkImport.Options(
-                  parquet,
-                  "parquet",
-                  ",",
-                  false,
-                  "0",
-                  "1",
-                  "2",
-                  null,
-                  -Double.MAX_VALUE,
-                  SplitMethod.HASH_RATIO,
-                  0.2,
-                  0.1,
-                  7,
-                  true,
-                  "log",
-                  3),
+              sparkOptions(parquet, "parquet", SplitMethod.HASH_RATIO, 0.1),
               tmp.resolve("spark-parquet"),
               false);
       assertThat(fromParquet.manifest().fingerprint())
