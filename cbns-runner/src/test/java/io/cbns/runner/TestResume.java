@@ -14,12 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Interrupts training in a child process (SIGINT), resumes it, kills the resumed run (SIGKILL
- * mid-epoch), resumes again, and compares the outcome with an uninterrupted run of the same
- * configuration. Every component with state takes part: a cross-batch bank in ids mode with the
- * automatic warm-up, the streaming frequency estimator, the drift monitor, lazy Adam with a cosine
- * schedule, the loss's user-side term and its adaptive per-user temperatures (factors set at each
- * epoch's end from sums that a mid-epoch checkpoint must carry).
+ * Interrupts training in a child process (SIGTERM, which takes the Ctrl-C path; SIGINT itself is
+ * ignored by a JVM that a background shell started, as a CI job may be), resumes it, kills the
+ * resumed run (SIGKILL mid-epoch), resumes again, and compares the outcome with an uninterrupted
+ * run of the same configuration. Every component with state takes part: a cross-batch bank in ids
+ * mode with the automatic warm-up, the streaming frequency estimator, the drift monitor, lazy Adam
+ * with a cosine schedule, the loss's user-side term and its adaptive per-user temperatures (factors
+ * set at each epoch's end from sums that a mid-epoch checkpoint must carry).
  */
 final class TestResume {
   @TempDir Path tmp;
@@ -102,12 +103,12 @@ final class TestResume {
         .as("removed on completion")
         .doesNotExist();
 
-    // SIGINT once the first checkpoint exists: stops after the step with a checkpoint, exit 130
+    // SIGTERM once the first checkpoint exists: stops after the step with a checkpoint, exit 130
     Path dir = tmp.resolve("broken");
     Path log1 = tmp.resolve("interrupted.log");
     Process interrupted = start(config("broken"), log1);
     await(interrupted, dir, d -> Files.exists(d.resolve(RunDirectory.CHECKPOINT_FILE)), log1);
-    new ProcessBuilder("kill", "-INT", Long.toString(interrupted.pid())).start().waitFor();
+    new ProcessBuilder("kill", "-TERM", Long.toString(interrupted.pid())).start().waitFor();
     assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
     String text = Files.readString(log1);
     assertThat(interrupted.exitValue()).as(text).isEqualTo(130);
