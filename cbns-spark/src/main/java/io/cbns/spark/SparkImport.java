@@ -24,6 +24,7 @@ import io.cbns.data.arrow.format.DatasetWriter;
 import io.cbns.data.arrow.format.InteractionTable;
 import io.cbns.data.arrow.format.Sha256;
 import io.cbns.data.arrow.importer.DatasetAssembler;
+import io.cbns.data.arrow.importer.DelimitedImport;
 import io.cbns.data.arrow.importer.IdOrder;
 import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
@@ -436,18 +437,16 @@ public final class SparkImport {
 
   /** The separator the single-machine importer's names stand for; {@code whitespace} is refused. */
   static String separator(String value) {
-    return switch (value) {
-      case "tab", "\\t" -> "\t";
-      case "comma" -> ",";
-      case "semicolon" -> ";";
-      case "pipe" -> "|";
-      case "space" -> " ";
-      case "whitespace" ->
-          throw new CbnsException(
-              "--separator whitespace (runs of spaces and tabs) is not supported on Spark; use"
-                  + " cbns import, or a single-character separator");
-      default -> value;
-    };
+    if (value.isEmpty()) {
+      throw new CbnsException("--separator must not be empty");
+    }
+    String literal = DelimitedImport.Separator.named(value).literal();
+    if (literal == null) {
+      throw new CbnsException(
+          "--separator whitespace (runs of spaces and tabs) is not supported on Spark; use"
+              + " cbns import, or a single-character separator");
+    }
+    return literal;
   }
 
   /**

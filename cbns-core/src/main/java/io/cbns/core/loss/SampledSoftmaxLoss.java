@@ -198,10 +198,7 @@ public final class SampledSoftmaxLoss {
       // factors the item-side logits are scaled per row, so the block is computed again unscaled
       NDArray block = logits;
       if (rowFactors != null) {
-        NDArray batchColumns =
-            candidates.size() == b
-                ? candidates.embeddings()
-                : candidates.embeddings().get(new NDIndex(":{}", b));
+        NDArray batchColumns = batchColumns(candidates, b);
         block = users.matMul(batchColumns.transpose());
         Candidates batchOnly =
             new Candidates(
@@ -221,11 +218,7 @@ public final class SampledSoftmaxLoss {
     if (w == 1.0 && rowFactors == null) {
       return new NDArray[] {picked.neg(), userSide};
     }
-    NDArray positives =
-        candidates.size() == b
-            ? candidates.embeddings()
-            : candidates.embeddings().get(new NDIndex(":{}", b));
-    NDArray positiveDots = users.mul(positives).sum(new int[] {1});
+    NDArray positiveDots = users.mul(batchColumns(candidates, b)).sum(new int[] {1});
     if (rowFactors == null) {
       // -logit_pos + w * lse = -w * log p + (w - 1) * logit_pos, with log p = logit_pos - lse
       NDArray positiveLogits = positiveDots;
@@ -251,6 +244,13 @@ public final class SampledSoftmaxLoss {
       perRow = perRow.sub(logQ.get(new NDIndex(":{}", b)).mul(scalar(m, w - 1, userEmbeddings)));
     }
     return new NDArray[] {perRow, userSide};
+  }
+
+  /** The first B columns' embeddings: the rows' positives. */
+  private static NDArray batchColumns(Candidates candidates, long b) {
+    return candidates.size() == b
+        ? candidates.embeddings()
+        : candidates.embeddings().get(new NDIndex(":{}", b));
   }
 
   /**

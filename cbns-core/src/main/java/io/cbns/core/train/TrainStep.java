@@ -129,16 +129,6 @@ public final class TrainStep {
     }
   }
 
-  /**
-   * Ends an epoch for the loss's adaptive per-user temperatures (new factors from the epoch's
-   * hardness); nothing when they are off. Called by the trainer after the epoch's last step.
-   */
-  public void endEpoch() {
-    if (userTemperatures != null) {
-      userTemperatures.endEpoch();
-    }
-  }
-
   /** The rows' users for the loss's user-side term, or null when it is off. */
   private SampledSoftmaxLoss.BatchUsers batchUsers(NDManager m, InteractionBatch batch) {
     if (userLogQ == null) {
@@ -313,8 +303,9 @@ public final class TrainStep {
 
     /**
      * The loss's adaptive per-user temperatures, needed when {@link
-     * LossConfig#userTemperatureSpread()} is positive; ignored otherwise. The caller owns their
-     * state (checkpoints) and calls {@link TrainStep#endEpoch()} at each epoch's end.
+     * LossConfig#userTemperatureSpread()} is positive; ignored otherwise. The step records each
+     * batch's hardness into them; the caller owns their state (checkpoints) and calls {@link
+     * UserTemperatures#endEpoch()} at each epoch's end.
      */
     public Builder optUserTemperatures(UserTemperatures userTemperatures) {
       this.userTemperatures = userTemperatures;

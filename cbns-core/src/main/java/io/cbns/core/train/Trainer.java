@@ -202,8 +202,8 @@ public final class Trainer {
         }
         waitNanos = it.waitNanos();
       }
-      if (p.stepInEpoch == spe) {
-        trainStep.endEpoch();
+      if (userTemperatures != null && p.stepInEpoch == spe) {
+        userTemperatures.endEpoch(); // new factors from the completed epoch's hardness
       }
       p.epochSeconds += (System.nanoTime() - epochStart) / 1e9;
       EpochInfo ei =

@@ -77,6 +77,23 @@ public record DelimitedImport(
       }
     }
 
+    /**
+     * The separator an option value names: {@code tab} (or {@code \t}), {@code comma}, {@code
+     * semicolon}, {@code pipe}, {@code space}, {@code whitespace} (runs of spaces and tabs), or the
+     * value itself.
+     */
+    public static Separator named(String value) {
+      return switch (value) {
+        case "tab", "\\t" -> new Separator("\t");
+        case "comma" -> new Separator(",");
+        case "semicolon" -> new Separator(";");
+        case "pipe" -> new Separator("|");
+        case "space" -> new Separator(" ");
+        case "whitespace" -> new Separator(null);
+        default -> new Separator(value);
+      };
+    }
+
     /** The separator as the options spell it. */
     String optionValue() {
       return literal == null ? "whitespace" : literal;
@@ -198,15 +215,7 @@ public record DelimitedImport(
     if (raw.isEmpty()) {
       throw new ConfigException(o.keyPath("separator"), "must not be empty");
     }
-    return switch (raw) {
-      case "tab", "\\t" -> new Separator("\t");
-      case "comma" -> new Separator(",");
-      case "semicolon" -> new Separator(";");
-      case "pipe" -> new Separator("|");
-      case "space" -> new Separator(" ");
-      case "whitespace" -> new Separator(null);
-      default -> new Separator(raw);
-    };
+    return Separator.named(raw);
   }
 
   private static ColumnRef column(Options o, String key, String defaultValue, boolean header) {
