@@ -12,8 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 final class TestImportCommand {
   @TempDir Path tmp;
 
-  @Test
-  void importsLightGcnFilesAndTrainsOnTheResult() throws IOException {
+  /** A LightGCN directory of 40 users in 4 clusters of 10 items. */
+  private Path lightGcnFiles() throws IOException {
     Path src = Files.createDirectories(tmp.resolve("src"));
     StringBuilder train = new StringBuilder();
     StringBuilder test = new StringBuilder();
@@ -29,6 +29,12 @@ final class TestImportCommand {
     }
     Files.writeString(src.resolve("train.txt"), train);
     Files.writeString(src.resolve("test.txt"), test);
+    return src;
+  }
+
+  @Test
+  void importsLightGcnFilesAndTrainsOnTheResult() throws IOException {
+    Path src = lightGcnFiles();
     Path out = tmp.resolve("ds");
     CliRun r =
         CliRun.of(List.of("import", "lightgcn", "--set", "path=" + src, "--out", out.toString()));
@@ -54,6 +60,64 @@ final class TestImportCommand {
                 "training.batch-size=64"));
     assertThat(t.exitCode()).as(t.err()).isZero();
     assertThat(t.out()).contains("40 users");
+  }
+
+  @Test
+  void importsInShardsAndTrainsStreamingThem() throws IOException {
+    Path src = lightGcnFiles();
+    Path out = tmp.resolve("sharded");
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "import",
+                "lightgcn",
+                "--set",
+                "path=" + src,
+                "--set",
+                "shard-rows=50",
+                "--out",
+                out.toString()));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    assertThat(out.resolve("train-00004.arrow")).isRegularFile(); // 240 rows in 5 shards
+    assertThat(out.resolve("train.arrow")).doesNotExist();
+
+    Path runs = tmp.resolve("runs");
+    CliRun t =
+        CliRun.of(
+            List.of(
+                "train",
+                "--set",
+                "run.dir=" + runs,
+                "--set",
+                "run.name=streamed",
+                "--set",
+                "data.source=arrow",
+                "--set",
+                "data.path=" + out,
+                "--set",
+                "data.stream-shards=2",
+                "--set",
+                "model.dim=8",
+                "--set",
+                "training.epochs=2",
+                "--set",
+                "training.batch-size=64"));
+    assertThat(t.exitCode()).as(t.err()).isZero();
+    assertThat(t.out()).contains("40 users").contains("Recall@20");
+    // later commands open the run's dataset the same way
+    CliRun e =
+        CliRun.of(
+            List.of(
+                "smooth",
+                runs.resolve("streamed").toString(),
+                "--split",
+                "test",
+                "--user-weights",
+                "0",
+                "--item-weights",
+                "0"));
+    assertThat(e.exitCode()).as(e.err()).isZero();
+    assertThat(e.out()).contains("Recall@20");
   }
 
   @Test

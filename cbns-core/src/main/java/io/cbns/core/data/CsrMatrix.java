@@ -38,21 +38,73 @@ public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] col
     if (rows.length != cols.length) {
       throw new IllegalArgumentException("rows and cols differ in length");
     }
+    return fromPairChunks(numRows, numColumns, visitor -> visitor.accept(rows, cols));
+  }
+
+  /**
+   * Pairs delivered in chunks: {@link #forEach} hands each chunk's rows and columns (arrays of
+   * equal length) to the visitor, in the same order every time it is called.
+   */
+  @FunctionalInterface
+  public interface PairChunks {
+    void forEach(java.util.function.BiConsumer<int[], int[]> visitor);
+  }
+
+  /**
+   * Builds a matrix from pairs held in chunks (e.g. the shards of a split on disk), visiting them
+   * twice (once to count each row, once to fill it) and never holding more than one chunk besides
+   * the matrix itself; duplicate pairs are kept once. The same matrix as {@link #fromPairs} of the
+   * chunks concatenated.
+   *
+   * @throws IllegalArgumentException when an index is out of range or a chunk's arrays differ in
+   *     length
+   */
+  public static CsrMatrix fromPairChunks(int numRows, int numColumns, PairChunks chunks) {
     int[] counts = new int[numRows + 1];
-    for (int i = 0; i < rows.length; i++) {
-      if (rows[i] < 0 || rows[i] >= numRows || cols[i] < 0 || cols[i] >= numColumns) {
-        throw new IllegalArgumentException(
-            "pair (" + rows[i] + ", " + cols[i] + ") outside " + numRows + " x " + numColumns);
-      }
-      counts[rows[i] + 1]++;
+    long[] total = {0};
+    chunks.forEach(
+        (rows, cols) -> {
+          if (rows.length != cols.length) {
+            throw new IllegalArgumentException("rows and cols differ in length");
+          }
+          for (int i = 0; i < rows.length; i++) {
+            if (rows[i] < 0 || rows[i] >= numRows || cols[i] < 0 || cols[i] >= numColumns) {
+              throw new IllegalArgumentException(
+                  "pair ("
+                      + rows[i]
+                      + ", "
+                      + cols[i]
+                      + ") outside "
+                      + numRows
+                      + " x "
+                      + numColumns);
+            }
+            counts[rows[i] + 1]++;
+          }
+          total[0] += rows.length;
+        });
+    if (total[0] > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException(total[0] + " pairs are more than one matrix holds");
     }
     for (int r = 0; r < numRows; r++) {
       counts[r + 1] += counts[r];
     }
     int[] fill = Arrays.copyOf(counts, numRows);
-    int[] data = new int[rows.length];
-    for (int i = 0; i < rows.length; i++) {
-      data[fill[rows[i]]++] = cols[i];
+    int[] data = new int[(int) total[0]];
+    chunks.forEach(
+        (rows, cols) -> {
+          for (int i = 0; i < rows.length; i++) {
+            int at = fill[rows[i]]++;
+            if (at >= counts[rows[i] + 1]) {
+              throw new IllegalStateException("the chunks changed between the two visits");
+            }
+            data[at] = cols[i];
+          }
+        });
+    for (int r = 0; r < numRows; r++) {
+      if (fill[r] != counts[r + 1]) {
+        throw new IllegalStateException("the chunks changed between the two visits");
+      }
     }
     // sort each row and drop duplicates, compacting in place
     int[] offsets = new int[numRows + 1];
@@ -69,7 +121,8 @@ public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] col
       }
     }
     offsets[numRows] = w;
-    return new CsrMatrix(numRows, numColumns, offsets, Arrays.copyOf(data, w));
+    return new CsrMatrix(
+        numRows, numColumns, offsets, w == data.length ? data : Arrays.copyOf(data, w));
   }
 
   /**

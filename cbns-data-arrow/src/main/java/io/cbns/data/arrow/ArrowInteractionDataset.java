@@ -2,21 +2,26 @@ package io.cbns.data.arrow;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.CbnsException;
 import io.cbns.core.data.BatchIterator;
 import io.cbns.core.data.BatchSpec;
 import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.DatasetInfo;
 import io.cbns.core.data.FeatureTable;
+import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.data.arrow.format.DatasetContent;
 import io.cbns.data.arrow.format.DatasetManifest;
+import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.data.arrow.format.InteractionTable;
 import io.cbns.data.arrow.loader.PrefetchingBatchIterator;
+import io.cbns.data.arrow.loader.ShardWindowBatches;
 import io.cbns.data.arrow.loader.ShuffledBatches;
 import io.cbns.data.arrow.loader.SynchronousBatchIterator;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +44,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final DatasetInfo info;
   private final int[] trainUsers;
   private final int[] trainItems;
+  // > 0: the train split is streamed this many shards at a time (trainUsers/trainItems are null)
+  private final int windowShards;
   private final CsrMatrix train;
   private final CsrMatrix test;
   private final CsrMatrix validation;
@@ -49,28 +56,52 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final FeatureTable userFeatures;
 
   private ArrowInteractionDataset(DatasetReader.Loaded loaded) {
+    DatasetContent c = loaded.content();
     this.directory = loaded.directory();
     this.manifest = loaded.manifest();
-    DatasetContent c = loaded.content();
     this.trainUsers = c.train().userIds();
     this.trainItems = c.train().itemIds();
-    this.train = csr(c, c.train());
-    this.test = csr(c, c.test());
-    this.validation = c.validation() == null ? null : csr(c, c.validation());
+    this.windowShards = 0;
+    this.train = csr(c.numUsers(), c.numItems(), c.train());
+    this.test = csr(c.numUsers(), c.numItems(), c.test());
+    this.validation =
+        c.validation() == null ? null : csr(c.numUsers(), c.numItems(), c.validation());
     this.itemCounts = c.itemTrainCounts();
     this.userIdMap = c.userIdMap() == null ? null : List.of(c.userIdMap());
     this.itemIdMap = c.itemIdMap() == null ? null : List.of(c.itemIdMap());
     this.itemFeatures = c.itemFeatures();
     this.userFeatures = c.userFeatures();
-    this.info =
-        new DatasetInfo(
-            manifest.name(),
-            directory.toString(),
-            c.numUsers(),
-            c.numItems(),
-            c.train().size(),
-            c.test().size(),
-            manifest.fingerprint());
+    this.info = info(manifest, directory);
+  }
+
+  private ArrowInteractionDataset(DatasetReader.Streamed s, int windowShards) {
+    DatasetManifest m = s.manifest();
+    this.directory = s.directory();
+    this.manifest = m;
+    this.trainUsers = null;
+    this.trainItems = null;
+    this.windowShards = windowShards;
+    this.train = s.trainByUser();
+    this.test = csr(m.numUsers(), m.numItems(), s.test());
+    this.validation =
+        s.validation() == null ? null : csr(m.numUsers(), m.numItems(), s.validation());
+    this.itemCounts = s.itemTrainCounts();
+    this.userIdMap = s.userIdMap() == null ? null : List.of(s.userIdMap());
+    this.itemIdMap = s.itemIdMap() == null ? null : List.of(s.itemIdMap());
+    this.itemFeatures = s.itemFeatures();
+    this.userFeatures = s.userFeatures();
+    this.info = info(manifest, directory);
+  }
+
+  private static DatasetInfo info(DatasetManifest m, Path directory) {
+    return new DatasetInfo(
+        m.name(),
+        directory.toString(),
+        m.numUsers(),
+        m.numItems(),
+        m.train().rows(),
+        m.test().rows(),
+        m.fingerprint());
   }
 
   /**
@@ -84,8 +115,41 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     return new ArrowInteractionDataset(DatasetReader.read(directory));
   }
 
-  private static CsrMatrix csr(DatasetContent c, InteractionTable t) {
-    return CsrMatrix.fromPairs(c.numUsers(), c.numItems(), t.userIds(), t.itemIds());
+  /**
+   * Opens and verifies a dataset directory whose train split is read {@code windowShards} files
+   * (shards) at a time during training instead of being held in memory; see {@link
+   * ShardWindowBatches} for the order this gives. What stays in memory: the train interactions per
+   * user (4 bytes per pair, for evaluation and history towers), the held-out splits, the counts,
+   * the id maps and the features.
+   *
+   * @param windowShards how many shards are read and shuffled together, at least 1
+   * @throws io.cbns.core.CbnsException as {@link #open(Path)} does, and when the train split is a
+   *     single file (nothing to stream: import with {@code shard-rows})
+   */
+  public static ArrowInteractionDataset openStreaming(Path directory, int windowShards) {
+    requireNonNull(directory, "directory is null");
+    if (windowShards < 1) {
+      throw new IllegalArgumentException("windowShards must be >= 1, got " + windowShards);
+    }
+    DatasetManifest m = DatasetReader.readManifest(directory.toAbsolutePath().normalize());
+    if (m.train().shards().isEmpty()) {
+      throw new CbnsException(
+          directory
+              + ": the train split is one file ("
+              + m.train().file()
+              + "), so there is nothing to stream; re-import it in shards (`cbns import ... --set"
+              + " shard-rows=1000000`, or `cbns-spark import`) or train without stream-shards");
+    }
+    return new ArrowInteractionDataset(DatasetReader.readStreamed(directory), windowShards);
+  }
+
+  private static CsrMatrix csr(int numUsers, int numItems, InteractionTable t) {
+    return CsrMatrix.fromPairs(numUsers, numItems, t.userIds(), t.itemIds());
+  }
+
+  /** Whether training reads the train split a window of shards at a time. */
+  public boolean streaming() {
+    return windowShards > 0;
   }
 
   /** The dataset directory (absolute). */
@@ -148,13 +212,26 @@ public final class ArrowInteractionDataset implements InteractionDataset {
 
   /** The number of batches {@link #trainBatches} yields per epoch under {@code spec}. */
   public int batchesPerEpoch(BatchSpec spec) {
-    return ShuffledBatches.numBatches(trainUsers.length, spec);
+    return ShuffledBatches.numBatches(Math.toIntExact(manifest.train().rows()), spec);
   }
 
   @Override
   public BatchIterator trainBatches(BatchSpec spec, int epoch) {
     requireNonNull(spec, "spec is null");
-    ShuffledBatches batches = new ShuffledBatches(trainUsers, trainItems, spec, epoch);
+    Iterator<InteractionBatch> batches;
+    if (windowShards > 0) {
+      List<FileEntry> shards = manifest.train().files();
+      long[] rows = shards.stream().mapToLong(FileEntry::rows).toArray();
+      batches =
+          new ShardWindowBatches(
+              k -> DatasetReader.readShard(directory, manifest, shards.get(k)),
+              rows,
+              windowShards,
+              spec,
+              epoch);
+    } else {
+      batches = new ShuffledBatches(trainUsers, trainItems, spec, epoch);
+    }
     if (spec.prefetch() == 0) {
       return new SynchronousBatchIterator(batches);
     }

@@ -119,49 +119,22 @@ public record DatasetContent(
    * changes it.
    */
   public String fingerprint() {
-    MessageDigest md = Sha256.newDigest();
-    DigestSink sink = new DigestSink(md);
     InteractionTable[] splits = {train, validation, test};
     SplitShards[] shards = new SplitShards[3];
     for (int k = 0; k < 3; k++) {
       InteractionTable t = splits[k];
       shards[k] = t == null ? null : new SplitShards(t.size(), visitor -> visitor.accept(t));
     }
-    digestInteractions(
-        sink,
+    return fingerprint(
         numUsers,
         numItems,
         shards,
         train.hasTimestamps(),
         train.hasWeights(),
         userIdMap,
-        itemIdMap);
-    // feature tables only enter the digest when present, so datasets without them keep the
-    // fingerprints they had before features existed
-    if (itemFeatures != null || userFeatures != null) {
-      sink.bytes("features/".getBytes(StandardCharsets.US_ASCII));
-      for (FeatureTable t : new FeatureTable[] {itemFeatures, userFeatures}) {
-        if (t == null) {
-          sink.putInt(-1);
-          continue;
-        }
-        sink.putInt(t.numRows());
-        for (FeatureTable.CategoricalFeature f : t.categorical()) {
-          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
-          sink.putInt(f.vocabularySize());
-          sink.ints(f.offsets());
-          sink.ints(f.ids());
-        }
-        for (FeatureTable.DenseFeature f : t.dense()) {
-          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
-          sink.putInt(f.width());
-          for (float x : f.values()) {
-            sink.putInt(Float.floatToIntBits(x));
-          }
-        }
-      }
-    }
-    return Sha256.hex(sink.finish());
+        itemIdMap,
+        itemFeatures,
+        userFeatures);
   }
 
   /**
@@ -200,12 +173,67 @@ public record DatasetContent(
       boolean weights,
       String[] userIdMap,
       String[] itemIdMap) {
+    return fingerprint(
+        numUsers, numItems, splits, timestamps, weights, userIdMap, itemIdMap, null, null);
+  }
+
+  /**
+   * The fingerprint of a dataset whose splits are streamed shard by shard: the same value as {@link
+   * #fingerprint()} of the same content held in memory.
+   *
+   * @param splits train, validation (or null), test
+   * @param timestamps whether the splits have timestamps
+   * @param weights whether the splits have weights
+   * @param itemFeatures the item features, or null
+   * @param userFeatures the user features, or null
+   */
+  public static String fingerprint(
+      int numUsers,
+      int numItems,
+      SplitShards[] splits,
+      boolean timestamps,
+      boolean weights,
+      String[] userIdMap,
+      String[] itemIdMap,
+      FeatureTable itemFeatures,
+      FeatureTable userFeatures) {
     if (splits.length != 3 || splits[0] == null || splits[2] == null) {
       throw new IllegalArgumentException("give train, validation (or null) and test");
     }
     DigestSink sink = new DigestSink(Sha256.newDigest());
     digestInteractions(sink, numUsers, numItems, splits, timestamps, weights, userIdMap, itemIdMap);
+    digestFeatures(sink, itemFeatures, userFeatures);
     return Sha256.hex(sink.finish());
+  }
+
+  /** The feature tables' part of the digest. */
+  private static void digestFeatures(
+      DigestSink sink, FeatureTable itemFeatures, FeatureTable userFeatures) {
+    // feature tables only enter the digest when present, so datasets without them keep the
+    // fingerprints they had before features existed
+    if (itemFeatures != null || userFeatures != null) {
+      sink.bytes("features/".getBytes(StandardCharsets.US_ASCII));
+      for (FeatureTable t : new FeatureTable[] {itemFeatures, userFeatures}) {
+        if (t == null) {
+          sink.putInt(-1);
+          continue;
+        }
+        sink.putInt(t.numRows());
+        for (FeatureTable.CategoricalFeature f : t.categorical()) {
+          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
+          sink.putInt(f.vocabularySize());
+          sink.ints(f.offsets());
+          sink.ints(f.ids());
+        }
+        for (FeatureTable.DenseFeature f : t.dense()) {
+          sink.bytes(f.name().getBytes(StandardCharsets.UTF_8));
+          sink.putInt(f.width());
+          for (float x : f.values()) {
+            sink.putInt(Float.floatToIntBits(x));
+          }
+        }
+      }
+    }
   }
 
   /** The digest of everything but the feature tables. */

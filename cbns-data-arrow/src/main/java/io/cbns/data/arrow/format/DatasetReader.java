@@ -3,6 +3,7 @@ package io.cbns.data.arrow.format;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.CbnsException;
+import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.FeatureTable;
 import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import java.io.IOException;
@@ -90,17 +91,115 @@ public final class DatasetReader {
               userFeatures);
       checkCounts(dir.resolve(m.itemCounts().file()), counts, content.itemTrainCounts());
     }
-    String actual = content.fingerprint();
-    if (!actual.equals(m.fingerprint())) {
-      throw new CbnsException(
-          dir.resolve(DatasetLayout.MANIFEST)
-              + ": fingerprint "
-              + m.fingerprint()
-              + " does not match the data ("
-              + actual
-              + "); the directory was modified after it was written, re-create the dataset");
-    }
+    checkFingerprint(dir, m, content.fingerprint());
     return new Loaded(dir, m, content);
+  }
+
+  /**
+   * A verified dataset whose train split stays on disk: what {@link #readStreamed} keeps.
+   *
+   * @param trainByUser the train interactions per user (4 bytes per distinct pair)
+   * @param itemTrainCounts how often each item occurs in the train split
+   * @param validation the validation split, or null
+   * @param test the test split
+   */
+  public record Streamed(
+      Path directory,
+      DatasetManifest manifest,
+      CsrMatrix trainByUser,
+      long[] itemTrainCounts,
+      InteractionTable validation,
+      InteractionTable test,
+      String[] userIdMap,
+      String[] itemIdMap,
+      FeatureTable itemFeatures,
+      FeatureTable userFeatures) {
+    public Streamed {
+      requireNonNull(directory, "directory is null");
+      requireNonNull(manifest, "manifest is null");
+      requireNonNull(trainByUser, "trainByUser is null");
+      requireNonNull(itemTrainCounts, "itemTrainCounts is null");
+      requireNonNull(test, "test is null");
+    }
+  }
+
+  /**
+   * Reads and verifies a dataset directory like {@link #read}, but visits the train split one file
+   * (shard) at a time and keeps only its per-user matrix: the whole split is never in memory. Every
+   * check of {@link #read} is made (row counts, id ranges, item counts, fingerprint); the train
+   * files are read several times (for the matrix, the counts and the fingerprint), which costs time
+   * but no memory.
+   */
+  public static Streamed readStreamed(Path directory) {
+    Path dir = directory.toAbsolutePath().normalize();
+    DatasetManifest m = readManifest(dir);
+    try (BufferAllocator allocator = new RootAllocator()) {
+      InteractionTable test = split(dir, m, m.test(), allocator);
+      InteractionTable validation =
+          m.validation() == null ? null : split(dir, m, m.validation(), allocator);
+      checkRows(dir, m.itemCounts(), m.numItems(), "num_items");
+      long[] counts =
+          ArrowColumns.readItemCounts(
+              dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
+      String[] userMap = idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator);
+      String[] itemMap = idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator);
+      FeatureTable itemFeatures =
+          features(dir, m.itemFeatures(), m.numItems(), "num_items", allocator);
+      FeatureTable userFeatures =
+          features(dir, m.userFeatures(), m.numUsers(), "num_users", allocator);
+      DatasetContent.Shards train =
+          visitor -> {
+            for (FileEntry shard : m.train().files()) {
+              visitor.accept(checkedShard(dir, m, shard, allocator));
+            }
+          };
+      CsrMatrix byUser =
+          CsrMatrix.fromPairChunks(
+              m.numUsers(),
+              m.numItems(),
+              visitor -> train.forEach(t -> visitor.accept(t.userIds(), t.itemIds())));
+      long[] actual = new long[m.numItems()];
+      train.forEach(
+          t -> {
+            for (int item : t.itemIds()) {
+              actual[item]++;
+            }
+          });
+      checkCounts(dir.resolve(m.itemCounts().file()), counts, actual);
+      String fingerprint =
+          DatasetContent.fingerprint(
+              m.numUsers(),
+              m.numItems(),
+              new DatasetContent.SplitShards[] {
+                new DatasetContent.SplitShards(m.train().rows(), train),
+                validation == null
+                    ? null
+                    : new DatasetContent.SplitShards(validation.size(), v -> v.accept(validation)),
+                new DatasetContent.SplitShards(test.size(), v -> v.accept(test))
+              },
+              m.hasTimestamps(),
+              m.hasWeights(),
+              userMap,
+              itemMap,
+              itemFeatures,
+              userFeatures);
+      checkFingerprint(dir, m, fingerprint);
+      return new Streamed(
+          dir, m, byUser, counts, validation, test, userMap, itemMap, itemFeatures, userFeatures);
+    }
+  }
+
+  /**
+   * Reads one file of a split (a shard, or the split's only file) of a verified dataset, checking
+   * its row count against the manifest and its ids against the sizes: for loaders that read a split
+   * a shard at a time.
+   *
+   * @throws CbnsException naming the file when it no longer matches the manifest
+   */
+  public static InteractionTable readShard(Path dir, DatasetManifest m, FileEntry shard) {
+    try (BufferAllocator allocator = new RootAllocator()) {
+      return checkedShard(dir, m, shard, allocator);
+    }
   }
 
   private static FeatureTable features(
@@ -191,6 +290,18 @@ public final class DatasetReader {
     return ArrowColumns.readIdMap(dir.resolve(entry.file()), entry.rows(), allocator);
   }
 
+  private static void checkFingerprint(Path dir, DatasetManifest m, String actual) {
+    if (!actual.equals(m.fingerprint())) {
+      throw new CbnsException(
+          dir.resolve(DatasetLayout.MANIFEST)
+              + ": fingerprint "
+              + m.fingerprint()
+              + " does not match the data ("
+              + actual
+              + "); the directory was modified after it was written, re-create the dataset");
+    }
+  }
+
   private static void checkRows(Path dir, FileEntry entry, long expected, String key) {
     if (entry.rows() != expected) {
       throw new CbnsException(
@@ -216,9 +327,7 @@ public final class DatasetReader {
                 + item
                 + " has count "
                 + stored[item]
-                + " but "
-                + DatasetLayout.TRAIN
-                + " holds "
+                + " but the train split holds "
                 + actual[item]
                 + " interactions of it; re-create the dataset");
       }

@@ -14,8 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.apache.arrow.memory.BufferAllocator;
@@ -58,7 +61,24 @@ public final class DatasetWriter {
    */
   public static DatasetManifest write(
       DatasetContent content, BuildInfo build, Path outputDir, boolean overwrite) {
+    return write(content, build, outputDir, overwrite, 0);
+  }
+
+  /**
+   * Writes the dataset with each split cut into files (shards) of at most {@code shardRows} rows,
+   * {@code train-00000.arrow}, {@code train-00001.arrow}, ... in order (see docs/data.md, "Sharded
+   * splits"); with {@code shardRows} 0, one file per split. The content, and so the fingerprint, is
+   * the same either way.
+   *
+   * @param shardRows the most rows of one shard, or 0 for one file per split
+   * @see #write(DatasetContent, BuildInfo, Path, boolean)
+   */
+  public static DatasetManifest write(
+      DatasetContent content, BuildInfo build, Path outputDir, boolean overwrite, int shardRows) {
     requireNonNull(content, "content is null");
+    if (shardRows < 0) {
+      throw new IllegalArgumentException("shardRows must be >= 0, got " + shardRows);
+    }
     requireNonNull(build, "build is null");
     Path out = outputDir.toAbsolutePath().normalize();
     checkOutput(out, overwrite);
@@ -67,7 +87,7 @@ public final class DatasetWriter {
     try {
       Files.createDirectories(parent);
       Files.createDirectory(tmp);
-      DatasetManifest manifest = writeFiles(content, build, tmp);
+      DatasetManifest manifest = writeFiles(content, build, tmp, shardRows);
       publish(tmp, out, overwrite);
       return manifest;
     } catch (IOException e) {
@@ -77,14 +97,17 @@ public final class DatasetWriter {
     }
   }
 
-  private static DatasetManifest writeFiles(DatasetContent c, BuildInfo build, Path dir)
-      throws IOException {
+  private static DatasetManifest writeFiles(
+      DatasetContent c, BuildInfo build, Path dir, int shardRows) throws IOException {
+    FileEntry train;
+    FileEntry test;
+    FileEntry validation = null;
     try (BufferAllocator allocator = new RootAllocator()) {
-      ArrowColumns.writeInteractions(dir.resolve(DatasetLayout.TRAIN), c.train(), allocator);
-      ArrowColumns.writeInteractions(dir.resolve(DatasetLayout.TEST), c.test(), allocator);
+      train = writeSplit(dir, DatasetLayout.TRAIN, c.train(), shardRows, allocator);
+      test = writeSplit(dir, DatasetLayout.TEST, c.test(), shardRows, allocator);
       if (c.validation() != null) {
-        ArrowColumns.writeInteractions(
-            dir.resolve(DatasetLayout.VALIDATION), c.validation(), allocator);
+        validation =
+            writeSplit(dir, DatasetLayout.VALIDATION, c.validation(), shardRows, allocator);
       }
       ArrowColumns.writeItemCounts(
           dir.resolve(DatasetLayout.ITEM_COUNTS), c.itemTrainCounts(), allocator);
@@ -107,11 +130,9 @@ public final class DatasetWriter {
             c.name(),
             c.numUsers(),
             c.numItems(),
-            new FileEntry(DatasetLayout.TRAIN, c.train().size()),
-            c.validation() == null
-                ? null
-                : new FileEntry(DatasetLayout.VALIDATION, c.validation().size()),
-            new FileEntry(DatasetLayout.TEST, c.test().size()),
+            train,
+            validation,
+            test,
             new FileEntry(DatasetLayout.ITEM_COUNTS, c.numItems()),
             c.userIdMap() == null ? null : new FileEntry(DatasetLayout.USER_IDS, c.numUsers()),
             c.itemIdMap() == null ? null : new FileEntry(DatasetLayout.ITEM_IDS, c.numItems()),
@@ -133,6 +154,29 @@ public final class DatasetWriter {
                     FeatureColumns.specs(c.userFeatures())));
     writeManifest(dir, manifest);
     return manifest;
+  }
+
+  /**
+   * Writes one split as {@code file} ({@code shardRows} 0) or as shards named after it ({@code
+   * train.arrow} gives {@code train-00000.arrow}, ...; an empty split is one empty shard).
+   */
+  private static FileEntry writeSplit(
+      Path dir, String file, InteractionTable t, int shardRows, BufferAllocator allocator) {
+    if (shardRows == 0) {
+      ArrowColumns.writeInteractions(dir.resolve(file), t, allocator);
+      return new FileEntry(file, t.size());
+    }
+    String prefix = file.substring(0, file.length() - ".arrow".length());
+    List<FileEntry> shards = new ArrayList<>();
+    int from = 0;
+    do {
+      int to = (int) Math.min(t.size(), (long) from + shardRows);
+      String name = String.format(Locale.ROOT, "%s-%05d.arrow", prefix, shards.size());
+      ArrowColumns.writeInteractions(dir.resolve(name), t.slice(from, to), allocator);
+      shards.add(new FileEntry(name, to - from));
+      from = to;
+    } while (from < t.size());
+    return FileEntry.sharded(shards);
   }
 
   /**

@@ -31,6 +31,15 @@ public record InteractionTable(int[] userIds, int[] itemIds, long[] timestamps, 
     return new InteractionTable(userIds, itemIds, null, null);
   }
 
+  /** Rows {@code [from, to)} as a table of their own (copies). */
+  public InteractionTable slice(int from, int to) {
+    return new InteractionTable(
+        java.util.Arrays.copyOfRange(userIds, from, to),
+        java.util.Arrays.copyOfRange(itemIds, from, to),
+        timestamps == null ? null : java.util.Arrays.copyOfRange(timestamps, from, to),
+        weights == null ? null : java.util.Arrays.copyOfRange(weights, from, to));
+  }
+
   /** Number of rows. */
   public int size() {
     return userIds.length;

@@ -41,9 +41,10 @@ public final class DatasetImporter {
   /**
    * Imports {@code format} files described by {@code options} into {@code outputDir}.
    *
-   * <p>Reads every option of the format plus {@code overwrite} (default false), then rejects
-   * unknown keys. The output is written atomically: on any failure there is no directory at {@code
-   * outputDir} (and an existing one is untouched).
+   * <p>Reads every option of the format plus {@code overwrite} (default false) and {@code
+   * shard-rows} (default 0: one file per split; N: each split in files of at most N rows, which
+   * training can stream), then rejects unknown keys. The output is written atomically: on any
+   * failure there is no directory at {@code outputDir} (and an existing one is untouched).
    *
    * @param format {@code lightgcn} or {@code delimited}
    * @param options the format's options (kebab-case keys; see {@code docs/data.md})
@@ -58,11 +59,12 @@ public final class DatasetImporter {
     requireNonNull(outputDir, "outputDir is null");
     long t0 = System.nanoTime();
     boolean overwrite = options.getBoolean("overwrite", false);
+    int shardRows = options.getInt("shard-rows", 0, 0, Integer.MAX_VALUE);
     ImportSpec spec = spec(format, options);
     options.requireAllConsumed();
     DatasetWriter.checkOutput(outputDir.toAbsolutePath().normalize(), overwrite);
     ImportSpec.Loaded loaded = spec.load();
-    DatasetManifest manifest = write(spec, loaded, outputDir, overwrite);
+    DatasetManifest manifest = write(spec, loaded, outputDir, overwrite, shardRows);
     double seconds = (System.nanoTime() - t0) / 1e9;
     DatasetContent c = loaded.content();
     Map<String, Long> s = loaded.stats();
@@ -109,10 +111,11 @@ public final class DatasetImporter {
   /**
    * Writes a loaded import to {@code outputDir} (atomically) with its provenance.
    *
+   * @param shardRows the most rows of one split file, or 0 for one file per split
    * @return the manifest written
    */
   public static DatasetManifest write(
-      ImportSpec spec, ImportSpec.Loaded loaded, Path outputDir, boolean overwrite) {
+      ImportSpec spec, ImportSpec.Loaded loaded, Path outputDir, boolean overwrite, int shardRows) {
     BuildInfo build =
         new BuildInfo(
             spec.format(),
@@ -120,7 +123,7 @@ public final class DatasetImporter {
             spec.seed(),
             sourceFiles(spec.sourceFiles()),
             loaded.stats());
-    return DatasetWriter.write(loaded.content(), build, outputDir, overwrite);
+    return DatasetWriter.write(loaded.content(), build, outputDir, overwrite, shardRows);
   }
 
   /** Size and SHA-256 of each file. */

@@ -6,13 +6,16 @@ import io.cbns.core.data.DatasetContext;
 import io.cbns.core.data.InteractionDataset;
 import io.cbns.core.spi.DatasetSourceFactory;
 import io.cbns.data.arrow.ArrowInteractionDataset;
+import io.cbns.data.arrow.format.DatasetReader;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /**
  * {@code data.source: arrow}: an existing dataset directory ({@code path}, required), e.g. one
- * written by {@code cbns import}.
+ * written by {@code cbns import}. With {@code stream-shards: W} (default 0: off) a sharded train
+ * split is read W shards at a time during training instead of being held in memory ({@link
+ * ArrowInteractionDataset#openStreaming}).
  */
 public final class ArrowDirectorySource implements DatasetSourceFactory {
   @Override
@@ -43,6 +46,19 @@ public final class ArrowDirectorySource implements DatasetSourceFactory {
               + raw
               + "'); create it with `./cbns import`");
     }
-    return ArrowInteractionDataset.open(dir);
+    int window = options.getInt("stream-shards", 0, 0, Integer.MAX_VALUE);
+    if (window == 0) {
+      return ArrowInteractionDataset.open(dir);
+    }
+    if (DatasetReader.readManifest(dir).train().shards().isEmpty()) {
+      throw new ConfigException(
+          options.keyPath("stream-shards"),
+          "the train split of "
+              + dir
+              + " is one file, so there is nothing to stream; re-import it in shards (`cbns"
+              + " import ... --set shard-rows=1000000`, or `cbns-spark import`), or leave"
+              + " stream-shards out");
+    }
+    return ArrowInteractionDataset.openStreaming(dir, window);
   }
 }

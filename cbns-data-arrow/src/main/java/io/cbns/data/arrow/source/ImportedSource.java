@@ -73,6 +73,6 @@ public final class ImportedSource implements DatasetSourceFactory {
         m ->
             m.build().importer().equals(spec.format())
                 && m.build().sourceFiles().stream().map(SourceFile::sha256).toList().equals(hashes),
-        target -> DatasetImporter.write(spec, spec.load(), target, false));
+        target -> DatasetImporter.write(spec, spec.load(), target, false, 0));
   }
 }

@@ -175,7 +175,7 @@ final class TestDatasetFormat {
         dir.resolve(DatasetLayout.ITEM_COUNTS),
         (f, a) -> ArrowColumns.writeItemCounts(f, new long[] {1, 2, 1, 1}, a));
     assertOpenFails(dir)
-        .hasMessageContaining("item_counts.arrow: item 1 has count 2 but train.arrow holds 1");
+        .hasMessageContaining("item_counts.arrow: item 1 has count 2 but the train split holds 1");
   }
 
   @Test

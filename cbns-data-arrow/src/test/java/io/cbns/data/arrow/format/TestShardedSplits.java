@@ -30,12 +30,7 @@ final class TestShardedSplits {
       ends[cuts.length] = t.size();
       for (int s = 0; s < ends.length; s++) {
         int to = ends[s];
-        InteractionTable part =
-            new InteractionTable(
-                Arrays.copyOfRange(t.userIds(), from, to),
-                Arrays.copyOfRange(t.itemIds(), from, to),
-                t.hasTimestamps() ? Arrays.copyOfRange(t.timestamps(), from, to) : null,
-                t.hasWeights() ? Arrays.copyOfRange(t.weights(), from, to) : null);
+        InteractionTable part = t.slice(from, to);
         String name = String.format("train-%05d.arrow", s);
         ArrowColumns.writeInteractions(dir.resolve(name), part, allocator);
         shards.add(new FileEntry(name, part.size()));
