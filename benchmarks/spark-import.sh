@@ -15,21 +15,7 @@ parts=${2:-16}
 cd "$(dirname "$0")/.."
 work=${WORK:-$(mktemp -d)}
 [ -n "${WORK:-}" ] || trap 'rm -rf "$work"' EXIT
-/usr/bin/python3 - "$n" "$work/log" "$parts" <<'PY'
-import numpy as np, os, sys
-n, out, parts = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-rng = np.random.default_rng(0)
-users, items = (100_000, 50_000) if n <= 5_000_000 else (1_000_000, 200_000)
-os.makedirs(out, exist_ok=True)
-per = (n + parts - 1) // parts
-for p in range(parts):
-    m = min(per, n - p * per)
-    u = rng.integers(0, users, m)
-    it = np.minimum((rng.pareto(1.2, m) * 50).astype(np.int64), items - 1)
-    t = rng.integers(1_600_000_000, 1_700_000_000, m)
-    with open(f"{out}/part-{p:05d}.csv", "w") as f:
-        np.savetxt(f, np.stack([u, it, t], 1), fmt="%d", delimiter=",")
-PY
+/usr/bin/python3 benchmarks/gen-log.py "$n" "$work/log" "$parts"
 echo "generated $n lines in $parts parts: $(du -sh "$work/log" | cut -f1)"
 report() { # label log
   printf '%s: wall %s, peak RSS %s MiB, fingerprint %s\n' "$1" \

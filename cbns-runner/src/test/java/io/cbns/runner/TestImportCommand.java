@@ -95,7 +95,7 @@ final class TestImportCommand {
                 "--set",
                 "data.path=" + out,
                 "--set",
-                "data.stream-shards=2",
+                "data.stream-passes=2",
                 "--set",
                 "model.dim=8",
                 "--set",

@@ -16,8 +16,8 @@ import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.data.arrow.format.InteractionTable;
 import io.cbns.data.arrow.loader.PrefetchingBatchIterator;
-import io.cbns.data.arrow.loader.ShardWindowBatches;
 import io.cbns.data.arrow.loader.ShuffledBatches;
+import io.cbns.data.arrow.loader.StreamedBatches;
 import io.cbns.data.arrow.loader.SynchronousBatchIterator;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -44,8 +44,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final DatasetInfo info;
   private final int[] trainUsers;
   private final int[] trainItems;
-  // > 0: the train split is streamed this many shards at a time (trainUsers/trainItems are null)
-  private final int windowShards;
+  // > 0: the train split is streamed in this many passes per epoch (trainUsers/trainItems null)
+  private final int passes;
   private final CsrMatrix train;
   private final CsrMatrix test;
   private final CsrMatrix validation;
@@ -61,7 +61,7 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     this.manifest = loaded.manifest();
     this.trainUsers = c.train().userIds();
     this.trainItems = c.train().itemIds();
-    this.windowShards = 0;
+    this.passes = 0;
     this.train = csr(c.numUsers(), c.numItems(), c.train());
     this.test = csr(c.numUsers(), c.numItems(), c.test());
     this.validation =
@@ -74,13 +74,13 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     this.info = info(manifest, directory);
   }
 
-  private ArrowInteractionDataset(DatasetReader.Streamed s, int windowShards) {
+  private ArrowInteractionDataset(DatasetReader.Streamed s, int passes) {
     DatasetManifest m = s.manifest();
     this.directory = s.directory();
     this.manifest = m;
     this.trainUsers = null;
     this.trainItems = null;
-    this.windowShards = windowShards;
+    this.passes = passes;
     this.train = s.trainByUser();
     this.test = csr(m.numUsers(), m.numItems(), s.test());
     this.validation =
@@ -116,20 +116,20 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   }
 
   /**
-   * Opens and verifies a dataset directory whose train split is read {@code windowShards} files
-   * (shards) at a time during training instead of being held in memory; see {@link
-   * ShardWindowBatches} for the order this gives. What stays in memory: the train interactions per
-   * user (4 bytes per pair, for evaluation and history towers), the held-out splits, the counts,
-   * the id maps and the features.
+   * Opens and verifies a dataset directory whose train split is streamed from its files (shards)
+   * during training instead of being held in memory: each epoch reads it in {@code passes} passes,
+   * each holding a random {@code 1 / passes} of it ({@link StreamedBatches}). What stays in memory:
+   * the train interactions per user (4 bytes per pair, for evaluation and history towers), the
+   * held-out splits, the counts, the id maps and the features.
    *
-   * @param windowShards how many shards are read and shuffled together, at least 1
+   * @param passes how many passes an epoch reads the train split in, at least 1
    * @throws io.cbns.core.CbnsException as {@link #open(Path)} does, and when the train split is a
    *     single file (nothing to stream: import with {@code shard-rows})
    */
-  public static ArrowInteractionDataset openStreaming(Path directory, int windowShards) {
+  public static ArrowInteractionDataset openStreaming(Path directory, int passes) {
     requireNonNull(directory, "directory is null");
-    if (windowShards < 1) {
-      throw new IllegalArgumentException("windowShards must be >= 1, got " + windowShards);
+    if (passes < 1) {
+      throw new IllegalArgumentException("passes must be >= 1, got " + passes);
     }
     DatasetManifest m = DatasetReader.readManifest(directory.toAbsolutePath().normalize());
     if (m.train().shards().isEmpty()) {
@@ -138,18 +138,18 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               + ": the train split is one file ("
               + m.train().file()
               + "), so there is nothing to stream; re-import it in shards (`cbns import ... --set"
-              + " shard-rows=1000000`, or `cbns-spark import`) or train without stream-shards");
+              + " shard-rows=1000000`, or `cbns-spark import`) or train without stream-passes");
     }
-    return new ArrowInteractionDataset(DatasetReader.readStreamed(directory), windowShards);
+    return new ArrowInteractionDataset(DatasetReader.readStreamed(directory), passes);
   }
 
   private static CsrMatrix csr(int numUsers, int numItems, InteractionTable t) {
     return CsrMatrix.fromPairs(numUsers, numItems, t.userIds(), t.itemIds());
   }
 
-  /** Whether training reads the train split a window of shards at a time. */
+  /** Whether training streams the train split from its shards. */
   public boolean streaming() {
-    return windowShards > 0;
+    return passes > 0;
   }
 
   /** The dataset directory (absolute). */
@@ -219,14 +219,14 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   public BatchIterator trainBatches(BatchSpec spec, int epoch) {
     requireNonNull(spec, "spec is null");
     Iterator<InteractionBatch> batches;
-    if (windowShards > 0) {
+    if (passes > 0) {
       List<FileEntry> shards = manifest.train().files();
       long[] rows = shards.stream().mapToLong(FileEntry::rows).toArray();
       batches =
-          new ShardWindowBatches(
+          new StreamedBatches(
               k -> DatasetReader.readShard(directory, manifest, shards.get(k)),
               rows,
-              windowShards,
+              passes,
               spec,
               epoch);
     } else {

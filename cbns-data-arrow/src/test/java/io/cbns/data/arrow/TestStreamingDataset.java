@@ -148,15 +148,15 @@ final class TestStreamingDataset {
     DatasetContext ctx = new DatasetContext(tmp.resolve("cache"), 1);
     try (InteractionDataset ds =
         source.open(
-            ctx, Options.of("data", Map.of("path", sharded.toString(), "stream-shards", 3)))) {
+            ctx, Options.of("data", Map.of("path", sharded.toString(), "stream-passes", 3)))) {
       assertThat(((ArrowInteractionDataset) ds).streaming()).isTrue();
     }
     assertThatThrownBy(
             () ->
                 source.open(
-                    ctx, Options.of("data", Map.of("path", whole.toString(), "stream-shards", 3))))
+                    ctx, Options.of("data", Map.of("path", whole.toString(), "stream-passes", 3))))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("data.stream-shards")
+        .hasMessageContaining("data.stream-passes")
         .hasMessageContaining("shard-rows");
     assertThatThrownBy(() -> ArrowInteractionDataset.openStreaming(whole, 1))
         .isInstanceOf(CbnsException.class)

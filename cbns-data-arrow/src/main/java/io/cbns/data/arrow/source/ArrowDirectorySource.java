@@ -13,9 +13,9 @@ import java.nio.file.Path;
 
 /**
  * {@code data.source: arrow}: an existing dataset directory ({@code path}, required), e.g. one
- * written by {@code cbns import}. With {@code stream-shards: W} (default 0: off) a sharded train
- * split is read W shards at a time during training instead of being held in memory ({@link
- * ArrowInteractionDataset#openStreaming}).
+ * written by {@code cbns import}. With {@code stream-passes: P} (default 0: off) a sharded train
+ * split is streamed from its shards during training, each epoch in P passes that each hold a random
+ * 1 / P of it, instead of being held in memory ({@link ArrowInteractionDataset#openStreaming}).
  */
 public final class ArrowDirectorySource implements DatasetSourceFactory {
   @Override
@@ -46,19 +46,19 @@ public final class ArrowDirectorySource implements DatasetSourceFactory {
               + raw
               + "'); create it with `./cbns import`");
     }
-    int window = options.getInt("stream-shards", 0, 0, Integer.MAX_VALUE);
-    if (window == 0) {
+    int passes = options.getInt("stream-passes", 0, 0, 1_000_000);
+    if (passes == 0) {
       return ArrowInteractionDataset.open(dir);
     }
     if (DatasetReader.readManifest(dir).train().shards().isEmpty()) {
       throw new ConfigException(
-          options.keyPath("stream-shards"),
+          options.keyPath("stream-passes"),
           "the train split of "
               + dir
               + " is one file, so there is nothing to stream; re-import it in shards (`cbns"
               + " import ... --set shard-rows=1000000`, or `cbns-spark import`), or leave"
-              + " stream-shards out");
+              + " stream-passes out");
     }
-    return ArrowInteractionDataset.openStreaming(dir, window);
+    return ArrowInteractionDataset.openStreaming(dir, passes);
   }
 }

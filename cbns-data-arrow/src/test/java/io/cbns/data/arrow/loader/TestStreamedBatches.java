@@ -12,13 +12,17 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.IntFunction;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
-final class TestShardWindowBatches {
+final class TestStreamedBatches {
   /** Shard sizes, with an empty shard: 1,000 rows in all. */
   private static final long[] ROWS = {130, 250, 0, 97, 300, 223};
 
-  /** Row r is the pair (r / 10, r): every row is identifiable by its item; shards in row order. */
+  /**
+   * Row r is the pair (r / 10, r): every row is identifiable by its item, and each shard holds a
+   * block of users, as the importers write them.
+   */
   private static InteractionTable shard(int k) {
     int from = 0;
     for (int s = 0; s < k; s++) {
@@ -35,9 +39,9 @@ final class TestShardWindowBatches {
   }
 
   private static List<InteractionBatch> epoch(
-      IntFunction<InteractionTable> read, int window, BatchSpec spec, int epoch) {
+      IntFunction<InteractionTable> read, int passes, BatchSpec spec, int epoch) {
     List<InteractionBatch> out = new ArrayList<>();
-    ShardWindowBatches batches = new ShardWindowBatches(read, ROWS, window, spec, epoch);
+    StreamedBatches batches = new StreamedBatches(read, ROWS, passes, spec, epoch);
     batches.forEachRemaining(out::add);
     assertThat(out).hasSize(batches.numBatches());
     return out;
@@ -49,17 +53,16 @@ final class TestShardWindowBatches {
 
   @Test
   void everyInteractionExactlyOncePerEpochInFullBatches() {
-    for (int window : new int[] {1, 2, 6, 100}) {
+    for (int passes : new int[] {1, 2, 5, 2000}) {
       List<InteractionBatch> batches =
-          epoch(TestShardWindowBatches::shard, window, new BatchSpec(64, false, 3, 0), 1);
-      assertThat(batches).as("window %d", window).hasSize(16); // 15 full + 40 left over
+          epoch(TestStreamedBatches::shard, passes, new BatchSpec(64, false, 3, 0), 1);
+      assertThat(batches).as("%d passes", passes).hasSize(16); // 15 full + 40 left over
       for (int b = 0; b < 15; b++) {
         assertThat(batches.get(b).size()).isEqualTo(64);
       }
       assertThat(batches.get(15).size()).isEqualTo(40);
-      long[] items = items(batches);
-      assertThat(Arrays.stream(items).sorted().toArray())
-          .isEqualTo(java.util.stream.LongStream.range(0, 1000).toArray());
+      assertThat(Arrays.stream(items(batches)).sorted().toArray())
+          .isEqualTo(LongStream.range(0, 1000).toArray());
       for (InteractionBatch batch : batches) {
         for (int k = 0; k < batch.size(); k++) {
           assertThat(batch.userIds()[k]).isEqualTo(batch.itemIds()[k] / 10);
@@ -68,7 +71,7 @@ final class TestShardWindowBatches {
     }
     // dropLast: the 40 rows left over are not trained on
     List<InteractionBatch> dropped =
-        epoch(TestShardWindowBatches::shard, 2, new BatchSpec(64, true, 3, 0), 0);
+        epoch(TestStreamedBatches::shard, 3, new BatchSpec(64, true, 3, 0), 0);
     assertThat(dropped).hasSize(15).allSatisfy(b -> assertThat(b.size()).isEqualTo(64));
     assertThat(Arrays.stream(items(dropped)).distinct().count()).isEqualTo(960);
   }
@@ -76,46 +79,37 @@ final class TestShardWindowBatches {
   @Test
   void orderIsAFunctionOfSeedAndEpoch() {
     BatchSpec spec = new BatchSpec(100, false, 5, 0);
-    long[] a = items(epoch(TestShardWindowBatches::shard, 2, spec, 2));
-    assertThat(items(epoch(TestShardWindowBatches::shard, 2, spec, 2))).isEqualTo(a);
-    assertThat(items(epoch(TestShardWindowBatches::shard, 2, spec, 3))).isNotEqualTo(a);
-    assertThat(items(epoch(TestShardWindowBatches::shard, 2, new BatchSpec(100, false, 6, 0), 2)))
+    long[] a = items(epoch(TestStreamedBatches::shard, 3, spec, 2));
+    assertThat(items(epoch(TestStreamedBatches::shard, 3, spec, 2))).isEqualTo(a);
+    assertThat(items(epoch(TestStreamedBatches::shard, 3, spec, 3))).isNotEqualTo(a);
+    assertThat(items(epoch(TestStreamedBatches::shard, 3, new BatchSpec(100, false, 6, 0), 2)))
         .isNotEqualTo(a);
   }
 
   @Test
-  void readsOneWindowAtATimeAndMixesItsShards() {
+  void eachPassHoldsAboutItsShareAndMixesEveryShard() {
     List<Integer> reads = new ArrayList<>();
     IntFunction<InteractionTable> read =
         k -> {
           reads.add(k);
           return shard(k);
         };
-    ShardWindowBatches batches =
-        new ShardWindowBatches(read, ROWS, 2, new BatchSpec(50, false, 11, 0), 0);
+    StreamedBatches batches =
+        new StreamedBatches(read, ROWS, 4, new BatchSpec(50, false, 11, 0), 0);
     InteractionBatch first = batches.next();
-    // the first batch needs only the first window: two shards read (three when one is empty)
-    assertThat(reads).hasSizeBetween(2, 3);
-    assertThat(first.size()).isEqualTo(50);
+    // the first pass reads every shard once, and keeps about a quarter of the rows
+    assertThat(reads).containsExactly(0, 1, 2, 3, 4, 5);
+    assertThat(batches.largestPass()).isBetween(180, 320);
+    // its rows come from all over the split, not from one block of users
     Set<Integer> shardsOfFirst = new HashSet<>();
     for (long item : first.itemIds()) {
       shardsOfFirst.add(shardOf(item));
     }
-    assertThat(reads).containsAll(shardsOfFirst);
+    assertThat(shardsOfFirst.size()).isGreaterThanOrEqualTo(4);
     batches.forEachRemaining(b -> {});
-    // every shard read exactly once in the epoch
-    assertThat(reads).hasSize(ROWS.length).containsExactlyInAnyOrder(0, 1, 2, 3, 4, 5);
-
-    // a window of every shard: the first batch draws from several of them
-    Set<Integer> mixed = new HashSet<>();
-    for (long item :
-        new ShardWindowBatches(
-                TestShardWindowBatches::shard, ROWS, 6, new BatchSpec(50, false, 11, 0), 0)
-            .next()
-            .itemIds()) {
-      mixed.add(shardOf(item));
-    }
-    assertThat(mixed.size()).isGreaterThan(2);
+    // the split is read once per pass
+    assertThat(reads).hasSize(4 * ROWS.length);
+    assertThat(batches.largestPass()).isLessThan(340);
   }
 
   private static int shardOf(long item) {
@@ -132,16 +126,16 @@ final class TestShardWindowBatches {
   @Test
   void aShardThatChangedSizeIsAnError() {
     IntFunction<InteractionTable> shortShard =
-        k -> k == 4 ? shard(4).slice(0, 10) : TestShardWindowBatches.shard(k);
-    ShardWindowBatches batches =
-        new ShardWindowBatches(shortShard, ROWS, 1, new BatchSpec(64, false, 3, 0), 0);
+        k -> k == 4 ? shard(4).slice(0, 10) : TestStreamedBatches.shard(k);
+    StreamedBatches batches =
+        new StreamedBatches(shortShard, ROWS, 1, new BatchSpec(64, false, 3, 0), 0);
     assertThatThrownBy(() -> batches.forEachRemaining(b -> {}))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("shard 4 has 10 rows, expected 300");
     assertThatThrownBy(
             () ->
-                new ShardWindowBatches(
-                    TestShardWindowBatches::shard, ROWS, 0, new BatchSpec(64, false, 3, 0), 0))
-        .hasMessageContaining("windowShards must be >= 1");
+                new StreamedBatches(
+                    TestStreamedBatches::shard, ROWS, 0, new BatchSpec(64, false, 3, 0), 0))
+        .hasMessageContaining("passes must be >= 1");
   }
 }
