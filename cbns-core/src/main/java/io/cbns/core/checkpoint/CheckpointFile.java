@@ -7,16 +7,20 @@ import io.cbns.core.CbnsException;
 import io.cbns.core.RunDirectory;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.Closeable;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -42,17 +46,26 @@ import java.util.zip.CheckedOutputStream;
  * any section is restored, so a truncated or corrupt file, or one from a different configuration,
  * is rejected before it changes anything.
  */
-public final class CheckpointFile {
+public final class CheckpointFile implements Closeable {
   private static final long MAGIC = 0x43424E53434B5031L; // "CBNSCKP1"
   private static final int VERSION = 3;
+  // version 2 held each section as an int length and its bytes; still read, so that a run stopped
+  // by an earlier build can be resumed
+  private static final int LENGTH_PREFIXED = 2;
   private static final int CHUNK = 1 << 16;
 
   private final Path file;
-  // section name to the file offset of its first chunk
-  private final Map<String, Long> sections;
+  // the file as it was verified: sections are read from this channel, never from the path again
+  private final FileChannel channel;
+  private final int version;
+  // section name to {file offset of its content, its length (version 2) or -1 (chunks)}
+  private final Map<String, long[]> sections;
 
-  private CheckpointFile(Path file, Map<String, Long> sections) {
+  private CheckpointFile(
+      Path file, FileChannel channel, int version, Map<String, long[]> sections) {
     this.file = file;
+    this.channel = channel;
+    this.version = version;
     this.sections = sections;
   }
 
@@ -94,27 +107,40 @@ public final class CheckpointFile {
 
   /**
    * Reads and verifies a checkpoint: its checksum over the whole file, then its header and where
-   * each section starts; the sections are read by {@link #restore}.
+   * each section starts. The file stays open until {@link #close}, and {@link #restore} reads the
+   * sections from it: what is restored is what was verified, even if the path is replaced.
    *
    * @throws CbnsException naming the file when it is missing, truncated, corrupt, of another format
    *     version, or written for another configuration
    */
   public static CheckpointFile read(Path file, String expectedFingerprint) {
     requireNonNull(file, "file is null");
-    long length;
+    FileChannel channel;
     try {
-      length = Files.size(file);
+      channel = FileChannel.open(file, StandardOpenOption.READ);
     } catch (NoSuchFileException e) {
       throw new CbnsException(
           "no checkpoint at " + file + "; the run stopped before its first checkpoint was written");
     } catch (IOException e) {
       throw new CbnsException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
     }
-    if (length < 8 + 4 + 4 + 4 + 8) {
-      throw corrupt(file, "it is " + length + " bytes long");
+    try {
+      return verified(file, channel, expectedFingerprint);
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
     }
-    long bodyLength = length - 8;
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK)) {
+  }
+
+  private static CheckpointFile verified(
+      Path file, FileChannel channel, String expectedFingerprint) {
+    try {
+      long length = channel.size();
+      if (length < 8 + 4 + 4 + 4 + 8) {
+        throw corrupt(file, "it is " + length + " bytes long");
+      }
+      long bodyLength = length - 8;
+      InputStream raw = from(channel, 0);
       CRC32 crc = new CRC32();
       DataInputStream in = new DataInputStream(new CheckedInputStream(raw, crc));
       if (in.readLong() != MAGIC) {
@@ -131,24 +157,22 @@ public final class CheckpointFile {
       if (new DataInputStream(raw).readLong() != crc.getValue()) {
         throw corrupt(file, "its checksum does not match (truncated or damaged)");
       }
-    } catch (EOFException e) {
-      throw corrupt(file, "it ends early");
-    } catch (IOException e) {
-      throw new CbnsException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
-    }
-    try (CountingInput counting =
-            new CountingInput(new BufferedInputStream(Files.newInputStream(file), CHUNK));
-        DataInputStream in = new DataInputStream(counting)) {
+
+      CountingInput counting = new CountingInput(from(channel, 0));
+      in = new DataInputStream(counting);
       in.readLong(); // the magic, checked above
       int version = in.readInt();
-      if (version != VERSION) {
+      if (version != VERSION && version != LENGTH_PREFIXED) {
         throw new CbnsException(
             "checkpoint "
                 + file
                 + " has format version "
                 + version
                 + "; this build reads "
-                + VERSION);
+                + LENGTH_PREFIXED
+                + " and "
+                + VERSION
+                + ": resume with the build that wrote it, or start the run over");
       }
       int printLength = in.readInt();
       if (printLength < 0 || printLength > bodyLength) {
@@ -166,10 +190,19 @@ public final class CheckpointFile {
                 + "); resume with the run's own config.yaml");
       }
       int count = in.readInt();
-      Map<String, Long> sections = new LinkedHashMap<>();
+      Map<String, long[]> sections = new LinkedHashMap<>();
       for (int i = 0; i < count; i++) {
         String name = in.readUTF();
-        sections.put(name, counting.position());
+        if (version == LENGTH_PREFIXED) {
+          int size = in.readInt();
+          if (size < 0 || size > bodyLength) {
+            throw corrupt(file, "section '" + name + "' is damaged");
+          }
+          sections.put(name, new long[] {counting.position(), size});
+          in.skipNBytes(size);
+          continue;
+        }
+        sections.put(name, new long[] {counting.position(), -1});
         for (int chunk = in.readInt(); chunk != 0; chunk = in.readInt()) {
           if (chunk < 0 || chunk > CHUNK) {
             throw corrupt(file, "section '" + name + "' is damaged");
@@ -177,12 +210,40 @@ public final class CheckpointFile {
           in.skipNBytes(chunk);
         }
       }
-      return new CheckpointFile(file, sections);
+      return new CheckpointFile(file, channel, version, sections);
     } catch (EOFException e) {
       throw corrupt(file, "it ends early");
     } catch (IOException e) {
       throw new CbnsException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A buffered stream over the channel from {@code position}; closing it leaves the channel open.
+   */
+  private static InputStream from(FileChannel channel, long position) throws IOException {
+    channel.position(position);
+    InputStream in = Channels.newInputStream(channel);
+    return new BufferedInputStream(
+        new FilterInputStream(in) {
+          @Override
+          public void close() {}
+        },
+        CHUNK);
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException ignored) {
+      // already failing: the first error is the one reported
+    }
+  }
+
+  /** Closes the file. */
+  @Override
+  public void close() {
+    closeQuietly(channel);
   }
 
   /** Whether the checkpoint has the section. */
@@ -197,19 +258,28 @@ public final class CheckpointFile {
    * @throws CbnsException when the section is missing, or read short or long
    */
   public void restore(String name, Checkpointable target) {
-    Long offset = sections.get(name);
-    if (offset == null) {
+    long[] at = sections.get(name);
+    if (at == null) {
       throw new CbnsException(
-          "the checkpoint has no '" + name + "' section (it was written by another component)");
+          "checkpoint "
+              + file
+              + " has no '"
+              + name
+              + "' section (it was written by another component)");
     }
-    try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), CHUNK)) {
-      raw.skipNBytes(offset);
-      ChunkedInputStream section = new ChunkedInputStream(new DataInputStream(raw));
+    try {
+      InputStream raw = from(channel, at[0]);
+      SectionInput section =
+          version == LENGTH_PREFIXED
+              ? new BoundedInput(raw, at[1])
+              : new ChunkedInputStream(new DataInputStream(raw));
       target.loadState(new DataInputStream(section));
       long left = section.skipToEnd();
       if (left != 0) {
         throw new CbnsException(
-            "checkpoint section '"
+            "checkpoint "
+                + file
+                + " section '"
                 + name
                 + "' holds "
                 + left
@@ -219,7 +289,9 @@ public final class CheckpointFile {
       }
     } catch (EOFException e) {
       throw new CbnsException(
-          "checkpoint section '"
+          "checkpoint "
+              + file
+              + " section '"
               + name
               + "' is shorter than "
               + target.getClass().getSimpleName()
@@ -308,8 +380,62 @@ public final class CheckpointFile {
     }
   }
 
+  /** A section's bytes: end of stream at the section's end. */
+  private abstract static class SectionInput extends InputStream {
+    /** Skips what the reader left of the section; returns how many bytes that was. */
+    abstract long skipToEnd() throws IOException;
+  }
+
+  /** A version-2 section: {@code length} bytes. */
+  private static final class BoundedInput extends SectionInput {
+    private final InputStream in;
+    private long left;
+
+    BoundedInput(InputStream in, long length) {
+      this.in = in;
+      this.left = length;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (left == 0) {
+        return -1;
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException();
+      }
+      left--;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (left == 0) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n < 0) {
+        throw new EOFException();
+      }
+      left -= n;
+      return n;
+    }
+
+    @Override
+    long skipToEnd() throws IOException {
+      long skipped = left;
+      in.skipNBytes(left);
+      left = 0;
+      return skipped;
+    }
+  }
+
   /** Reads a section written by {@link ChunkedOutputStream}: end of stream at its zero length. */
-  private static final class ChunkedInputStream extends InputStream {
+  private static final class ChunkedInputStream extends SectionInput {
     private final DataInputStream in;
     private int left;
     private boolean ended;
@@ -356,7 +482,7 @@ public final class CheckpointFile {
       return n;
     }
 
-    /** Skips what the reader left of the section; returns how many bytes that was. */
+    @Override
     long skipToEnd() throws IOException {
       long skipped = 0;
       while (more()) {

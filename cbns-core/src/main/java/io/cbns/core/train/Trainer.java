@@ -305,8 +305,10 @@ public final class Trainer {
   }
 
   private void restore(Progress p) {
-    CheckpointFile file = CheckpointFile.read(checkpointing.file(), checkpointing.fingerprint());
-    checkpointParts(p).forEach(file::restore);
+    try (CheckpointFile file =
+        CheckpointFile.read(checkpointing.file(), checkpointing.fingerprint())) {
+      checkpointParts(p).forEach(file::restore);
+    }
     LOG.info(
         "resumed from {}: step {}, epoch {} (+{} steps)",
         checkpointing.file(),

@@ -63,23 +63,86 @@ final class TestCheckpointFile {
     Floats small = new Floats(3, 2);
     CheckpointFile.write(file, "config", parts(big, new Checkpointable() {}, small));
 
-    CheckpointFile read = CheckpointFile.read(file, "config");
-    assertThat(read.has("part-1")).isTrue();
-    assertThat(read.has("part-3")).isFalse();
     Floats small2 = new Floats(0, 0);
     Floats big2 = new Floats(0, 0);
-    read.restore("part-2", small2); // any order
-    read.restore("part-0", big2);
-    read.restore("part-1", new Checkpointable() {});
+    try (CheckpointFile read = CheckpointFile.read(file, "config")) {
+      assertThat(read.has("part-1")).isTrue();
+      assertThat(read.has("part-3")).isFalse();
+      read.restore("part-2", small2); // any order
+      read.restore("part-0", big2);
+      read.restore("part-1", new Checkpointable() {});
+    }
     assertThat(big2.values).containsExactly(big.values);
     assertThat(small2.values).containsExactly(small.values);
+  }
+
+  @Test
+  void whatIsRestoredIsTheFileThatWasVerifiedEvenIfThePathIsReplaced(@TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("checkpoint.bin");
+    Floats first = new Floats(30_000, 1);
+    CheckpointFile.write(file, "config", parts(first));
+    Floats restored = new Floats(0, 0);
+    try (CheckpointFile read = CheckpointFile.read(file, "config")) {
+      // a newer checkpoint renamed over the path after verification
+      CheckpointFile.write(file, "config", parts(new Floats(10, 9)));
+      read.restore("part-0", restored);
+    }
+    assertThat(restored.values).containsExactly(first.values);
+  }
+
+  @Test
+  void aCheckpointOfTheLengthPrefixedFormatVersion2IsStillRestored(@TempDir Path dir)
+      throws IOException {
+    Floats state = new Floats(1_000, 3);
+    java.io.ByteArrayOutputStream section = new java.io.ByteArrayOutputStream();
+    state.saveState(new DataOutputStream(section));
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    DataOutputStream out = new DataOutputStream(body);
+    out.writeLong(0x43424E53434B5031L);
+    out.writeInt(2);
+    byte[] print = "config".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.writeInt(print.length);
+    out.write(print);
+    out.writeInt(1);
+    out.writeUTF("state");
+    out.writeInt(section.size());
+    section.writeTo(out);
+    out.flush();
+    java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+    crc.update(body.toByteArray());
+    out.writeLong(crc.getValue());
+    Path file = dir.resolve("v2.bin");
+    Files.write(file, body.toByteArray());
+
+    Floats restored = new Floats(0, 0);
+    try (CheckpointFile read = CheckpointFile.read(file, "config")) {
+      read.restore("state", restored);
+      assertThatThrownBy(
+              () ->
+                  read.restore(
+                      "state",
+                      new Checkpointable() {
+                        @Override
+                        public void loadState(DataInputStream in) throws IOException {
+                          in.readInt();
+                        }
+                      }))
+          .hasMessageContaining("holds 4000 bytes more than");
+    }
+    assertThat(restored.values).containsExactly(state.values);
   }
 
   @Test
   void aReaderThatReadsLessOrMoreThanTheSectionIsNamed(@TempDir Path dir) {
     Path file = dir.resolve("checkpoint.bin");
     CheckpointFile.write(file, "config", parts(new Floats(50_000, 1)));
-    CheckpointFile read = CheckpointFile.read(file, "config");
+    try (CheckpointFile read = CheckpointFile.read(file, "config")) {
+      check(read);
+    }
+  }
+
+  private static void check(CheckpointFile read) {
     assertThatThrownBy(
             () ->
                 read.restore(

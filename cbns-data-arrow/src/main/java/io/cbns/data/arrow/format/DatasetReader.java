@@ -61,6 +61,7 @@ public final class DatasetReader {
   public static Loaded read(Path directory) {
     Path dir = directory.toAbsolutePath().normalize();
     DatasetManifest m = readManifest(dir);
+    checkHoldable(dir, m);
     DatasetContent content;
     try (BufferAllocator allocator = new RootAllocator()) {
       InteractionTable train = split(dir, m, m.train(), allocator);
@@ -133,6 +134,7 @@ public final class DatasetReader {
   public static Streamed readStreamed(Path directory) {
     Path dir = directory.toAbsolutePath().normalize();
     DatasetManifest m = readManifest(dir);
+    checkHoldable(dir, m);
     try (BufferAllocator allocator = new RootAllocator()) {
       InteractionTable test = split(dir, m, m.test(), allocator);
       InteractionTable validation =
@@ -153,11 +155,18 @@ public final class DatasetReader {
               visitor.accept(checkedShard(dir, m, shard, allocator));
             }
           };
-      CsrMatrix byUser =
-          CsrMatrix.fromPairChunks(
-              m.numUsers(),
-              m.numItems(),
-              visitor -> train.forEach(t -> visitor.accept(t.userIds(), t.itemIds())));
+      CsrMatrix byUser;
+      try {
+        byUser =
+            CsrMatrix.fromPairChunks(
+                m.numUsers(),
+                m.numItems(),
+                visitor -> train.forEach(t -> visitor.accept(t.userIds(), t.itemIds())));
+      } catch (IllegalStateException e) {
+        throw new CbnsException(
+            dir + ": the train shards changed while the dataset was being opened; open it again",
+            e);
+      }
       long[] actual = new long[m.numItems()];
       train.forEach(
           t -> {
@@ -288,6 +297,22 @@ public final class DatasetReader {
     }
     checkRows(dir, entry, expected, key);
     return ArrowColumns.readIdMap(dir.resolve(entry.file()), entry.rows(), allocator);
+  }
+
+  /** One process holds a split in int-indexed arrays (its rows, or its per-user matrix). */
+  private static void checkHoldable(Path dir, DatasetManifest m) {
+    for (FileEntry split : new FileEntry[] {m.train(), m.validation(), m.test()}) {
+      if (split != null && split.rows() > Integer.MAX_VALUE - 8) {
+        throw new CbnsException(
+            dir.resolve(DatasetLayout.MANIFEST)
+                + ": a split of "
+                + split.rows()
+                + " rows; one process holds at most "
+                + (Integer.MAX_VALUE - 8)
+                + " rows per split (in memory or streamed): use the Spark jobs for this dataset,"
+                + " or train on a sample of its users");
+      }
+    }
   }
 
   private static void checkFingerprint(Path dir, DatasetManifest m, String actual) {

@@ -127,19 +127,24 @@ public final class StreamedBatches implements Iterator<InteractionBatch> {
   private void readPass() {
     int pass = nextPass++;
     int left = size - position;
-    // a pass holds about rows / passes; the arrays grow if the draw gives it more
+    int[] leftUsers = Arrays.copyOfRange(users, position, size);
+    int[] leftItems = Arrays.copyOfRange(items, position, size);
+    // drop the previous pass before allocating the next one
+    users = new int[0];
+    items = new int[0];
+    // a pass holds rows / passes on average, give or take a few standard deviations of the
+    // binomial draw; the arrays grow if it holds more
     long total = 0;
     for (long r : shardRows) {
       total += r;
     }
-    int capacity = (int) Math.min(Integer.MAX_VALUE - 8, left + total / passes + total / 64 + 16);
+    double mean = (double) total / passes;
+    int capacity =
+        (int) Math.min(Integer.MAX_VALUE - 8, left + (long) (mean + 6 * Math.sqrt(mean)) + 16);
     int[] u = new int[capacity];
     int[] v = new int[capacity];
-    System.arraycopy(users, position, u, 0, left);
-    System.arraycopy(items, position, v, 0, left);
-    // drop the previous pass before reading the next one
-    users = new int[0];
-    items = new int[0];
+    System.arraycopy(leftUsers, 0, u, 0, left);
+    System.arraycopy(leftItems, 0, v, 0, left);
     int at = left;
     long offset = 0;
     for (int shard = 0; shard < shardRows.length; shard++) {

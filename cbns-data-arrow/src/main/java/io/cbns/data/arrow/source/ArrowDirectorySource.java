@@ -46,7 +46,7 @@ public final class ArrowDirectorySource implements DatasetSourceFactory {
               + raw
               + "'); create it with `./cbns import`");
     }
-    int passes = options.getInt("stream-passes", 0, 0, 1_000_000);
+    int passes = options.getInt("stream-passes", 0, 0, 1024);
     if (passes == 0) {
       return ArrowInteractionDataset.open(dir);
     }
