@@ -6,9 +6,11 @@ import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -24,8 +26,10 @@ import io.cbns.data.arrow.format.DatasetWriter;
 import io.cbns.data.arrow.format.InteractionTable;
 import io.cbns.data.arrow.format.Sha256;
 import io.cbns.data.arrow.importer.DatasetAssembler;
+import io.cbns.data.arrow.importer.DatasetImporter;
 import io.cbns.data.arrow.importer.DelimitedImport;
 import io.cbns.data.arrow.importer.IdOrder;
+import io.cbns.data.arrow.importer.LightGcnImport;
 import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +65,10 @@ import org.apache.spark.sql.types.StructType;
  * {@code leave-last-out}, then validation carved the same way: {@link
  * DatasetAssembler#splitCodes}), held-out rows whose user or item is not in train dropped or kept,
  * unused ids compacted. The same input gives the same dataset content, and so the same fingerprint,
- * as {@code cbns import} of the concatenated files.
+ * as {@code cbns import} of the concatenated files. A LightGCN directory ({@code --format
+ * lightgcn}) is imported with the {@code lightgcn} importer's rules instead (ids as given, train and
+ * test as given, test pairs also in train removed), to the same content as {@code cbns import
+ * lightgcn}.
  *
  * <p>Each split is written as shards, one Arrow file per Spark partition of the split sorted by
  * (user, item), by the executors into a temporary sibling of the output; the driver writes the id
@@ -71,10 +78,13 @@ import org.apache.spark.sql.types.StructType;
  * file system that the driver and every executor see (local mode, or a shared mount).
  *
  * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
- * reproducible in parallel), pre-split train and test inputs, weights, {@code id-mapping:
- * identity}.
+ * reproducible in parallel), pre-split {@code delimited} inputs, weights, {@code id-mapping:
+ * identity}, a validation carve of a LightGCN directory.
  */
 public final class SparkImport {
+  /** The {@code --format} of a LightGCN directory ({@code train.txt}, {@code test.txt}). */
+  static final String LIGHTGCN = "lightgcn";
+
   private SparkImport() {}
 
   /**
@@ -121,8 +131,14 @@ public final class SparkImport {
       requireNonNull(itemColumn, "itemColumn is null");
       requireNonNull(split, "split is null");
       requireNonNull(name, "name is null");
-      if (!format.equals("csv") && !format.equals("parquet")) {
-        throw new CbnsException("--format must be csv or parquet, got " + format);
+      if (!format.equals("csv") && !format.equals("parquet") && !format.equals(LIGHTGCN)) {
+        throw new CbnsException("--format must be csv, parquet or lightgcn, got " + format);
+      }
+      if (format.equals(LIGHTGCN) && validationRatio > 0) {
+        throw new CbnsException(
+            "--validation-ratio is not available for --format lightgcn on Spark: cbns import"
+                + " carves it with the sequential ratio split, which partitions cannot reproduce;"
+                + " import with cbns import lightgcn --set validation-ratio=R, or without one");
       }
       if (ratingColumn == null && ratingThreshold > -Double.MAX_VALUE) {
         throw new CbnsException("--rating-threshold needs --rating-column (which column holds it)");
@@ -183,6 +199,9 @@ public final class SparkImport {
 
   private static DatasetManifest importInto(SparkSession spark, Options o, Path dir)
       throws IOException {
+    if (o.format().equals(LIGHTGCN)) {
+      return importLightGcn(spark, o, dir);
+    }
     Dataset<Row> raw = read(spark, o);
     String[] columns = raw.columns();
     Column user = trimmed(column(raw, columns, o.userColumn(), "--user-column"));
@@ -397,16 +416,208 @@ public final class SparkImport {
               fingerprint,
               null,
               null);
-      // the hidden files of attempts that died before their rename are not part of the dataset
-      try (var files = Files.list(dir)) {
-        for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".")).toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
+      removeAttemptFiles(dir);
       DatasetWriter.writeManifest(dir, manifest);
       return manifest;
     } finally {
       cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  /**
+   * A LightGCN directory, with the single-machine {@code lightgcn} importer's rules: lines {@code
+   * user item item ...} (ids as given, spaces or tabs, blank lines skipped), the id spaces {@code
+   * [0, max id + 1)} over both files, each file's pairs kept once, test pairs that are also in
+   * train removed, held-out rows whose user or item is not in train dropped or kept; no id maps.
+   */
+  private static DatasetManifest importLightGcn(SparkSession spark, Options o, Path dir)
+      throws IOException {
+    Path trainFile = o.input().resolve(LightGcnImport.TRAIN_FILE);
+    Path testFile = o.input().resolve(LightGcnImport.TEST_FILE);
+    for (Path f : List.of(trainFile, testFile)) {
+      if (!Files.isRegularFile(f)) {
+        throw new CbnsException(
+            f
+                + ": not found; a LightGCN directory holds "
+                + LightGcnImport.TRAIN_FILE
+                + " and "
+                + LightGcnImport.TEST_FILE);
+      }
+    }
+    List<Dataset<Row>> cached = new ArrayList<>();
+    try {
+      // one row per non-blank line: its tokens and its split (a byte-order mark is not a token)
+      Dataset<Row> lines =
+          lightGcnLines(spark, trainFile, DatasetAssembler.TRAIN)
+              .unionByName(lightGcnLines(spark, testFile, DatasetAssembler.TEST));
+      lines = cache(cached, lines);
+      Map<Byte, Long> lineCounts = countByCode(lines);
+      for (Path f : List.of(trainFile, testFile)) {
+        byte code = f == trainFile ? DatasetAssembler.TRAIN : DatasetAssembler.TEST;
+        if (lineCounts.getOrDefault(code, 0L) == 0) {
+          throw new CbnsException(
+              f + ": empty file; expected lines 'user item item ...', separated by spaces");
+        }
+      }
+      // every token a non-negative int, as the single-machine importer parses an id
+      Column bad =
+          expr(
+              "exists(tokens, x -> NOT (x RLIKE '^[0-9]{1,10}$') OR x > '2147483647'"
+                  + " AND length(x) = 10)");
+      List<Row> badLines = lines.filter(bad).limit(1).collectAsList();
+      if (!badLines.isEmpty()) {
+        Row r = badLines.get(0);
+        throw new CbnsException(
+            (r.getByte(1) == DatasetAssembler.TRAIN ? trainFile : testFile)
+                + ": the line '"
+                + String.join(" ", r.getList(0))
+                + "' holds a token that is not a non-negative integer id; lines are 'user item"
+                + " item ...', separated by spaces");
+      }
+      Row max =
+          lines
+              .selectExpr(
+                  "max(cast(tokens[0] AS INT)) AS u",
+                  "max(array_max(transform(slice(tokens, 2, size(tokens)), x -> cast(x AS INT))))"
+                      + " AS i")
+              .first();
+      Dataset<Row> pairs =
+          lines.selectExpr(
+              "cast(tokens[0] AS INT) AS uid",
+              "explode(transform(slice(tokens, 2, size(tokens)), x -> cast(x AS INT))) AS iid",
+              "code");
+      pairs = cache(cached, pairs);
+      Map<Byte, Long> rowCounts = countByCode(pairs);
+      long rows = rowCounts.values().stream().mapToLong(Long::longValue).sum();
+      int maxUser = max.getInt(0);
+      int maxItem = max.isNullAt(1) ? -1 : max.getInt(1);
+      LightGcnImport.checkIdSpaces(maxUser, maxItem, rows, o.input().toString());
+      if (rowCounts.getOrDefault(DatasetAssembler.TRAIN, 0L) == 0) {
+        throw new CbnsException(
+            trainFile + ": no interactions (lines are 'user item item ...', separated by spaces)");
+      }
+
+      Dataset<Row> distinct = cache(cached, pairs.distinct());
+      Dataset<Row> train = distinct.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
+      Dataset<Row> test = distinct.filter(col("code").equalTo(lit(DatasetAssembler.TEST)));
+      long duplicates = rows - distinct.count();
+      Dataset<Row> freshTest =
+          test.join(train.select("uid", "iid"), new String[] {"uid", "iid"}, "left_anti");
+      long testRows = test.count();
+      long overlap = testRows - freshTest.count();
+      if (train.isEmpty()) {
+        throw new CbnsException(o.input() + ": no train interactions (after deduplication)");
+      }
+      Dataset<Row> seenTest =
+          freshTest
+              .join(train.select("uid").distinct(), "uid", "left_semi")
+              .join(train.select("iid").distinct(), "iid", "left_semi");
+      long unseen = freshTest.count() - seenTest.count();
+      Dataset<Row> kept = train.unionByName(o.dropUnseen() ? seenTest : freshTest);
+      if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
+        throw new CbnsException(
+            o.input()
+                + ": no test interactions left"
+                + (o.dropUnseen() && unseen > 0
+                    ? " (unseen-test: drop removed "
+                        + unseen
+                        + " whose user or item is not in train)"
+                    : "")
+                + "; check the input or the split options");
+      }
+      kept = cache(cached, kept);
+      int numUsers = maxUser + 1;
+      int numItems = maxItem + 1;
+      String dirName = dir.toString();
+      FileEntry trainEntry = writeSplit(kept, DatasetAssembler.TRAIN, "train", o, dirName);
+      FileEntry testEntry = writeSplit(kept, DatasetAssembler.TEST, "test", o, dirName);
+      long[] counts = new long[numItems];
+      for (Row r : train.groupBy("iid").count().collectAsList()) {
+        counts[r.getInt(0)] = r.getLong(1);
+      }
+      try (BufferAllocator allocator = new RootAllocator()) {
+        ArrowColumns.writeItemCounts(dir.resolve(DatasetLayout.ITEM_COUNTS), counts, allocator);
+      }
+      String fingerprint =
+          DatasetContent.fingerprint(
+              numUsers,
+              numItems,
+              new DatasetContent.SplitShards[] {
+                shards(dir, trainEntry, false), null, shards(dir, testEntry, false)
+              },
+              false,
+              false,
+              null,
+              null);
+      Map<String, Long> stats = new LinkedHashMap<>();
+      stats.put("lines", lineCounts.values().stream().mapToLong(Long::longValue).sum());
+      stats.put("below_threshold", 0L);
+      stats.put("duplicates", duplicates);
+      stats.put("train_test_overlap", overlap);
+      stats.put("unseen_dropped", o.dropUnseen() ? unseen : 0L);
+      stats.put("unseen_kept", o.dropUnseen() ? 0L : unseen);
+      stats.put("compacted_users", 0L);
+      stats.put("compacted_items", 0L);
+      DatasetManifest manifest =
+          new DatasetManifest(
+              DatasetLayout.SCHEMA_VERSION,
+              o.name(),
+              numUsers,
+              numItems,
+              trainEntry,
+              null,
+              testEntry,
+              new FileEntry(DatasetLayout.ITEM_COUNTS, numItems),
+              null,
+              null,
+              false,
+              false,
+              new BuildInfo(
+                  "spark-" + LIGHTGCN,
+                  options(o),
+                  o.seed(),
+                  DatasetImporter.sourceFiles(List.of(trainFile, testFile)),
+                  stats),
+              fingerprint,
+              null,
+              null);
+      removeAttemptFiles(dir);
+      DatasetWriter.writeManifest(dir, manifest);
+      return manifest;
+    } finally {
+      cached.forEach(Dataset::unpersist);
+    }
+  }
+
+  /** The non-blank lines of a LightGCN file as {@code tokens} (strings) and {@code code}. */
+  private static Dataset<Row> lightGcnLines(SparkSession spark, Path file, byte code) {
+    return spark
+        .read()
+        .text(file.toAbsolutePath().toString())
+        .select(
+            filter(
+                    split(regexp_replace(col("value"), "\uFEFF", ""), "[ \t]+"),
+                    x -> x.notEqual(lit("")))
+                .as("tokens"),
+            lit(code).as("code"))
+        .filter("size(tokens) > 0");
+  }
+
+  /** How many rows each split code has. */
+  private static Map<Byte, Long> countByCode(Dataset<Row> rows) {
+    Map<Byte, Long> out = new LinkedHashMap<>();
+    for (Row r : rows.groupBy("code").count().collectAsList()) {
+      out.put(r.getByte(0), r.getLong(1));
+    }
+    return out;
+  }
+
+  /** The hidden files of attempts that died before their rename are not part of the dataset. */
+  private static void removeAttemptFiles(Path dir) throws IOException {
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".")).toList()) {
+        Files.deleteIfExists(f);
+      }
     }
   }
 
@@ -726,6 +937,10 @@ public final class SparkImport {
     Map<String, Object> m = new TreeMap<>();
     m.put("input", o.input().toAbsolutePath().toString());
     m.put("format", o.format());
+    if (o.format().equals(LIGHTGCN)) {
+      m.put("unseen-test", o.dropUnseen() ? "drop" : "keep");
+      return m;
+    }
     if (o.format().equals("csv")) {
       m.put("separator", o.separator());
       m.put("header", o.header());

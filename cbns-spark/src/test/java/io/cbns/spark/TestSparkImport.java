@@ -255,6 +255,99 @@ final class TestSparkImport {
   }
 
   @Test
+  void aLightGcnDirectoryImportsAsCbnsImportLightGcnDoes() throws IOException {
+    // duplicate pairs, a test pair also in train, an unseen test item (99) and user (7), a user
+    // line without items, blank lines, tabs, a byte-order mark and a Windows line end
+    Path dir = Files.createDirectories(tmp.resolve("lgcn"));
+    Files.writeString(
+        dir.resolve("train.txt"),
+        "\uFEFF0 1 2 3 2\n1\t4 5\r\n\n2 1 3 5 5\n3 0 1\n4\n5 2 6\n6 6 1 0\n");
+    Files.writeString(dir.resolve("test.txt"), "0 4 1\n1 99 2\n2 0\n\n3 6\n7 1\n5 3 5\n");
+    try (SparkSession spark = localSession()) {
+      for (boolean drop : new boolean[] {true, false}) {
+        Map<String, Object> o = new HashMap<>();
+        o.put("path", dir.toString());
+        o.put("unseen-test", drop ? "drop" : "keep");
+        Path single = tmp.resolve("lgcn-single-" + drop);
+        ImportReport expected = DatasetImporter.run("lightgcn", Options.of("import", o), single);
+        SparkImport.Options options =
+            new SparkImport.Options(
+                dir,
+                SparkImport.LIGHTGCN,
+                ",",
+                false,
+                "0",
+                "1",
+                null,
+                null,
+                -Double.MAX_VALUE,
+                SplitMethod.HASH_RATIO,
+                0.2,
+                0,
+                42,
+                drop,
+                "lgcn",
+                2);
+        Path sharded = tmp.resolve("lgcn-spark-" + drop);
+        DatasetManifest m = SparkImport.run(spark, options, sharded, false).manifest();
+        assertThat(m.fingerprint()).as("drop %s", drop).isEqualTo(expected.fingerprint());
+        assertThat(m.build().stats()).isEqualTo(DatasetReader.readManifest(single).build().stats());
+        assertThat(m.build().stats().get("train_test_overlap")).isEqualTo(1);
+        assertThat(m.build().stats().get("duplicates")).isEqualTo(2);
+        assertThat(m.build().stats().get(drop ? "unseen_dropped" : "unseen_kept")).isEqualTo(2);
+        assertThat(m.userIds()).isNull();
+        assertThat(m.numItems()).isEqualTo(100);
+      }
+      Path bad = Files.createDirectories(tmp.resolve("lgcn-bad"));
+      Files.writeString(bad.resolve("train.txt"), "0 1 2\n1 x3 4\n");
+      Files.writeString(bad.resolve("test.txt"), "0 3\n");
+      SparkImport.Options badOptions =
+          new SparkImport.Options(
+              bad,
+              SparkImport.LIGHTGCN,
+              ",",
+              false,
+              "0",
+              "1",
+              null,
+              null,
+              -Double.MAX_VALUE,
+              SplitMethod.HASH_RATIO,
+              0.2,
+              0,
+              42,
+              true,
+              "bad",
+              2);
+      assertThatThrownBy(() -> SparkImport.run(spark, badOptions, tmp.resolve("never"), false))
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining("train.txt")
+          .hasMessageContaining("'1 x3 4'");
+      assertThat(tmp.resolve("never")).doesNotExist();
+    }
+    assertThatThrownBy(
+            () ->
+                new SparkImport.Options(
+                    dir,
+                    SparkImport.LIGHTGCN,
+                    ",",
+                    false,
+                    "0",
+                    "1",
+                    null,
+                    null,
+                    -Double.MAX_VALUE,
+                    SplitMethod.HASH_RATIO,
+                    0.2,
+                    0.1,
+                    42,
+                    true,
+                    "lgcn",
+                    2))
+        .hasMessageContaining("--validation-ratio is not available for --format lightgcn");
+  }
+
+  @Test
   void badInputAndUnsupportedOptionsAreNamed() throws IOException {
     assertThatThrownBy(() -> sparkOptions(tmp, SplitMethod.RATIO, 0))
         .isInstanceOf(CbnsException.class)

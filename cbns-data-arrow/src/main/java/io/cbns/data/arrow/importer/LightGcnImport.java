@@ -80,11 +80,7 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     long[] lines = {0};
     InteractionBuffer train = parse(trainFile, max, lines);
     InteractionBuffer test = parse(testFile, max, lines);
-    String fix = "Re-number the ids densely from 0.";
-    ImportSupport.checkIdSpace(
-        "user id", max[0], train.size() + (long) test.size(), directory.toString(), fix);
-    ImportSupport.checkIdSpace(
-        "item id", max[1], train.size() + (long) test.size(), directory.toString(), fix);
+    checkIdSpaces(max[0], max[1], train.size() + (long) test.size(), directory.toString());
     if (train.size() == 0) {
       throw new CbnsException(trainFile + ": no interactions (" + LINE_FORMAT + ")");
     }
@@ -100,6 +96,18 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     DatasetAssembler.Result r =
         DatasetAssembler.assemble(plan, train.toTable(), test.toTable(), null, null);
     return new Loaded(r.content(), ImportSupport.stats(lines[0], 0, r.stats()));
+  }
+
+  /**
+   * Refuses ids far sparser than the interactions (the id spaces are {@code [0, max id + 1)}): the
+   * check of {@link #load}, shared with the Spark importer of the same format.
+   *
+   * @throws CbnsException naming {@code where} and the fix
+   */
+  public static void checkIdSpaces(long maxUser, long maxItem, long rows, String where) {
+    String fix = "Re-number the ids densely from 0.";
+    ImportSupport.checkIdSpace("user id", maxUser, rows, where, fix);
+    ImportSupport.checkIdSpace("item id", maxItem, rows, where, fix);
   }
 
   private static InteractionBuffer parse(Path file, long[] max, long[] lines) {
