@@ -66,8 +66,8 @@ import org.apache.spark.sql.types.StructType;
  * DatasetAssembler#splitCodes}), held-out rows whose user or item is not in train dropped or kept,
  * unused ids compacted. The same input gives the same dataset content, and so the same fingerprint,
  * as {@code cbns import} of the concatenated files. A LightGCN directory ({@code --format
- * lightgcn}) is imported with the {@code lightgcn} importer's rules instead (ids as given, train and
- * test as given, test pairs also in train removed), to the same content as {@code cbns import
+ * lightgcn}) is imported with the {@code lightgcn} importer's rules instead (ids as given, train
+ * and test as given, test pairs also in train removed), to the same content as {@code cbns import
  * lightgcn}.
  *
  * <p>Each split is written as shards, one Arrow file per Spark partition of the split sorted by
@@ -307,10 +307,7 @@ public final class SparkImport {
       if (train.isEmpty()) {
         throw new CbnsException(o.input() + ": no train interactions (after deduplication)");
       }
-      Dataset<Row> seenHeldOut =
-          heldOut
-              .join(train.select("uid").distinct(), "uid", "left_semi")
-              .join(train.select("iid").distinct(), "iid", "left_semi");
+      Dataset<Row> seenHeldOut = seenInTrain(heldOut, train);
       long heldOutRows = heldOut.count();
       long seenRows = seenHeldOut.count();
       pairs.unpersist(); // split is materialised now
@@ -322,17 +319,7 @@ public final class SparkImport {
         unseenKept = heldOutRows - seenRows;
         kept = split;
       }
-      if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
-        throw new CbnsException(
-            o.input()
-                + ": no test interactions left"
-                + (unseenDropped > 0
-                    ? " (unseen-test: drop removed "
-                        + unseenDropped
-                        + " whose user or item is not in train)"
-                    : "")
-                + "; check the input or the split options");
-      }
+      checkTestLeft(kept, o, unseenDropped);
 
       // compact: ids that ended up in no split are removed, the rest renumbered in order
       int[] userRemap = remap(kept, "uid", userMap.length);
@@ -508,23 +495,10 @@ public final class SparkImport {
       if (train.isEmpty()) {
         throw new CbnsException(o.input() + ": no train interactions (after deduplication)");
       }
-      Dataset<Row> seenTest =
-          freshTest
-              .join(train.select("uid").distinct(), "uid", "left_semi")
-              .join(train.select("iid").distinct(), "iid", "left_semi");
+      Dataset<Row> seenTest = seenInTrain(freshTest, train);
       long unseen = freshTest.count() - seenTest.count();
       Dataset<Row> kept = train.unionByName(o.dropUnseen() ? seenTest : freshTest);
-      if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
-        throw new CbnsException(
-            o.input()
-                + ": no test interactions left"
-                + (o.dropUnseen() && unseen > 0
-                    ? " (unseen-test: drop removed "
-                        + unseen
-                        + " whose user or item is not in train)"
-                    : "")
-                + "; check the input or the split options");
-      }
+      checkTestLeft(kept, o, o.dropUnseen() ? unseen : 0);
       kept = cache(cached, kept);
       int numUsers = maxUser + 1;
       int numItems = maxItem + 1;
@@ -601,6 +575,28 @@ public final class SparkImport {
                 .as("tokens"),
             lit(code).as("code"))
         .filter("size(tokens) > 0");
+  }
+
+  /** The held-out rows whose user and item are both in train. */
+  private static Dataset<Row> seenInTrain(Dataset<Row> heldOut, Dataset<Row> train) {
+    return heldOut
+        .join(train.select("uid").distinct(), "uid", "left_semi")
+        .join(train.select("iid").distinct(), "iid", "left_semi");
+  }
+
+  /** Fails as the single-machine importers do when no test row is left. */
+  private static void checkTestLeft(Dataset<Row> kept, Options o, long unseenDropped) {
+    if (kept.filter(col("code").equalTo(lit(DatasetAssembler.TEST))).isEmpty()) {
+      throw new CbnsException(
+          o.input()
+              + ": no test interactions left"
+              + (unseenDropped > 0
+                  ? " (unseen-test: drop removed "
+                      + unseenDropped
+                      + " whose user or item is not in train)"
+                  : "")
+              + "; check the input or the split options");
+    }
   }
 
   /** How many rows each split code has. */

@@ -254,6 +254,26 @@ final class TestSparkImport {
     }
   }
 
+  private static SparkImport.Options lightGcnOptions(Path dir, double validation, boolean drop) {
+    return new SparkImport.Options(
+        dir,
+        SparkImport.LIGHTGCN,
+        ",",
+        false,
+        "0",
+        "1",
+        null,
+        null,
+        -Double.MAX_VALUE,
+        SplitMethod.HASH_RATIO,
+        0.2,
+        validation,
+        42,
+        drop,
+        dir.getFileName().toString(),
+        2);
+  }
+
   @Test
   void aLightGcnDirectoryImportsAsCbnsImportLightGcnDoes() throws IOException {
     // duplicate pairs, a test pair also in train, an unseen test item (99) and user (7), a user
@@ -270,24 +290,7 @@ final class TestSparkImport {
         o.put("unseen-test", drop ? "drop" : "keep");
         Path single = tmp.resolve("lgcn-single-" + drop);
         ImportReport expected = DatasetImporter.run("lightgcn", Options.of("import", o), single);
-        SparkImport.Options options =
-            new SparkImport.Options(
-                dir,
-                SparkImport.LIGHTGCN,
-                ",",
-                false,
-                "0",
-                "1",
-                null,
-                null,
-                -Double.MAX_VALUE,
-                SplitMethod.HASH_RATIO,
-                0.2,
-                0,
-                42,
-                drop,
-                "lgcn",
-                2);
+        SparkImport.Options options = lightGcnOptions(dir, 0, drop);
         Path sharded = tmp.resolve("lgcn-spark-" + drop);
         DatasetManifest m = SparkImport.run(spark, options, sharded, false).manifest();
         assertThat(m.fingerprint()).as("drop %s", drop).isEqualTo(expected.fingerprint());
@@ -301,49 +304,14 @@ final class TestSparkImport {
       Path bad = Files.createDirectories(tmp.resolve("lgcn-bad"));
       Files.writeString(bad.resolve("train.txt"), "0 1 2\n1 x3 4\n");
       Files.writeString(bad.resolve("test.txt"), "0 3\n");
-      SparkImport.Options badOptions =
-          new SparkImport.Options(
-              bad,
-              SparkImport.LIGHTGCN,
-              ",",
-              false,
-              "0",
-              "1",
-              null,
-              null,
-              -Double.MAX_VALUE,
-              SplitMethod.HASH_RATIO,
-              0.2,
-              0,
-              42,
-              true,
-              "bad",
-              2);
+      SparkImport.Options badOptions = lightGcnOptions(bad, 0, true);
       assertThatThrownBy(() -> SparkImport.run(spark, badOptions, tmp.resolve("never"), false))
           .isInstanceOf(CbnsException.class)
           .hasMessageContaining("train.txt")
           .hasMessageContaining("'1 x3 4'");
       assertThat(tmp.resolve("never")).doesNotExist();
     }
-    assertThatThrownBy(
-            () ->
-                new SparkImport.Options(
-                    dir,
-                    SparkImport.LIGHTGCN,
-                    ",",
-                    false,
-                    "0",
-                    "1",
-                    null,
-                    null,
-                    -Double.MAX_VALUE,
-                    SplitMethod.HASH_RATIO,
-                    0.2,
-                    0.1,
-                    42,
-                    true,
-                    "lgcn",
-                    2))
+    assertThatThrownBy(() -> lightGcnOptions(dir, 0.1, true))
         .hasMessageContaining("--validation-ratio is not available for --format lightgcn");
   }
 

@@ -65,32 +65,20 @@ public final class DatasetReader {
     DatasetContent content;
     try (BufferAllocator allocator = new RootAllocator()) {
       InteractionTable train = split(dir, m, m.train(), allocator);
-      InteractionTable test = split(dir, m, m.test(), allocator);
-      InteractionTable validation =
-          m.validation() == null ? null : split(dir, m, m.validation(), allocator);
-      checkRows(dir, m.itemCounts(), m.numItems(), "num_items");
-      long[] counts =
-          ArrowColumns.readItemCounts(
-              dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
-      String[] userMap = idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator);
-      String[] itemMap = idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator);
-      FeatureTable itemFeatures =
-          features(dir, m.itemFeatures(), m.numItems(), "num_items", allocator);
-      FeatureTable userFeatures =
-          features(dir, m.userFeatures(), m.numUsers(), "num_users", allocator);
+      Rest r = rest(dir, m, allocator);
       content =
           new DatasetContent(
               m.name(),
               m.numUsers(),
               m.numItems(),
               train,
-              validation,
-              test,
-              userMap,
-              itemMap,
-              itemFeatures,
-              userFeatures);
-      checkCounts(dir.resolve(m.itemCounts().file()), counts, content.itemTrainCounts());
+              r.validation(),
+              r.test(),
+              r.userMap(),
+              r.itemMap(),
+              r.itemFeatures(),
+              r.userFeatures());
+      checkCounts(dir.resolve(m.itemCounts().file()), r.counts(), content.itemTrainCounts());
     }
     checkFingerprint(dir, m, content.fingerprint());
     return new Loaded(dir, m, content);
@@ -136,19 +124,9 @@ public final class DatasetReader {
     DatasetManifest m = readManifest(dir);
     checkHoldable(dir, m);
     try (BufferAllocator allocator = new RootAllocator()) {
-      InteractionTable test = split(dir, m, m.test(), allocator);
-      InteractionTable validation =
-          m.validation() == null ? null : split(dir, m, m.validation(), allocator);
-      checkRows(dir, m.itemCounts(), m.numItems(), "num_items");
-      long[] counts =
-          ArrowColumns.readItemCounts(
-              dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
-      String[] userMap = idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator);
-      String[] itemMap = idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator);
-      FeatureTable itemFeatures =
-          features(dir, m.itemFeatures(), m.numItems(), "num_items", allocator);
-      FeatureTable userFeatures =
-          features(dir, m.userFeatures(), m.numUsers(), "num_users", allocator);
+      Rest r = rest(dir, m, allocator);
+      InteractionTable test = r.test();
+      InteractionTable validation = r.validation();
       DatasetContent.Shards train =
           visitor -> {
             for (FileEntry shard : m.train().files()) {
@@ -174,7 +152,7 @@ public final class DatasetReader {
               actual[item]++;
             }
           });
-      checkCounts(dir.resolve(m.itemCounts().file()), counts, actual);
+      checkCounts(dir.resolve(m.itemCounts().file()), r.counts(), actual);
       String fingerprint =
           DatasetContent.fingerprint(
               m.numUsers(),
@@ -188,13 +166,22 @@ public final class DatasetReader {
               },
               m.hasTimestamps(),
               m.hasWeights(),
-              userMap,
-              itemMap,
-              itemFeatures,
-              userFeatures);
+              r.userMap(),
+              r.itemMap(),
+              r.itemFeatures(),
+              r.userFeatures());
       checkFingerprint(dir, m, fingerprint);
       return new Streamed(
-          dir, m, byUser, counts, validation, test, userMap, itemMap, itemFeatures, userFeatures);
+          dir,
+          m,
+          byUser,
+          r.counts(),
+          validation,
+          test,
+          r.userMap(),
+          r.itemMap(),
+          r.itemFeatures(),
+          r.userFeatures());
     }
   }
 
@@ -209,6 +196,34 @@ public final class DatasetReader {
     try (BufferAllocator allocator = new RootAllocator()) {
       return checkedShard(dir, m, shard, allocator);
     }
+  }
+
+  /** Everything of a dataset directory but its train split, read and checked. */
+  private record Rest(
+      InteractionTable validation,
+      InteractionTable test,
+      long[] counts,
+      String[] userMap,
+      String[] itemMap,
+      FeatureTable itemFeatures,
+      FeatureTable userFeatures) {}
+
+  private static Rest rest(Path dir, DatasetManifest m, BufferAllocator allocator) {
+    InteractionTable test = split(dir, m, m.test(), allocator);
+    InteractionTable validation =
+        m.validation() == null ? null : split(dir, m, m.validation(), allocator);
+    checkRows(dir, m.itemCounts(), m.numItems(), "num_items");
+    long[] counts =
+        ArrowColumns.readItemCounts(
+            dir.resolve(m.itemCounts().file()), m.itemCounts().rows(), allocator);
+    return new Rest(
+        validation,
+        test,
+        counts,
+        idMap(dir, m.userIds(), m.numUsers(), "num_users", allocator),
+        idMap(dir, m.itemIds(), m.numItems(), "num_items", allocator),
+        features(dir, m.itemFeatures(), m.numItems(), "num_items", allocator),
+        features(dir, m.userFeatures(), m.numUsers(), "num_users", allocator));
   }
 
   private static FeatureTable features(
