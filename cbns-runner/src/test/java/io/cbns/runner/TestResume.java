@@ -158,6 +158,52 @@ final class TestResume {
     assertThat(mixed.err()).contains("drop --config and --set");
   }
 
+  @Test
+  void aRunThatStreamsItsShardsResumesToTheUninterruptedResult() throws Exception {
+    // a dataset whose splits are written in shards of 500 rows
+    StringBuilder csv = new StringBuilder();
+    java.util.SplittableRandom r = new java.util.SplittableRandom(3);
+    for (int line = 0; line < 4000; line++) {
+      csv.append(r.nextInt(300)).append(',').append(r.nextInt(200)).append(',').append(line);
+      csv.append('\n');
+    }
+    Path log = Files.writeString(tmp.resolve("log.csv"), csv);
+    Path data = tmp.resolve("sharded");
+    io.cbns.data.arrow.importer.DatasetImporter.run(
+        "delimited",
+        io.cbns.core.config.Options.of(
+            "import",
+            java.util.Map.of("path", log.toString(), "timestamp-column", 2, "shard-rows", 500)),
+        data);
+    java.util.function.Function<String, List<String>> config =
+        name ->
+            List.of(
+                "--set", "run.dir=" + tmp,
+                "--set", "run.name=" + name,
+                "--set", "data.source=arrow",
+                "--set", "data.path=" + data,
+                "--set", "data.stream-passes=3",
+                "--set", "model.dim=16",
+                "--set", "drift.enabled=true",
+                "--set", "drift.every=7",
+                "--set", "training.epochs=3",
+                "--set", "training.batch-size=64",
+                "--set", "training.evaluate-every=1",
+                "--set", "checkpoint.every-steps=7",
+                "--set", "threads=2");
+    run(config.apply("streamed"), "streamed.log");
+
+    Path dir = tmp.resolve("streamed-broken");
+    Path log1 = tmp.resolve("streamed-interrupted.log");
+    Process interrupted = start(config.apply("streamed-broken"), log1);
+    await(interrupted, dir, d -> Files.exists(d.resolve(RunDirectory.CHECKPOINT_FILE)), log1);
+    new ProcessBuilder("kill", "-TERM", Long.toString(interrupted.pid())).start().waitFor();
+    assertThat(interrupted.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(interrupted.exitValue()).as(Files.readString(log1)).isEqualTo(130);
+    run(List.of("--resume", dir.toString()), "streamed-resumed.log");
+    assertSameOutcome(tmp.resolve("streamed"), dir);
+  }
+
   /**
    * Same seed, same thread count, MKL_CBWR=AUTO: the arithmetic is identical, so the tolerance is
    * zero: identical parameters, losses, metrics and drift records.
