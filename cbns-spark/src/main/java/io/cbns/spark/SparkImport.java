@@ -65,10 +65,12 @@ import org.apache.spark.sql.types.StructType;
  * {@code leave-last-out}, then validation carved the same way: {@link
  * DatasetAssembler#splitCodes}), held-out rows whose user or item is not in train dropped or kept,
  * unused ids compacted. The same input gives the same dataset content, and so the same fingerprint,
- * as {@code cbns import} of the concatenated files. A LightGCN directory ({@code --format
- * lightgcn}) is imported with the {@code lightgcn} importer's rules instead (ids as given, train
- * and test as given, test pairs also in train removed), to the same content as {@code cbns import
- * lightgcn}.
+ * as {@code cbns import} of the concatenated files. With a pre-split test input, no split is drawn:
+ * each input's pairs are kept once and test pairs that are also in train removed, as {@code cbns
+ * import delimited} does with {@code train-path} and {@code test-path}. A LightGCN directory
+ * ({@code --format lightgcn}) is imported with the {@code lightgcn} importer's rules instead (ids
+ * as given, train and test as given, test pairs also in train removed), to the same content as
+ * {@code cbns import lightgcn}.
  *
  * <p>Each split is written as shards, one Arrow file per Spark partition of the split sorted by
  * (user, item), by the executors into a temporary sibling of the output; the driver writes the id
@@ -78,8 +80,8 @@ import org.apache.spark.sql.types.StructType;
  * file system that the driver and every executor see (local mode, or a shared mount).
  *
  * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
- * reproducible in parallel), pre-split {@code delimited} inputs, weights, {@code id-mapping:
- * identity}, a validation carve of a LightGCN directory.
+ * reproducible in parallel), weights, {@code id-mapping: identity}, a validation carve of pre-split
+ * inputs or of a LightGCN directory.
  */
 public final class SparkImport {
   /** The {@code --format} of a LightGCN directory ({@code train.txt}, {@code test.txt}). */
@@ -107,6 +109,8 @@ public final class SparkImport {
    * @param dropUnseen whether held-out rows whose user or item is not in train are dropped
    * @param name the dataset's name
    * @param partitions Spark partitions of the split step and of each split's shards
+   * @param testInput a pre-split test input (a file or a directory of parts), with {@code input}
+   *     the train input; null to split {@code input}
    */
   public record Options(
       Path input,
@@ -124,7 +128,8 @@ public final class SparkImport {
       long seed,
       boolean dropUnseen,
       String name,
-      int partitions) {
+      int partitions,
+      Path testInput) {
     public Options {
       requireNonNull(input, "input is null");
       requireNonNull(userColumn, "userColumn is null");
@@ -133,6 +138,16 @@ public final class SparkImport {
       requireNonNull(name, "name is null");
       if (!format.equals("csv") && !format.equals("parquet") && !format.equals(LIGHTGCN)) {
         throw new CbnsException("--format must be csv, parquet or lightgcn, got " + format);
+      }
+      if (testInput != null && format.equals(LIGHTGCN)) {
+        throw new CbnsException(
+            "--test-input is for csv and parquet; a LightGCN directory holds its own test.txt");
+      }
+      if (testInput != null && validationRatio > 0) {
+        throw new CbnsException(
+            "--validation-ratio is not available with --test-input on Spark: cbns import carves"
+                + " a pre-split train file with the sequential ratio split, which partitions cannot"
+                + " reproduce; import with cbns import delimited, or without a validation split");
       }
       if (format.equals(LIGHTGCN) && validationRatio > 0) {
         throw new CbnsException(
@@ -183,6 +198,9 @@ public final class SparkImport {
     if (!Files.exists(o.input())) {
       throw new CbnsException(o.input() + ": no such file or directory");
     }
+    if (o.testInput() != null && !Files.exists(o.testInput())) {
+      throw new CbnsException(o.testInput() + ": no such file or directory (--test-input)");
+    }
     Path tmp = DatasetWriter.temporarySibling(out);
     try {
       Files.createDirectories(out.getParent());
@@ -202,22 +220,22 @@ public final class SparkImport {
     if (o.format().equals(LIGHTGCN)) {
       return importLightGcn(spark, o, dir);
     }
-    Dataset<Row> raw = read(spark, o);
-    String[] columns = raw.columns();
-    Column user = trimmed(column(raw, columns, o.userColumn(), "--user-column"));
-    Column item = trimmed(column(raw, columns, o.itemColumn(), "--item-column"));
-    List<Column> selected = new ArrayList<>(List.of(user.as("u"), item.as("i")));
-    if (o.timestamps()) {
-      selected.add(
-          trimmed(column(raw, columns, o.timestampColumn(), "--timestamp-column")).as("ts"));
-    }
-    if (o.threshold()) {
-      selected.add(trimmed(column(raw, columns, o.ratingColumn(), "--rating-column")).as("r"));
-    }
+    Dataset<Row> raw = read(spark, o, o.input());
+    boolean preSplit = o.testInput() != null;
+    Dataset<Row> rawTest = preSplit ? read(spark, o, o.testInput()) : null;
     // every persisted dataset, released however the import ends
     List<Dataset<Row>> cached = new ArrayList<>();
     try {
-      Dataset<Row> all = raw.select(selected.toArray(new Column[0]));
+      Dataset<Row> all = raw.select(selectedColumns(raw, o));
+      if (preSplit) {
+        // each row tagged with its input's split
+        all =
+            all.withColumn("code", lit(DatasetAssembler.TRAIN))
+                .unionByName(
+                    rawTest
+                        .select(selectedColumns(rawTest, o))
+                        .withColumn("code", lit(DatasetAssembler.TEST)));
+      }
       long belowThreshold = 0;
       long lines;
       Dataset<Row> rows;
@@ -254,7 +272,7 @@ public final class SparkImport {
         lines = -1;
       }
       // a header read as data first: its time column would fail checkRows with a vaguer message
-      checkHeader(rows, o, raw.inputFiles().length);
+      checkHeader(rows, o, raw.inputFiles().length + (preSplit ? rawTest.inputFiles().length : 0));
       checkRows(rows, o);
       if (lines < 0) {
         lines = rows.count();
@@ -273,31 +291,31 @@ public final class SparkImport {
               .join(broadcast(idFrame(spark, itemMap, "i", "iid")), "i")
               .drop("u", "i");
 
-      // one row per pair: the earliest timestamp
+      // one row per pair (of each input, when pre-split): the earliest timestamp
+      String[] key = preSplit ? new String[] {"uid", "iid", "code"} : new String[] {"uid", "iid"};
       Dataset<Row> pairs =
           o.timestamps()
-              ? dense.groupBy("uid", "iid").agg(min("t").as("t"))
-              : dense.select("uid", "iid").distinct();
+              ? dense
+                  .groupBy(key[0], java.util.Arrays.copyOfRange(key, 1, key.length))
+                  .agg(min("t").as("t"))
+              : dense.select(key[0], java.util.Arrays.copyOfRange(key, 1, key.length)).distinct();
       pairs = cache(cached, pairs);
       long duplicates = lines - pairs.count();
+      long overlap = 0;
 
-      // the per-user split, on partitions of whole users
-      StructType coded =
-          (o.timestamps() ? pairs.schema() : pairs.select("uid", "iid").schema())
-              .add("code", DataTypes.ByteType, false);
-      SplitMethod method = o.split();
-      double testRatio = o.testRatio();
-      double validationRatio = o.validationRatio();
-      long seed = o.seed();
-      boolean ts = o.timestamps();
-      Dataset<Row> split =
-          pairs
-              .repartition(o.partitions(), col("uid"))
-              .sortWithinPartitions("uid", "iid")
-              .mapPartitions(
-                  (MapPartitionsFunction<Row, Row>)
-                      it -> splitPartition(it, ts, method, testRatio, validationRatio, seed),
-                  Encoders.row(coded));
+      Dataset<Row> split;
+      if (preSplit) {
+        // the inputs' own split, less the test pairs that are also in train
+        Dataset<Row> trainPairs = pairs.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
+        Dataset<Row> testPairs = pairs.filter(col("code").equalTo(lit(DatasetAssembler.TEST)));
+        Dataset<Row> fresh =
+            testPairs.join(
+                trainPairs.select("uid", "iid"), new String[] {"uid", "iid"}, "left_anti");
+        overlap = testPairs.count() - fresh.count();
+        split = trainPairs.unionByName(fresh);
+      } else {
+        split = perUserSplit(pairs, o);
+      }
       split = cache(cached, split);
 
       Dataset<Row> train = split.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
@@ -363,6 +381,7 @@ public final class SparkImport {
         ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), itemMap, allocator);
       }
 
+      boolean ts = o.timestamps();
       String fingerprint =
           DatasetContent.fingerprint(
               numUsers,
@@ -380,7 +399,7 @@ public final class SparkImport {
       stats.put("lines", lines);
       stats.put("below_threshold", belowThreshold);
       stats.put("duplicates", duplicates);
-      stats.put("train_test_overlap", 0L);
+      stats.put("train_test_overlap", overlap);
       stats.put("unseen_dropped", unseenDropped);
       stats.put("unseen_kept", unseenKept);
       stats.put("compacted_users", compactedUsers);
@@ -399,7 +418,12 @@ public final class SparkImport {
               new FileEntry(DatasetLayout.ITEM_IDS, numItems),
               ts,
               false,
-              new BuildInfo("spark-" + o.format(), options(o), o.seed(), sourceFiles(raw), stats),
+              new BuildInfo(
+                  "spark-" + o.format(),
+                  options(o),
+                  o.seed(),
+                  sourceFiles(preSplit ? List.of(raw, rawTest) : List.of(raw)),
+                  stats),
               fingerprint,
               null,
               null);
@@ -577,6 +601,44 @@ public final class SparkImport {
         .filter("size(tokens) > 0");
   }
 
+  /** The user, item and optional timestamp ({@code ts}) and rating ({@code r}) columns. */
+  private static Column[] selectedColumns(Dataset<Row> raw, Options o) {
+    String[] columns = raw.columns();
+    Column user = trimmed(column(raw, columns, o.userColumn(), "--user-column"));
+    Column item = trimmed(column(raw, columns, o.itemColumn(), "--item-column"));
+    List<Column> selected = new ArrayList<>(List.of(user.as("u"), item.as("i")));
+    if (o.timestamps()) {
+      selected.add(
+          trimmed(column(raw, columns, o.timestampColumn(), "--timestamp-column")).as("ts"));
+    }
+    if (o.threshold()) {
+      selected.add(trimmed(column(raw, columns, o.ratingColumn(), "--rating-column")).as("r"));
+    }
+    return selected.toArray(new Column[0]);
+  }
+
+  /**
+   * The per-user split of deduplicated pairs ({@code hash-ratio} or {@code leave-last-out}, then
+   * validation), on partitions of whole users sorted by (user, item): a {@code code} per row.
+   */
+  private static Dataset<Row> perUserSplit(Dataset<Row> pairs, Options o) {
+    StructType coded =
+        (o.timestamps() ? pairs.schema() : pairs.select("uid", "iid").schema())
+            .add("code", DataTypes.ByteType, false);
+    SplitMethod method = o.split();
+    double testRatio = o.testRatio();
+    double validationRatio = o.validationRatio();
+    long seed = o.seed();
+    boolean ts = o.timestamps();
+    return pairs
+        .repartition(o.partitions(), col("uid"))
+        .sortWithinPartitions("uid", "iid")
+        .mapPartitions(
+            (MapPartitionsFunction<Row, Row>)
+                it -> splitPartition(it, ts, method, testRatio, validationRatio, seed),
+            Encoders.row(coded));
+  }
+
   /** The held-out rows whose user and item are both in train. */
   private static Dataset<Row> seenInTrain(Dataset<Row> heldOut, Dataset<Row> train) {
     return heldOut
@@ -623,8 +685,8 @@ public final class SparkImport {
     return persisted;
   }
 
-  private static Dataset<Row> read(SparkSession spark, Options o) {
-    String path = o.input().toAbsolutePath().toString();
+  private static Dataset<Row> read(SparkSession spark, Options o, Path input) {
+    String path = input.toAbsolutePath().toString();
     if (o.format().equals("parquet")) {
       return spark.read().parquet(path);
     }
@@ -932,6 +994,9 @@ public final class SparkImport {
   private static Map<String, Object> options(Options o) {
     Map<String, Object> m = new TreeMap<>();
     m.put("input", o.input().toAbsolutePath().toString());
+    if (o.testInput() != null) {
+      m.put("test-input", o.testInput().toAbsolutePath().toString());
+    }
     m.put("format", o.format());
     if (o.format().equals(LIGHTGCN)) {
       m.put("unseen-test", o.dropUnseen() ? "drop" : "keep");
@@ -950,9 +1015,11 @@ public final class SparkImport {
       m.put("rating-column", o.ratingColumn());
       m.put("rating-threshold", o.ratingThreshold());
     }
-    m.put("split", o.split().optionValue());
-    if (o.split().byRatio()) {
-      m.put("test-ratio", o.testRatio());
+    if (o.testInput() == null) {
+      m.put("split", o.split().optionValue());
+      if (o.split().byRatio()) {
+        m.put("test-ratio", o.testRatio());
+      }
     }
     m.put("validation-ratio", o.validationRatio());
     m.put("unseen-test", o.dropUnseen() ? "drop" : "keep");
@@ -960,10 +1027,14 @@ public final class SparkImport {
   }
 
   /** The input files Spark read, with size and SHA-256. */
-  private static List<SourceFile> sourceFiles(Dataset<Row> raw) throws IOException {
+  private static List<SourceFile> sourceFiles(List<Dataset<Row>> inputs) throws IOException {
     List<SourceFile> out = new ArrayList<>();
-    String[] files = raw.inputFiles();
-    Arrays.sort(files);
+    List<String> files = new ArrayList<>();
+    for (Dataset<Row> raw : inputs) {
+      String[] names = raw.inputFiles();
+      Arrays.sort(names);
+      files.addAll(List.of(names));
+    }
     for (String f : files) {
       java.net.URI uri = java.net.URI.create(f);
       if ("file".equals(uri.getScheme())) {

@@ -164,6 +164,14 @@ public final class SparkMain implements Callable<Integer> {
     Path output;
 
     @Option(
+        names = "--test-input",
+        paramLabel = "PATH",
+        description =
+            "A pre-split test log (a file or a directory of parts): INPUT is then the train log,"
+                + " and no split is drawn.")
+    Path testInput;
+
+    @Option(
         names = "--format",
         description =
             "csv, parquet, or lightgcn ('user item item ...' lines, pre-split; default: csv).")
@@ -246,7 +254,10 @@ public final class SparkMain implements Callable<Integer> {
         throw new CbnsException(
             "--split must be one of " + SplitMethod.optionValues() + ", got " + split);
       }
-      String stem = input.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+      // the dataset's default name, as cbns import gives it: the file's name without its
+      // extension, or with pre-split inputs the train input's directory
+      Path named = testInput != null ? input.toAbsolutePath().getParent() : input;
+      String stem = named.getFileName().toString().replaceFirst("\\.[^.]*$", "");
       SparkImport.Options o =
           new SparkImport.Options(
               input,
@@ -264,7 +275,8 @@ public final class SparkMain implements Callable<Integer> {
               seed,
               unseenTest.equals("drop"),
               name != null ? name : stem,
-              partitions);
+              partitions,
+              testInput);
       SparkImport.Summary s;
       try (SparkSession session = spark.session("import")) {
         s = SparkImport.run(session, o, output, overwrite);

@@ -105,7 +105,8 @@ final class TestSparkImport {
         7,
         true,
         "log",
-        3);
+        3,
+        null);
   }
 
   @Test
@@ -238,7 +239,8 @@ final class TestSparkImport {
                   42,
                   false,
                   "log",
-                  2),
+                  2,
+                  null),
               tmp.resolve("b"),
               false);
       assertThat(s.manifest().fingerprint()).isEqualTo(expected.fingerprint());
@@ -252,6 +254,99 @@ final class TestSparkImport {
       assertThat(DatasetReader.read(tmp.resolve("b")).content().userIdMap())
           .contains("u,1", "u\"2");
     }
+  }
+
+  @Test
+  void preSplitLogsImportAsCbnsImportDelimitedWithTrainAndTestPaths() throws IOException {
+    // train and test logs of named users: duplicate pairs at other times, test pairs also in
+    // train, test rows of users and items never in train; each as 2 part files and as one file
+    SplittableRandom r = new SplittableRandom(17);
+    List<String> train = new java.util.ArrayList<>();
+    List<String> test = new java.util.ArrayList<>();
+    for (int u = 0; u < 150; u++) {
+      for (int k = 0; k < 2 + r.nextInt(12); k++) {
+        String pair = "u" + u + "," + r.nextInt(80);
+        train.add(pair + "," + (1_000 + r.nextInt(50_000)));
+        if (r.nextInt(8) == 0) {
+          train.add(pair + "," + (1_000 + r.nextInt(50_000)));
+        }
+        if (r.nextInt(15) == 0) {
+          test.add(pair + "," + (60_000 + r.nextInt(1_000)));
+        }
+      }
+      test.add(
+          "u" + u + "," + (r.nextInt(4) == 0 ? 500 + r.nextInt(20) : r.nextInt(80)) + ",70000");
+    }
+    test.add("stranger,3,70001");
+    Path parts = Files.createDirectories(tmp.resolve("presplit"));
+    Path[] dirs = new Path[2];
+    Path[] files = new Path[2];
+    for (int s = 0; s < 2; s++) {
+      List<String> lines = s == 0 ? train : test;
+      String name = s == 0 ? "train" : "test";
+      dirs[s] = Files.createDirectories(parts.resolve(name + "-parts"));
+      int half = lines.size() / 2;
+      Files.write(dirs[s].resolve("part-00000.csv"), lines.subList(0, half));
+      Files.write(dirs[s].resolve("part-00001.csv"), lines.subList(half, lines.size()));
+      files[s] = Files.write(parts.resolve(name + ".csv"), lines);
+    }
+    Map<String, Object> o = new HashMap<>();
+    o.put("train-path", files[0].toString());
+    o.put("test-path", files[1].toString());
+    o.put("timestamp-column", 2);
+    ImportReport expected =
+        DatasetImporter.run("delimited", Options.of("import", o), tmp.resolve("presplit-single"));
+    SparkImport.Options options =
+        new SparkImport.Options(
+            dirs[0],
+            "csv",
+            ",",
+            false,
+            "0",
+            "1",
+            "2",
+            null,
+            -Double.MAX_VALUE,
+            SplitMethod.HASH_RATIO,
+            0.2,
+            0,
+            42,
+            true,
+            "presplit",
+            3,
+            dirs[1]);
+    try (SparkSession spark = localSession()) {
+      DatasetManifest m =
+          SparkImport.run(spark, options, tmp.resolve("presplit-spark"), false).manifest();
+      assertThat(m.fingerprint()).isEqualTo(expected.fingerprint());
+      DatasetManifest single = DatasetReader.readManifest(tmp.resolve("presplit-single"));
+      assertThat(m.build().stats()).isEqualTo(single.build().stats());
+      assertThat(m.build().stats().get("train_test_overlap")).isPositive();
+      assertThat(m.build().stats().get("duplicates")).isPositive();
+      assertThat(m.build().stats().get("unseen_dropped")).isPositive();
+      assertThat(m.build().sourceFiles()).hasSize(4);
+    }
+    assertThatThrownBy(
+            () ->
+                new SparkImport.Options(
+                    dirs[0],
+                    "csv",
+                    ",",
+                    false,
+                    "0",
+                    "1",
+                    "2",
+                    null,
+                    -Double.MAX_VALUE,
+                    SplitMethod.HASH_RATIO,
+                    0.2,
+                    0.1,
+                    42,
+                    true,
+                    "presplit",
+                    3,
+                    dirs[1]))
+        .hasMessageContaining("--validation-ratio is not available with --test-input");
   }
 
   private static SparkImport.Options lightGcnOptions(Path dir, double validation, boolean drop) {
@@ -271,7 +366,8 @@ final class TestSparkImport {
         42,
         drop,
         dir.getFileName().toString(),
-        2);
+        2,
+        null);
   }
 
   @Test
@@ -369,7 +465,8 @@ final class TestSparkImport {
                           7,
                           true,
                           "x",
-                          2),
+                          2,
+                          null),
                       tmp.resolve("o2"),
                       false))
           .hasMessageContaining("--user-column user: no such column");
