@@ -149,6 +149,11 @@ public final class SparkImport {
                 + " a pre-split train file with the sequential ratio split, which partitions cannot"
                 + " reproduce; import with cbns import delimited, or without a validation split");
       }
+      if (format.equals(LIGHTGCN) && (timestampColumn != null || ratingColumn != null || header)) {
+        throw new CbnsException(
+            "--timestamp-column, --rating-column and --header are for csv and parquet; a LightGCN"
+                + " directory holds 'user item item ...' lines only");
+      }
       if (format.equals(LIGHTGCN) && validationRatio > 0) {
         throw new CbnsException(
             "--validation-ratio is not available for --format lightgcn on Spark: cbns import"
@@ -300,7 +305,8 @@ public final class SparkImport {
                   .agg(min("t").as("t"))
               : dense.select(key[0], java.util.Arrays.copyOfRange(key, 1, key.length)).distinct();
       pairs = cache(cached, pairs);
-      long duplicates = lines - pairs.count();
+      // as cbns import counts them: among the rows that passed the rating threshold
+      long duplicates = lines - belowThreshold - pairs.count();
       long overlap = 0;
 
       Dataset<Row> split;
@@ -470,11 +476,12 @@ public final class SparkImport {
               f + ": empty file; expected lines 'user item item ...', separated by spaces");
         }
       }
-      // every token a non-negative int, as the single-machine importer parses an id
+      // every token a non-negative id as the single-machine importer parses one: digits (leading
+      // zeros allowed) of a value up to ImportSupport's largest id, 2^31 - 2
       Column bad =
           expr(
-              "exists(tokens, x -> NOT (x RLIKE '^[0-9]{1,10}$') OR x > '2147483647'"
-                  + " AND length(x) = 10)");
+              "exists(tokens, x -> NOT (x RLIKE '^[0-9]+$') OR try_cast(x AS BIGINT) IS NULL"
+                  + " OR try_cast(x AS BIGINT) > 2147483646)");
       List<Row> badLines = lines.filter(bad).limit(1).collectAsList();
       if (!badLines.isEmpty()) {
         Row r = badLines.get(0);
@@ -594,7 +601,7 @@ public final class SparkImport {
         .text(file.toAbsolutePath().toString())
         .select(
             filter(
-                    split(regexp_replace(col("value"), "\uFEFF", ""), "[ \t]+"),
+                    split(regexp_replace(col("value"), "^\uFEFF", ""), "[ \t]+"),
                     x -> x.notEqual(lit("")))
                 .as("tokens"),
             lit(code).as("code"))

@@ -247,10 +247,10 @@ final class TestSparkImport {
       assertThat(s.manifest().hasTimestamps()).isFalse();
       assertThat(s.manifest().build().stats().get("unseen_kept")).isPositive();
       assertThat(s.manifest().build().stats().get("duplicates")).isPositive();
-      assertThat(s.manifest().build().stats().get("below_threshold"))
-          .isPositive()
-          .isEqualTo(
-              DatasetReader.readManifest(tmp.resolve("a")).build().stats().get("below_threshold"));
+      assertThat(s.manifest().build().stats().get("below_threshold")).isPositive();
+      // every counter as cbns import counts it (duplicates among the rows above the threshold)
+      assertThat(s.manifest().build().stats())
+          .isEqualTo(DatasetReader.readManifest(tmp.resolve("a")).build().stats());
       assertThat(DatasetReader.read(tmp.resolve("b")).content().userIdMap())
           .contains("u,1", "u\"2");
     }
@@ -377,7 +377,7 @@ final class TestSparkImport {
     Path dir = Files.createDirectories(tmp.resolve("lgcn"));
     Files.writeString(
         dir.resolve("train.txt"),
-        "\uFEFF0 1 2 3 2\n1\t4 5\r\n\n2 1 3 5 5\n3 0 1\n4\n5 2 6\n6 6 1 0\n");
+        "\uFEFF0 1 2 3 2\n1\t4 5\r\n\n2 1 3 5 5\n3 0 01\n4\n5 2 6\n6 6 1 0\n");
     Files.writeString(dir.resolve("test.txt"), "0 4 1\n1 99 2\n2 0\n\n3 6\n7 1\n5 3 5\n");
     try (SparkSession spark = localSession()) {
       for (boolean drop : new boolean[] {true, false}) {
