@@ -401,15 +401,16 @@ public final class SparkImport {
               false,
               userMap,
               itemMap);
-      Map<String, Long> stats = new LinkedHashMap<>();
-      stats.put("lines", lines);
-      stats.put("below_threshold", belowThreshold);
-      stats.put("duplicates", duplicates);
-      stats.put("train_test_overlap", overlap);
-      stats.put("unseen_dropped", unseenDropped);
-      stats.put("unseen_kept", unseenKept);
-      stats.put("compacted_users", compactedUsers);
-      stats.put("compacted_items", compactedItems);
+      Map<String, Long> stats =
+          stats(
+              lines,
+              belowThreshold,
+              duplicates,
+              overlap,
+              unseenDropped,
+              unseenKept,
+              compactedUsers,
+              compactedItems);
       DatasetManifest manifest =
           new DatasetManifest(
               DatasetLayout.SCHEMA_VERSION,
@@ -554,15 +555,16 @@ public final class SparkImport {
               false,
               null,
               null);
-      Map<String, Long> stats = new LinkedHashMap<>();
-      stats.put("lines", lineCounts.values().stream().mapToLong(Long::longValue).sum());
-      stats.put("below_threshold", 0L);
-      stats.put("duplicates", duplicates);
-      stats.put("train_test_overlap", overlap);
-      stats.put("unseen_dropped", o.dropUnseen() ? unseen : 0L);
-      stats.put("unseen_kept", o.dropUnseen() ? 0L : unseen);
-      stats.put("compacted_users", 0L);
-      stats.put("compacted_items", 0L);
+      Map<String, Long> stats =
+          stats(
+              lineCounts.values().stream().mapToLong(Long::longValue).sum(),
+              0L,
+              duplicates,
+              overlap,
+              o.dropUnseen() ? unseen : 0L,
+              o.dropUnseen() ? 0L : unseen,
+              0L,
+              0L);
       DatasetManifest manifest =
           new DatasetManifest(
               DatasetLayout.SCHEMA_VERSION,
@@ -606,6 +608,28 @@ public final class SparkImport {
                 .as("tokens"),
             lit(code).as("code"))
         .filter("size(tokens) > 0");
+  }
+
+  /** The counters of an import, under the names and in the order {@code cbns import} writes. */
+  private static Map<String, Long> stats(
+      long lines,
+      long belowThreshold,
+      long duplicates,
+      long overlap,
+      long unseenDropped,
+      long unseenKept,
+      long compactedUsers,
+      long compactedItems) {
+    Map<String, Long> stats = new LinkedHashMap<>();
+    stats.put("lines", lines);
+    stats.put("below_threshold", belowThreshold);
+    stats.put("duplicates", duplicates);
+    stats.put("train_test_overlap", overlap);
+    stats.put("unseen_dropped", unseenDropped);
+    stats.put("unseen_kept", unseenKept);
+    stats.put("compacted_users", compactedUsers);
+    stats.put("compacted_items", compactedItems);
+    return stats;
   }
 
   /** The user, item and optional timestamp ({@code ts}) and rating ({@code r}) columns. */
