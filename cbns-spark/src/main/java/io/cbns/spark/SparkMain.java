@@ -247,6 +247,13 @@ public final class SparkMain implements Callable<Integer> {
       if (!unseenTest.equals("drop") && !unseenTest.equals("keep")) {
         throw new CbnsException("--unseen-test must be drop or keep, got " + unseenTest);
       }
+      var parsed = spec.commandLine().getParseResult();
+      if (testInput != null
+          && (parsed.hasMatchedOption("--split") || parsed.hasMatchedOption("--test-ratio"))) {
+        throw new CbnsException(
+            "--split and --test-ratio draw a test split from one input; with --test-input the"
+                + " test split is given: leave them out");
+      }
       SplitMethod method;
       try {
         method = SplitMethod.fromOption(split);

@@ -2,7 +2,14 @@ package io.cbns.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 final class TestSparkOptions {
   @Test
@@ -13,5 +20,33 @@ final class TestSparkOptions {
     assertThat(SparkMain.SparkOptions.localCores("local[*]"))
         .isEqualTo(Runtime.getRuntime().availableProcessors());
     assertThat(SparkMain.SparkOptions.localCores("local-cluster[2,1,1024]")).isEqualTo(1);
+  }
+
+  @Test
+  void aSplitOfAPreSplitLogIsRefusedBeforeSparkStarts(@TempDir Path tmp) throws IOException {
+    Path train = Files.writeString(tmp.resolve("train.csv"), "u1,1\n");
+    Path test = Files.writeString(tmp.resolve("test.csv"), "u1,2\n");
+    Path out = tmp.resolve("out");
+    PrintStream err = System.err;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code =
+          SparkMain.run(
+              "import",
+              train.toString(),
+              out.toString(),
+              "--test-input",
+              test.toString(),
+              "--split",
+              "leave-last-out");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(code).isEqualTo(1);
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("with --test-input the test split is given");
+    assertThat(out).doesNotExist();
   }
 }
