@@ -363,44 +363,6 @@ public final class SparkImport {
       int numUsers = userMap.length;
       int numItems = itemMap.length;
 
-      // the splits as shards, sorted by (user, item), written by the executors
-      String dirName = dir.toString();
-      FileEntry trainEntry = writeSplit(finalRows, DatasetAssembler.TRAIN, "train", o, dirName);
-      FileEntry validationEntry =
-          o.validationRatio() > 0
-              ? writeSplit(finalRows, DatasetAssembler.VALIDATION, "validation", o, dirName)
-              : null;
-      FileEntry testEntry = writeSplit(finalRows, DatasetAssembler.TEST, "test", o, dirName);
-
-      long[] counts = new long[numItems];
-      for (Row r :
-          finalRows
-              .filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)))
-              .groupBy("iid")
-              .count()
-              .collectAsList()) {
-        counts[r.getInt(0)] = r.getLong(1);
-      }
-      try (BufferAllocator allocator = new RootAllocator()) {
-        ArrowColumns.writeItemCounts(dir.resolve(DatasetLayout.ITEM_COUNTS), counts, allocator);
-        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.USER_IDS), userMap, allocator);
-        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), itemMap, allocator);
-      }
-
-      boolean ts = o.timestamps();
-      String fingerprint =
-          DatasetContent.fingerprint(
-              numUsers,
-              numItems,
-              new DatasetContent.SplitShards[] {
-                shards(dir, trainEntry, ts),
-                validationEntry == null ? null : shards(dir, validationEntry, ts),
-                shards(dir, testEntry, ts)
-              },
-              ts,
-              false,
-              userMap,
-              itemMap);
       Map<String, Long> stats =
           stats(
               lines,
@@ -411,32 +373,20 @@ public final class SparkImport {
               unseenKept,
               compactedUsers,
               compactedItems);
-      DatasetManifest manifest =
-          new DatasetManifest(
-              DatasetLayout.SCHEMA_VERSION,
-              o.name(),
-              numUsers,
-              numItems,
-              trainEntry,
-              validationEntry,
-              testEntry,
-              new FileEntry(DatasetLayout.ITEM_COUNTS, numItems),
-              new FileEntry(DatasetLayout.USER_IDS, numUsers),
-              new FileEntry(DatasetLayout.ITEM_IDS, numItems),
-              ts,
-              false,
-              new BuildInfo(
-                  "spark-" + o.format(),
-                  options(o),
-                  o.seed(),
-                  sourceFiles(preSplit ? List.of(raw, rawTest) : List.of(raw)),
-                  stats),
-              fingerprint,
-              null,
-              null);
-      removeAttemptFiles(dir);
-      DatasetWriter.writeManifest(dir, manifest);
-      return manifest;
+      return writeDataset(
+          dir,
+          o,
+          finalRows,
+          userMap.length,
+          itemMap.length,
+          userMap,
+          itemMap,
+          new BuildInfo(
+              "spark-" + o.format(),
+              options(o),
+              o.seed(),
+              sourceFiles(preSplit ? List.of(raw, rawTest) : List.of(raw)),
+              stats));
     } finally {
       cached.forEach(Dataset::unpersist);
     }
@@ -532,29 +482,6 @@ public final class SparkImport {
       Dataset<Row> kept = train.unionByName(o.dropUnseen() ? seenTest : freshTest);
       checkTestLeft(kept, o, o.dropUnseen() ? unseen : 0);
       kept = cache(cached, kept);
-      int numUsers = maxUser + 1;
-      int numItems = maxItem + 1;
-      String dirName = dir.toString();
-      FileEntry trainEntry = writeSplit(kept, DatasetAssembler.TRAIN, "train", o, dirName);
-      FileEntry testEntry = writeSplit(kept, DatasetAssembler.TEST, "test", o, dirName);
-      long[] counts = new long[numItems];
-      for (Row r : train.groupBy("iid").count().collectAsList()) {
-        counts[r.getInt(0)] = r.getLong(1);
-      }
-      try (BufferAllocator allocator = new RootAllocator()) {
-        ArrowColumns.writeItemCounts(dir.resolve(DatasetLayout.ITEM_COUNTS), counts, allocator);
-      }
-      String fingerprint =
-          DatasetContent.fingerprint(
-              numUsers,
-              numItems,
-              new DatasetContent.SplitShards[] {
-                shards(dir, trainEntry, false), null, shards(dir, testEntry, false)
-              },
-              false,
-              false,
-              null,
-              null);
       Map<String, Long> stats =
           stats(
               lineCounts.values().stream().mapToLong(Long::longValue).sum(),
@@ -565,35 +492,104 @@ public final class SparkImport {
               o.dropUnseen() ? 0L : unseen,
               0L,
               0L);
-      DatasetManifest manifest =
-          new DatasetManifest(
-              DatasetLayout.SCHEMA_VERSION,
-              o.name(),
-              numUsers,
-              numItems,
-              trainEntry,
-              null,
-              testEntry,
-              new FileEntry(DatasetLayout.ITEM_COUNTS, numItems),
-              null,
-              null,
-              false,
-              false,
-              new BuildInfo(
-                  "spark-" + LIGHTGCN,
-                  options(o),
-                  o.seed(),
-                  DatasetImporter.sourceFiles(List.of(trainFile, testFile)),
-                  stats),
-              fingerprint,
-              null,
-              null);
-      removeAttemptFiles(dir);
-      DatasetWriter.writeManifest(dir, manifest);
-      return manifest;
+      return writeDataset(
+          dir,
+          o,
+          kept,
+          maxUser + 1,
+          maxItem + 1,
+          null,
+          null,
+          new BuildInfo(
+              "spark-" + LIGHTGCN,
+              options(o),
+              o.seed(),
+              DatasetImporter.sourceFiles(List.of(trainFile, testFile)),
+              stats));
     } finally {
       cached.forEach(Dataset::unpersist);
     }
+  }
+
+  /**
+   * Writes the splits of {@code rows} (a {@code code} per row) as shards sorted by (user, item),
+   * the item counts and the id maps (when given), then the manifest, last: what both import paths
+   * end with. The fingerprint is computed by reading the shards back one at a time.
+   */
+  private static DatasetManifest writeDataset(
+      Path dir,
+      Options o,
+      Dataset<Row> rows,
+      int numUsers,
+      int numItems,
+      String[] userMap,
+      String[] itemMap,
+      BuildInfo build)
+      throws IOException {
+    String dirName = dir.toString();
+    FileEntry train = writeSplit(rows, DatasetAssembler.TRAIN, "train", o, dirName);
+    FileEntry validation =
+        o.validationRatio() > 0
+            ? writeSplit(rows, DatasetAssembler.VALIDATION, "validation", o, dirName)
+            : null;
+    FileEntry test = writeSplit(rows, DatasetAssembler.TEST, "test", o, dirName);
+    long[] counts = new long[numItems];
+    for (Row r :
+        rows.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)))
+            .groupBy("iid")
+            .count()
+            .collectAsList()) {
+      counts[r.getInt(0)] = r.getLong(1);
+    }
+    try (BufferAllocator allocator = new RootAllocator()) {
+      ArrowColumns.writeItemCounts(dir.resolve(DatasetLayout.ITEM_COUNTS), counts, allocator);
+      if (userMap != null) {
+        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.USER_IDS), userMap, allocator);
+        ArrowColumns.writeIdMap(dir.resolve(DatasetLayout.ITEM_IDS), itemMap, allocator);
+      }
+    }
+    boolean ts = o.timestamps();
+    String fingerprint =
+        DatasetContent.fingerprint(
+            numUsers,
+            numItems,
+            new DatasetContent.SplitShards[] {
+              shards(dir, train, ts),
+              validation == null ? null : shards(dir, validation, ts),
+              shards(dir, test, ts)
+            },
+            ts,
+            false,
+            userMap,
+            itemMap,
+            null,
+            null);
+    DatasetManifest manifest =
+        new DatasetManifest(
+            DatasetLayout.SCHEMA_VERSION,
+            o.name(),
+            numUsers,
+            numItems,
+            train,
+            validation,
+            test,
+            new FileEntry(DatasetLayout.ITEM_COUNTS, numItems),
+            userMap == null ? null : new FileEntry(DatasetLayout.USER_IDS, numUsers),
+            itemMap == null ? null : new FileEntry(DatasetLayout.ITEM_IDS, numItems),
+            ts,
+            false,
+            build,
+            fingerprint,
+            null,
+            null);
+    // the hidden files of attempts that died before their rename are not part of the dataset
+    try (var files = Files.list(dir)) {
+      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".")).toList()) {
+        Files.deleteIfExists(f);
+      }
+    }
+    DatasetWriter.writeManifest(dir, manifest);
+    return manifest;
   }
 
   /** The non-blank lines of a LightGCN file as {@code tokens} (strings) and {@code code}. */
@@ -699,15 +695,6 @@ public final class SparkImport {
       out.put(r.getByte(0), r.getLong(1));
     }
     return out;
-  }
-
-  /** The hidden files of attempts that died before their rename are not part of the dataset. */
-  private static void removeAttemptFiles(Path dir) throws IOException {
-    try (var files = Files.list(dir)) {
-      for (Path f : files.filter(f -> f.getFileName().toString().startsWith(".")).toList()) {
-        Files.deleteIfExists(f);
-      }
-    }
   }
 
   private static Dataset<Row> cache(List<Dataset<Row>> cached, Dataset<Row> d) {

@@ -107,11 +107,26 @@ public final class ArrowColumns {
       boolean timestamps,
       boolean weights,
       BufferAllocator allocator) {
+    return readInteractions(file, expectedRows, timestamps, weights, false, allocator);
+  }
+
+  /**
+   * Reads a split file, or only its ids: with {@code idsOnly} the timestamp and weight columns are
+   * checked against the schema but not copied (the table has neither), for readers that need the
+   * pairs alone.
+   */
+  public static InteractionTable readInteractions(
+      Path file,
+      long expectedRows,
+      boolean timestamps,
+      boolean weights,
+      boolean idsOnly,
+      BufferAllocator allocator) {
     int n = checkedRows(file, expectedRows);
     int[] users = new int[n];
     int[] items = new int[n];
-    long[] ts = timestamps ? new long[n] : null;
-    float[] ws = weights ? new float[n] : null;
+    long[] ts = timestamps && !idsOnly ? new long[n] : null;
+    float[] ws = weights && !idsOnly ? new float[n] : null;
     read(
         file,
         interactionSchema(timestamps, weights),

@@ -139,7 +139,7 @@ public record DatasetContent(
 
   /**
    * A split held in shards, for {@link #fingerprint(int, int, SplitShards[], boolean, boolean,
-   * String[], String[])}.
+   * String[], String[], FeatureTable, FeatureTable)}.
    *
    * @param rows the split's rows (the shards' sum)
    * @param shards visits the shards in order; called once per column, so a split on disk is read a
@@ -155,26 +155,6 @@ public record DatasetContent(
   @FunctionalInterface
   public interface Shards {
     void forEach(java.util.function.Consumer<InteractionTable> visitor);
-  }
-
-  /**
-   * The fingerprint of a dataset without feature tables whose splits are streamed shard by shard:
-   * the same value as {@link #fingerprint()} of the same content held in memory.
-   *
-   * @param splits train, validation (or null), test
-   * @param timestamps whether the splits have timestamps
-   * @param weights whether the splits have weights
-   */
-  public static String fingerprint(
-      int numUsers,
-      int numItems,
-      SplitShards[] splits,
-      boolean timestamps,
-      boolean weights,
-      String[] userIdMap,
-      String[] itemIdMap) {
-    return fingerprint(
-        numUsers, numItems, splits, timestamps, weights, userIdMap, itemIdMap, null, null);
   }
 
   /**

@@ -127,26 +127,23 @@ public final class DatasetReader {
       Rest r = rest(dir, m, allocator);
       InteractionTable test = r.test();
       InteractionTable validation = r.validation();
-      DatasetContent.Shards train =
-          visitor -> {
-            for (FileEntry shard : m.train().files()) {
-              visitor.accept(checkedShard(dir, m, shard, allocator));
-            }
-          };
+      // the pairs alone where they are all that is needed, every column for the fingerprint
+      DatasetContent.Shards trainIds = shards(dir, m, true, allocator);
+      DatasetContent.Shards train = shards(dir, m, false, allocator);
       CsrMatrix byUser;
       try {
         byUser =
             CsrMatrix.fromPairChunks(
                 m.numUsers(),
                 m.numItems(),
-                visitor -> train.forEach(t -> visitor.accept(t.userIds(), t.itemIds())));
+                visitor -> trainIds.forEach(t -> visitor.accept(t.userIds(), t.itemIds())));
       } catch (IllegalStateException e) {
         throw new CbnsException(
             dir + ": the train shards changed while the dataset was being opened; open it again",
             e);
       }
       long[] actual = new long[m.numItems()];
-      train.forEach(
+      trainIds.forEach(
           t -> {
             for (int item : t.itemIds()) {
               actual[item]++;
@@ -185,16 +182,27 @@ public final class DatasetReader {
     }
   }
 
+  /** The train split's shards in order, read one at a time when visited. */
+  private static DatasetContent.Shards shards(
+      Path dir, DatasetManifest m, boolean idsOnly, BufferAllocator allocator) {
+    return visitor -> {
+      for (FileEntry shard : m.train().files()) {
+        visitor.accept(checkedShard(dir, m, shard, allocator, idsOnly));
+      }
+    };
+  }
+
   /**
-   * Reads one file of a split (a shard, or the split's only file) of a verified dataset, checking
-   * its row count against the manifest and its ids against the sizes: for loaders that read a split
-   * a shard at a time.
+   * Reads the pairs of one file of a split (a shard, or the split's only file) of a verified
+   * dataset, checking its schema and row count against the manifest and its ids against the sizes:
+   * for loaders that read a split a shard at a time. The table holds the user and item ids only (no
+   * timestamps or weights, which are not copied).
    *
    * @throws CbnsException naming the file when it no longer matches the manifest
    */
   public static InteractionTable readShard(Path dir, DatasetManifest m, FileEntry shard) {
     try (BufferAllocator allocator = new RootAllocator()) {
-      return checkedShard(dir, m, shard, allocator);
+      return checkedShard(dir, m, shard, allocator, true);
     }
   }
 
@@ -243,7 +251,7 @@ public final class DatasetReader {
   private static InteractionTable split(
       Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator) {
     if (entry.shards().isEmpty()) {
-      return checkedShard(dir, m, entry, allocator);
+      return checkedShard(dir, m, entry, allocator, false);
     }
     int n = Math.toIntExact(entry.rows());
     int[] users = new int[n];
@@ -252,7 +260,7 @@ public final class DatasetReader {
     float[] weights = m.hasWeights() ? new float[n] : null;
     int at = 0;
     for (FileEntry shard : entry.shards()) {
-      InteractionTable t = checkedShard(dir, m, shard, allocator);
+      InteractionTable t = checkedShard(dir, m, shard, allocator, false);
       System.arraycopy(t.userIds(), 0, users, at, t.size());
       System.arraycopy(t.itemIds(), 0, items, at, t.size());
       if (timestamps != null) {
@@ -267,11 +275,11 @@ public final class DatasetReader {
   }
 
   private static InteractionTable checkedShard(
-      Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator) {
+      Path dir, DatasetManifest m, FileEntry entry, BufferAllocator allocator, boolean idsOnly) {
     Path file = dir.resolve(entry.file());
     InteractionTable t =
         ArrowColumns.readInteractions(
-            file, entry.rows(), m.hasTimestamps(), m.hasWeights(), allocator);
+            file, entry.rows(), m.hasTimestamps(), m.hasWeights(), idsOnly, allocator);
     int[] u = t.userIds();
     int[] i = t.itemIds();
     for (int r = 0; r < u.length; r++) {

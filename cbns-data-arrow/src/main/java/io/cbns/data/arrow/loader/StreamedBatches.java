@@ -36,6 +36,7 @@ public final class StreamedBatches implements Iterator<InteractionBatch> {
   private final int passes;
   private final BatchSpec spec;
   private final int epoch;
+  private final long totalRows;
   private final int numBatches;
   private SplittableRandom random;
   private long passSeed;
@@ -75,6 +76,7 @@ public final class StreamedBatches implements Iterator<InteractionBatch> {
     for (long r : shardRows) {
       rows += r;
     }
+    this.totalRows = rows;
     this.numBatches = ShuffledBatches.numBatches(Math.toIntExact(rows), spec);
   }
 
@@ -134,11 +136,7 @@ public final class StreamedBatches implements Iterator<InteractionBatch> {
     items = new int[0];
     // a pass holds rows / passes on average, give or take a few standard deviations of the
     // binomial draw; the arrays grow if it holds more
-    long total = 0;
-    for (long r : shardRows) {
-      total += r;
-    }
-    double mean = (double) total / passes;
+    double mean = (double) totalRows / passes;
     int capacity =
         (int) Math.min(Integer.MAX_VALUE - 8, left + (long) (mean + 6 * Math.sqrt(mean)) + 16);
     int[] u = new int[capacity];
