@@ -35,9 +35,6 @@ public record CsrMatrix(int numRows, int numColumns, int[] rowOffsets, int[] col
    * @throws IllegalArgumentException when an index is out of range
    */
   public static CsrMatrix fromPairs(int numRows, int numColumns, int[] rows, int[] cols) {
-    if (rows.length != cols.length) {
-      throw new IllegalArgumentException("rows and cols differ in length");
-    }
     return fromPairChunks(numRows, numColumns, visitor -> visitor.accept(rows, cols));
   }
 

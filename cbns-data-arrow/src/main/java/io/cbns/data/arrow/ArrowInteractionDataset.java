@@ -55,41 +55,39 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final FeatureTable itemFeatures;
   private final FeatureTable userFeatures;
 
-  private ArrowInteractionDataset(DatasetReader.Loaded loaded) {
-    DatasetContent c = loaded.content();
-    this.directory = loaded.directory();
-    this.manifest = loaded.manifest();
-    this.trainUsers = c.train().userIds();
-    this.trainItems = c.train().itemIds();
-    this.passes = 0;
-    this.train = csr(c.numUsers(), c.numItems(), c.train());
-    this.test = csr(c.numUsers(), c.numItems(), c.test());
-    this.validation =
-        c.validation() == null ? null : csr(c.numUsers(), c.numItems(), c.validation());
-    this.itemCounts = c.itemTrainCounts();
-    this.userIdMap = c.userIdMap() == null ? null : List.of(c.userIdMap());
-    this.itemIdMap = c.itemIdMap() == null ? null : List.of(c.itemIdMap());
-    this.itemFeatures = c.itemFeatures();
-    this.userFeatures = c.userFeatures();
-    this.info = info(manifest, directory);
-  }
-
-  private ArrowInteractionDataset(DatasetReader.Streamed s, int passes) {
-    DatasetManifest m = s.manifest();
-    this.directory = s.directory();
-    this.manifest = m;
-    this.trainUsers = null;
-    this.trainItems = null;
+  /**
+   * @param trainUsers the train split's users, held for the in-memory shuffle; null when streaming
+   * @param passes 0 for the in-memory shuffle, else the streamed passes per epoch
+   */
+  private ArrowInteractionDataset(
+      Path directory,
+      DatasetManifest manifest,
+      int[] trainUsers,
+      int[] trainItems,
+      int passes,
+      CsrMatrix train,
+      InteractionTable validation,
+      InteractionTable test,
+      long[] itemCounts,
+      String[] userIdMap,
+      String[] itemIdMap,
+      FeatureTable itemFeatures,
+      FeatureTable userFeatures) {
+    int users = manifest.numUsers();
+    int items = manifest.numItems();
+    this.directory = directory;
+    this.manifest = manifest;
+    this.trainUsers = trainUsers;
+    this.trainItems = trainItems;
     this.passes = passes;
-    this.train = s.trainByUser();
-    this.test = csr(m.numUsers(), m.numItems(), s.test());
-    this.validation =
-        s.validation() == null ? null : csr(m.numUsers(), m.numItems(), s.validation());
-    this.itemCounts = s.itemTrainCounts();
-    this.userIdMap = s.userIdMap() == null ? null : List.of(s.userIdMap());
-    this.itemIdMap = s.itemIdMap() == null ? null : List.of(s.itemIdMap());
-    this.itemFeatures = s.itemFeatures();
-    this.userFeatures = s.userFeatures();
+    this.train = train;
+    this.test = csr(users, items, test);
+    this.validation = validation == null ? null : csr(users, items, validation);
+    this.itemCounts = itemCounts;
+    this.userIdMap = userIdMap == null ? null : List.of(userIdMap);
+    this.itemIdMap = itemIdMap == null ? null : List.of(itemIdMap);
+    this.itemFeatures = itemFeatures;
+    this.userFeatures = userFeatures;
     this.info = info(manifest, directory);
   }
 
@@ -112,7 +110,22 @@ public final class ArrowInteractionDataset implements InteractionDataset {
    */
   public static ArrowInteractionDataset open(Path directory) {
     requireNonNull(directory, "directory is null");
-    return new ArrowInteractionDataset(DatasetReader.read(directory));
+    DatasetReader.Loaded loaded = DatasetReader.read(directory);
+    DatasetContent c = loaded.content();
+    return new ArrowInteractionDataset(
+        loaded.directory(),
+        loaded.manifest(),
+        c.train().userIds(),
+        c.train().itemIds(),
+        0,
+        csr(c.numUsers(), c.numItems(), c.train()),
+        c.validation(),
+        c.test(),
+        c.itemTrainCounts(),
+        c.userIdMap(),
+        c.itemIdMap(),
+        c.itemFeatures(),
+        c.userFeatures());
   }
 
   /**
@@ -140,7 +153,21 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               + "), so there is nothing to stream; re-import it in shards (`cbns import ... --set"
               + " shard-rows=1000000`, or `cbns-spark import`) or train without stream-passes");
     }
-    return new ArrowInteractionDataset(DatasetReader.readStreamed(directory), passes);
+    DatasetReader.Streamed r = DatasetReader.readStreamed(directory);
+    return new ArrowInteractionDataset(
+        r.directory(),
+        r.manifest(),
+        null,
+        null,
+        passes,
+        r.trainByUser(),
+        r.validation(),
+        r.test(),
+        r.itemTrainCounts(),
+        r.userIdMap(),
+        r.itemIdMap(),
+        r.itemFeatures(),
+        r.userFeatures());
   }
 
   private static CsrMatrix csr(int numUsers, int numItems, InteractionTable t) {
