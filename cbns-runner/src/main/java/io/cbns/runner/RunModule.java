@@ -43,6 +43,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -95,6 +96,7 @@ public final class RunModule extends AbstractModule {
   public record Parts(
       RunDirectory runDirectory,
       Device device,
+      List<Device> devices,
       NDManager manager,
       InteractionDataset dataset,
       TwoTowerModel model,
@@ -118,6 +120,7 @@ public final class RunModule extends AbstractModule {
       injector.getInstance(FrequencyEstimatorFactory.class);
       RunDirectory run = injector.getInstance(RunDirectory.class);
       Device device = injector.getInstance(Device.class);
+      List<Device> devices = injector.getInstance(Key.get(new TypeLiteral<List<Device>>() {}));
       NDManager manager = injector.getInstance(NDManager.class);
       InteractionDataset dataset = injector.getInstance(InteractionDataset.class);
       TwoTowerModel model = injector.getInstance(TwoTowerModel.class);
@@ -128,7 +131,8 @@ public final class RunModule extends AbstractModule {
       Map<String, TrainingListener> listeners =
           injector.getInstance(Key.get(new TypeLiteral<Map<String, TrainingListener>>() {}));
       return new Parts(
-          run, device, manager, dataset, model, sampler, frequency, schedule, optimizer, listeners);
+          run, device, devices, manager, dataset, model, sampler, frequency, schedule, optimizer,
+          listeners);
     } catch (ProvisionException e) {
       throw unwrap(e);
     }
@@ -203,10 +207,39 @@ public final class RunModule extends AbstractModule {
     return RunDirectory.of(runsDir.resolve(name));
   }
 
+  /** Every device of the training: {@code devices:} when set, else the one {@code device:}. */
   @Provides
   @Singleton
-  Device device() {
-    return selectDevice(config.device());
+  List<Device> devices() {
+    if (config.devices().isEmpty()) {
+      return List.of(selectDevice(config.device()));
+    }
+    if (config.devices().equals(List.of("gpu:all"))) {
+      int gpus = Engine.getInstance().getGpuCount();
+      if (gpus == 0) {
+        throw new ConfigException(
+            "devices",
+            "gpu:all asked for every GPU, but the engine sees none; build with the cuda profile"
+                + " (mvn -Pcuda package) on a machine with NVIDIA GPUs, or list devices: [cpu]");
+      }
+      List<Device> all = new java.util.ArrayList<>();
+      for (int g = 0; g < gpus; g++) {
+        all.add(Device.gpu(g));
+      }
+      return List.copyOf(all);
+    }
+    List<Device> out = new java.util.ArrayList<>();
+    for (String spec : config.devices()) {
+      out.add(selectDevice(spec, "devices"));
+    }
+    return List.copyOf(out);
+  }
+
+  /** The training device: the first of {@link #devices}, where the model and its state live. */
+  @Provides
+  @Singleton
+  Device device(List<Device> devices) {
+    return devices.get(0);
   }
 
   /** The run's root manager: every long-lived array (parameters, bank) lives under it. */
@@ -351,6 +384,10 @@ public final class RunModule extends AbstractModule {
    * the engine sees, else the CPU).
    */
   static Device selectDevice(String spec) {
+    return selectDevice(spec, "device");
+  }
+
+  private static Device selectDevice(String spec, String key) {
     int gpus = Engine.getInstance().getGpuCount();
     if (spec.equals("cpu")) {
       return Device.cpu();
@@ -363,13 +400,15 @@ public final class RunModule extends AbstractModule {
     int index = spec.contains(":") ? Integer.parseInt(spec.substring(spec.indexOf(':') + 1)) : 0;
     if (index >= gpus) {
       throw new ConfigException(
-          "device",
+          key,
           "asked for "
               + spec
               + " but the engine sees "
               + gpus
               + " GPU(s); build with the cuda profile (mvn -Pcuda package) on a machine with an"
-              + " NVIDIA GPU, or use device: cpu");
+              + " NVIDIA GPU, or use "
+              + key
+              + ": cpu");
     }
     return Device.gpu(index);
   }

@@ -174,14 +174,14 @@ public final class TrainJob {
     Path runDir = run.path();
     DatasetInfo info = parts.dataset().info();
     if (resuming) {
-      out.printf("resuming run directory: %s (device %s)%n", runDir, parts.device());
+      out.printf("resuming run directory: %s (%s)%n", runDir, describe(parts.devices()));
     } else {
       createRunDir(runDir);
       AtomicFiles.writeString(run.config(), ConfigLoader.toYaml(cfg.resolved()));
       writeJson(
           run.provenance(),
-          provenance(cfg, info, parts.device(), parts.sampler().effectiveOptions()));
-      out.printf("run directory: %s (device %s)%n", runDir, parts.device());
+          provenance(cfg, info, parts.devices(), parts.sampler().effectiveOptions()));
+      out.printf("run directory: %s (%s)%n", runDir, describe(parts.devices()));
     }
     var console = new io.cbns.runner.report.ConsoleProgressListener(out, interactive);
     FullRankingEvaluator evaluator =
@@ -203,7 +203,8 @@ public final class TrainJob {
             .optRestoreBest(cfg.evaluation().restoreBest())
             .optSmoothing(cfg.smoothing())
             .optRowSparse(cfg.optimizer().sparseGradients())
-            .optStopRequest(stopRequest);
+            .optStopRequest(stopRequest)
+            .optDevices(parts.devices());
     if (cfg.checkpoint().enabled()) {
       builder.optCheckpointing(
           new Checkpointing(
@@ -301,12 +302,22 @@ public final class TrainJob {
     }
   }
 
+  /** "device cpu()", or "devices [gpu(0), gpu(1)] (data parallel)". */
+  private static String describe(List<Device> devices) {
+    return devices.size() == 1
+        ? "device " + devices.get(0)
+        : "devices " + devices + " (data parallel)";
+  }
+
   private static Map<String, Object> provenance(
-      RunConfig cfg, DatasetInfo info, Device device, Map<String, String> effectiveSampler) {
+      RunConfig cfg, DatasetInfo info, List<Device> devices, Map<String, String> effectiveSampler) {
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("cbns_version", VersionProvider.version());
     p.put("seed", cfg.seed());
-    p.put("device", device.toString());
+    p.put("device", devices.get(0).toString());
+    if (devices.size() > 1) {
+      p.put("devices", devices.stream().map(Device::toString).toList());
+    }
     p.put("threads", Integer.getInteger("ai.djl.pytorch.num_threads"));
     p.put("engine", Engine.getInstance().getEngineName());
     p.put("engine_version", Engine.getInstance().getVersion());

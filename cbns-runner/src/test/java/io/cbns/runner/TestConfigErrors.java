@@ -83,6 +83,27 @@ final class TestConfigErrors {
   }
 
   @Test
+  void devicesAreCheckedBeforeTheRunDirectoryExists() throws IOException {
+    CliRun both = train("device=cpu", "devices=[cpu,cpu]");
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("devices: is set together with device; set one");
+    CliRun unknown = train("devices=[cpu,tpu]");
+    assertThat(unknown.exitCode()).isEqualTo(2);
+    assertThat(unknown.err())
+        .contains("devices: unknown entry 'tpu'; valid entries: cpu, gpu, gpu:N, or gpu:all alone");
+    CliRun allAndMore = train("devices=[gpu:all,cpu]");
+    assertThat(allAndMore.exitCode()).isEqualTo(2);
+    assertThat(allAndMore.err()).contains("devices: unknown entry 'gpu:all'");
+    CliRun missingGpu = train("devices=[cpu,gpu:1]", "data.users=60", "data.items=40");
+    assertThat(missingGpu.exitCode()).isEqualTo(2);
+    assertThat(missingGpu.err()).contains("devices: asked for gpu:1 but the engine sees");
+    CliRun noGpus = train("devices=gpu:all", "data.users=60", "data.items=40");
+    assertThat(noGpus.exitCode()).isEqualTo(2);
+    assertThat(noGpus.err()).contains("devices: gpu:all asked for every GPU, but the engine sees");
+    assertNoRunDirectory();
+  }
+
+  @Test
   void missingConfigFileIsAnError() throws IOException {
     CliRun r = CliRun.of(List.of("train", "--config", tmp.resolve("nope.yaml").toString()));
     assertThat(r.exitCode()).isEqualTo(2);

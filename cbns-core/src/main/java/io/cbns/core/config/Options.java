@@ -223,6 +223,35 @@ public final class Options {
   }
 
   /**
+   * A list of texts; a single text is a one-element list. A null default leaves the option out of
+   * {@link #resolved} when it is not set.
+   */
+  public List<String> getStringList(String key, List<String> defaultValue) {
+    record(
+        key,
+        "list of strings",
+        defaultValue == null ? null : String.valueOf(defaultValue),
+        "any text each");
+    Object v = values.get(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    List<?> items = v instanceof List<?> l ? l : List.of(v);
+    if (items.isEmpty()) {
+      throw new ConfigException(keyPath(key), "must not be empty");
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      if (items.get(i) == null) {
+        throw new ConfigException(keyPath(key) + "[" + i + "]", "is empty");
+      }
+      Options one = new Options(keyPath(key), Map.of("[" + i + "]", items.get(i)));
+      out.add(one.getString("[" + i + "]", null));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
    * The effective values of every option read so far: the configured value, or the default when the
    * key was not set (options without a default are left out). Nested sections appear as read
    * through {@link #section}, with their raw values.

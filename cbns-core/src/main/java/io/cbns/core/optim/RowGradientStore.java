@@ -2,6 +2,7 @@ package io.cbns.core.optim;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A parameter store for one training step that gives embedding tables row-sparse gradients, as
@@ -33,19 +35,56 @@ import java.util.Map;
  * several times in a step (batch items, then bank items) gets one leaf per lookup; {@link
  * #gradients} adds them up per distinct id.
  *
+ * <p>In a data-parallel step each extra replica reads its own copies of the parameters through a
+ * {@link #replica} store, whose lookups are recorded here too: {@link #gradients} then sums the
+ * rows of every replica, on this store's device.
+ *
  * <p>A table read through {@link #lookupRows} must be read only that way during the step (its dense
  * gradient stays empty). Arrays live in the step's manager. Not thread-safe.
  */
 public final class RowGradientStore extends ParameterStore implements RowSparseLookup {
   private final NDManager manager;
-  private final Map<Parameter, List<NDArray[]>> lookups = new IdentityHashMap<>();
+  // the array read for a parameter: null for the parameter's own (the primary store)
+  private final Function<Parameter, NDArray> values;
+  // shared by the primary store and its replicas
+  private final Map<Parameter, List<NDArray[]>> lookups;
 
   /**
    * @param manager the step's manager (its device is the training device)
    */
   public RowGradientStore(NDManager manager) {
+    this(manager, null, new IdentityHashMap<>());
+  }
+
+  private RowGradientStore(
+      NDManager manager,
+      Function<Parameter, NDArray> values,
+      Map<Parameter, List<NDArray[]>> lookups) {
     super(manager, false);
     this.manager = requireNonNull(manager, "manager is null");
+    this.values = values;
+    this.lookups = lookups;
+  }
+
+  /**
+   * A store for one more replica of a data-parallel step: it reads {@code values} (the replica's
+   * copy of each parameter) instead of the parameters, and its row lookups count in this store's
+   * {@link #gradients}.
+   *
+   * @param replicaManager the replica's step manager (on the replica's device)
+   * @param values the replica's copy of a parameter
+   */
+  public RowGradientStore replica(NDManager replicaManager, Function<Parameter, NDArray> values) {
+    if (this.values != null) {
+      throw new IllegalStateException("a replica store makes no replicas of its own");
+    }
+    return new RowGradientStore(replicaManager, requireNonNull(values, "values is null"), lookups);
+  }
+
+  /** The replica's copy for a replica store; the parameter's own value otherwise. */
+  @Override
+  public NDArray getValue(Parameter parameter, Device device, boolean training) {
+    return values == null ? super.getValue(parameter, device, training) : values.apply(parameter);
   }
 
   /**
@@ -64,7 +103,7 @@ public final class RowGradientStore extends ParameterStore implements RowSparseL
     NDArray distinct = unique.get(0);
     NDArray inverse = unique.get(1).reshape(ids.getShape());
     // the gather is not recorded: the leaf starts a graph of its own
-    NDArray leaf = Rows.gather(table.getArray(), distinct);
+    NDArray leaf = Rows.gather(values == null ? table.getArray() : values.apply(table), distinct);
     leaf.setRequiresGradient(true);
     lookups.computeIfAbsent(table, k -> new ArrayList<>()).add(new NDArray[] {distinct, leaf});
     return inverse.getNDArrayInternal().embedding(inverse, leaf, SparseFormat.DENSE).get(0);
@@ -88,12 +127,12 @@ public final class RowGradientStore extends ParameterStore implements RowSparseL
     }
     if (parts.size() == 1) {
       NDArray[] only = parts.get(0);
-      return new NDArray[] {only[0], gradientOf(only[1])};
+      return new NDArray[] {onDevice(only[0]), gradientOf(only[1])};
     }
     NDList ids = new NDList();
     NDList grads = new NDList();
     for (NDArray[] part : parts) {
-      ids.add(part[0]);
+      ids.add(onDevice(part[0]));
       grads.add(gradientOf(part[1]));
     }
     NDArray allIds = NDArrays.concat(ids);
@@ -114,8 +153,18 @@ public final class RowGradientStore extends ParameterStore implements RowSparseL
   }
 
   private NDArray gradientOf(NDArray leaf) {
-    NDArray g = leaf.getGradient();
+    NDArray g = onDevice(leaf.getGradient());
     g.attach(manager);
     return g;
+  }
+
+  /** {@code a} on this store's device (a replica's lookups are on the replica's). */
+  private NDArray onDevice(NDArray a) {
+    if (a.getDevice().equals(manager.getDevice())) {
+      return a;
+    }
+    NDArray moved = a.toDevice(manager.getDevice(), false);
+    moved.attach(manager);
+    return moved;
   }
 }

@@ -2,11 +2,15 @@ package io.cbns.core.train;
 
 import static java.util.Objects.requireNonNull;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -23,7 +27,9 @@ import io.cbns.core.sampling.Candidates;
 import io.cbns.core.sampling.NegativeSampler;
 import io.cbns.core.sampling.StepBatch;
 import io.cbns.core.sampling.StepContext;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -39,7 +45,7 @@ import java.util.Map;
  * state is set from the seed and the global step before each step, so that a resumed run draws the
  * same dropout masks. Not thread-safe.
  */
-public final class TrainStep {
+public final class TrainStep implements AutoCloseable {
   private final TwoTowerModel model;
   private final NegativeSampler sampler;
   private final FrequencyEstimator frequency;
@@ -54,6 +60,8 @@ public final class TrainStep {
   private final UserTemperatures userTemperatures;
   // no parameter server: parameters are read in place and updated by update()
   private final ParameterStore dense;
+  // the other devices' copies of the model in a data-parallel step, or null on one device
+  private final Replicas replicas;
 
   private TrainStep(Builder b) {
     this.model = b.model;
@@ -67,10 +75,35 @@ public final class TrainStep {
     this.userLogQ = b.userLogQ;
     this.userTemperatures = b.userTemperatures;
     this.dense = new ParameterStore(manager, false);
+    this.replicas = b.devices.size() > 1 ? new Replicas(model, manager, b.devices) : null;
   }
 
   public static Builder builder() {
     return new Builder();
+  }
+
+  /** The number of replicas a batch is split over: the devices given, 1 by default. */
+  public int replicas() {
+    return replicas == null ? 1 : replicas.size();
+  }
+
+  /**
+   * Tells the step that the model's parameters were replaced outside it (a checkpoint loaded, the
+   * best epoch restored): the replicas copy them again before the next step. Nothing to do on one
+   * device.
+   */
+  public void parametersReplaced() {
+    if (replicas != null) {
+      replicas.invalidate();
+    }
+  }
+
+  /** Frees the replicas' copies; nothing to do on one device. */
+  @Override
+  public void close() {
+    if (replicas != null) {
+      replicas.close();
+    }
   }
 
   /** Whether embedding tables get row-sparse gradients in this step. */
@@ -100,32 +133,187 @@ public final class TrainStep {
           new StepBatch(m.create(batch.userIds()), m.create(itemIds), m.create(logQ), itemIds);
       StepContext ctx =
           new StepContext(step, epoch, m, ids -> model.encodeItems(ps, ids, true), frequency);
-      NDArray itemEmbeddings;
-      float value;
-      float[] hardness;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDArray users = model.encodeUsers(ps, b.userIds(), b.itemIds(), true);
-        itemEmbeddings = model.encodeItems(ps, b.itemIds(), true);
-        Candidates candidates = sampler.candidates(ctx, b, itemEmbeddings);
-        NDArray rowFactors =
-            userTemperatures == null ? null : m.create(userTemperatures.factors(batch.userIds()));
-        NDArray lossValue =
-            loss.compute(users, candidates, b.itemIds(), batchUsers(m, batch), rowFactors);
-        value = lossValue.getFloat();
-        if (!Float.isFinite(value)) {
-          throw diverged("the loss became " + value, step, epoch);
+      Shard[] shards = shards(batch, b, m, ps);
+      try {
+        NDArray itemEmbeddings;
+        float value;
+        float[] hardness = null;
+        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+          for (Shard s : shards) {
+            s.users = model.encodeUsers(s.ps, s.batch.userIds(), s.batch.itemIds(), true);
+            s.items = model.encodeItems(s.ps, s.batch.itemIds(), true);
+          }
+          // the whole batch's items, in row order on the training device, with gradient: the
+          // sampler sees the batch as on one device, once per step
+          itemEmbeddings = shards.length == 1 ? shards[0].items : gathered(m, shards);
+          Candidates all = sampler.candidates(ctx, b, itemEmbeddings);
+          NDArray lossValue = null;
+          for (Shard s : shards) {
+            s.candidates = shards.length == 1 ? all : blockFirst(all, s, b.size());
+            NDManager sm = s.batch.userIds().getManager();
+            NDArray rowFactors =
+                userTemperatures == null
+                    ? null
+                    : sm.create(userTemperatures.factors(s.host.userIds()));
+            NDArray shardLoss =
+                loss.compute(
+                    s.users, s.candidates, s.batch.itemIds(), batchUsers(sm, s.host), rowFactors);
+            if (shards.length > 1) {
+              // the mean over the whole batch: each block's mean weighted by its share of rows.
+              // The weight is an engine-made array kept until the step ends: autograd saves it for
+              // the backward pass, and mul(Number) would free its host buffer right away
+              NDArray weight =
+                  m.full(new Shape(), (float) s.host.size() / batch.size(), DataType.FLOAT32);
+              shardLoss = shardLoss.toDevice(m.getDevice(), false).mul(weight);
+            }
+            lossValue = lossValue == null ? shardLoss : lossValue.add(shardLoss);
+          }
+          value = lossValue.getFloat();
+          if (!Float.isFinite(value)) {
+            throw diverged("the loss became " + value, step, epoch);
+          }
+          if (userTemperatures != null) {
+            hardness = new float[batch.size()];
+            for (Shard s : shards) {
+              float[] part = loss.positiveLogOdds(s.users, s.candidates, s.batch.itemIds());
+              System.arraycopy(part, 0, hardness, s.from, part.length);
+            }
+          }
+          gc.backward(lossValue);
         }
-        hardness =
-            userTemperatures == null ? null : loss.positiveLogOdds(users, candidates, b.itemIds());
-        gc.backward(lossValue);
+        update(ps, step, epoch);
+        if (hardness != null) {
+          userTemperatures.observe(batch.userIds(), hardness);
+        }
+        sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
+        frequency.observe(step, itemIds);
+        return value;
+      } finally {
+        for (int r = 1; r < shards.length; r++) {
+          shards[r].manager.close();
+        }
       }
-      update(ps, step, epoch);
-      if (hardness != null) {
-        userTemperatures.observe(batch.userIds(), hardness);
+    }
+  }
+
+  /**
+   * The batch split into one contiguous block of rows per replica (sizes differing by at most one;
+   * fewer replicas than devices when the batch has fewer rows); one shard, the batch itself,
+   * without replicas.
+   */
+  private Shard[] shards(InteractionBatch batch, StepBatch b, NDManager m, ParameterStore ps) {
+    if (replicas == null) {
+      return new Shard[] {new Shard(0, batch, b, m, ps)};
+    }
+    replicas.ensureCurrent();
+    int n = batch.size();
+    int k = Math.min(replicas.size(), n);
+    Shard[] shards = new Shard[k];
+    for (int r = 0; r < k; r++) {
+      int from = (int) ((long) n * r / k);
+      int to = (int) ((long) n * (r + 1) / k);
+      InteractionBatch host =
+          new InteractionBatch(
+              Arrays.copyOfRange(batch.userIds(), from, to),
+              Arrays.copyOfRange(batch.itemIds(), from, to));
+      // the shard owns rm from here; run() closes every replica's manager
+      NDManager rm = replicas.newStepManager(r, m);
+      shards[r] = new Shard(from, host, null, rm, replicas.store(r, rm, ps));
+      shards[r].batch =
+          new StepBatch(
+              rm.create(host.userIds()),
+              rm.create(host.itemIds()),
+              onDevice(b.itemLogQ().get(from + ":" + to), rm),
+              host.itemIds());
+    }
+    return shards;
+  }
+
+  /**
+   * Every block's items, concatenated in row order on the training device. With gradient: the
+   * copies are recorded, so the gradient an item gets from any block's rows flows back to the
+   * replica that encoded it.
+   */
+  private static NDArray gathered(NDManager m, Shard[] shards) {
+    NDList parts = new NDList();
+    for (Shard s : shards) {
+      parts.add(onDevice(s.items, m));
+    }
+    NDArray all = NDArrays.concat(parts);
+    all.attach(m);
+    return all;
+  }
+
+  /**
+   * The whole batch's candidates for one block, on the block's device: the block's own columns
+   * first (so that column {@code i} is still row {@code i}'s positive), then the other blocks'
+   * (only when batch columns are negatives; masked out otherwise, as on one device), then the
+   * sampler's extra columns. Every row sees the columns it would see on one device, so the loss and
+   * its gradient are the one-device ones.
+   */
+  private static Candidates blockFirst(Candidates all, Shard s, int batchSize) {
+    NDManager rm = s.manager;
+    int from = s.from;
+    int to = from + s.host.size();
+    List<String> slices = new java.util.ArrayList<>();
+    slices.add(from + ":" + to);
+    if (all.batchNegatives()) {
+      if (from > 0) {
+        slices.add("0:" + from);
       }
-      sampler.onStepEnd(ctx, b, itemEmbeddings.stopGradient());
-      frequency.observe(step, itemIds);
-      return value;
+      if (to < batchSize) {
+        slices.add(to + ":" + batchSize);
+      }
+    }
+    if (all.size() > batchSize) {
+      slices.add(batchSize + ":");
+    }
+    return new Candidates(
+        columns(all.embeddings(), slices, rm),
+        columns(all.logQ(), slices, rm),
+        columns(all.itemIds(), slices, rm),
+        all.batchNegatives());
+  }
+
+  /** The rows {@code slices} of {@code a}, concatenated, on the device of {@code m}. */
+  private static NDArray columns(NDArray a, List<String> slices, NDManager m) {
+    NDList parts = new NDList();
+    for (String slice : slices) {
+      NDArray part = a.get(slice);
+      part.attach(m);
+      parts.add(part);
+    }
+    NDArray joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
+    return onDevice(joined, m);
+  }
+
+  /** {@code a} on the device of {@code m}: itself when it is there already, else a copy in m. */
+  private static NDArray onDevice(NDArray a, NDManager m) {
+    if (a.getDevice().equals(m.getDevice())) {
+      return a;
+    }
+    NDArray moved = a.toDevice(m.getDevice(), false);
+    moved.attach(m);
+    return moved;
+  }
+
+  /** One replica's part of a step: its rows, arrays, manager and parameter store. */
+  private static final class Shard {
+    final int from;
+    final InteractionBatch host;
+    final NDManager manager;
+    final ParameterStore ps;
+    StepBatch batch;
+    NDArray users;
+    NDArray items;
+    Candidates candidates;
+
+    Shard(int from, InteractionBatch host, StepBatch batch, NDManager manager, ParameterStore ps) {
+      this.from = from;
+      this.host = host;
+      this.batch = batch;
+      this.manager = manager;
+      this.ps = ps;
     }
   }
 
@@ -193,6 +381,10 @@ public final class TrainStep {
         }
       }
     }
+    if (replicas != null) {
+      // the replicas' gradients of dense parameters join the model's before the check
+      trainable.values().forEach(replicas::addGradients);
+    }
     try (NDScope scope = new NDScope()) {
       NDArray total = null;
       for (Parameter p : trainable.values()) {
@@ -218,13 +410,19 @@ public final class TrainStep {
       }
     }
     for (var e : sparse.entrySet()) {
-      NDArray weight = model.block().getParameters().get(e.getKey()).getArray();
-      optimizer.updateRows(e.getKey(), weight, e.getValue()[0], e.getValue()[1]);
+      Parameter p = model.block().getParameters().get(e.getKey());
+      optimizer.updateRows(e.getKey(), p.getArray(), e.getValue()[0], e.getValue()[1]);
+      if (replicas != null) {
+        replicas.copyRows(p, e.getValue()[0]);
+      }
     }
     for (var e : trainable.entrySet()) {
       NDArray weight = e.getValue().getArray();
       try (NDArray grad = weight.getGradient()) {
         optimizer.update(e.getKey(), weight, grad);
+      }
+      if (replicas != null) {
+        replicas.copy(e.getValue());
       }
     }
   }
@@ -241,6 +439,7 @@ public final class TrainStep {
     private boolean rowSparse = true;
     private float[] userLogQ;
     private UserTemperatures userTemperatures;
+    private List<Device> devices = List.of();
 
     private Builder() {}
 
@@ -309,6 +508,23 @@ public final class TrainStep {
      */
     public Builder optUserTemperatures(UserTemperatures userTemperatures) {
       this.userTemperatures = userTemperatures;
+      return this;
+    }
+
+    /**
+     * Data parallelism: each batch is split into one block of rows per device, each encoded by a
+     * replica of the model on its device. The sampler sees the whole batch once per step, on the
+     * first device, as on one device (a memory bank receives every device's items); every block's
+     * rows then get the whole batch's candidate columns on their device, the copies recorded, so
+     * that the loss and its gradient are those of one device, up to float rounding. The replicas'
+     * gradients are summed into the model, which the optimizer updates, and the rows and parameters
+     * it changed are copied back into the replicas. The first device must be the {@link #setManager
+     * manager}'s. Default: no list, one device (the manager's); a list of one device is the same.
+     * Several entries may name the same device (replicas on one CPU): slower than one replica, but
+     * the same arithmetic, which is how it is tested without accelerators.
+     */
+    public Builder optDevices(List<Device> devices) {
+      this.devices = List.copyOf(devices);
       return this;
     }
 

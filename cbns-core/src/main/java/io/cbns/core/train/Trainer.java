@@ -105,6 +105,7 @@ public final class Trainer {
             .optUserLogQ(
                 b.loss.userSoftmaxWeight() > 0 ? TrainStep.userLogQ(dataset.trainByUser()) : null)
             .optUserTemperatures(userTemperatures)
+            .optDevices(b.devices)
             .build();
     this.testExclusion = dataset.testExclusion();
   }
@@ -129,6 +130,15 @@ public final class Trainer {
    * @throws TrainingInterruptedException when the stop request became true (after a checkpoint)
    */
   public TrainingSummary fit() {
+    try {
+      return train();
+    } finally {
+      // the other devices' copies of the model (data parallelism) are not needed after training
+      trainStep.close();
+    }
+  }
+
+  private TrainingSummary train() {
     long started = System.nanoTime();
     sessionStart = started;
     long spe = stepsPerEpoch(dataset.info().numTrain(), config.batchSize(), config.dropLast());
@@ -143,6 +153,7 @@ public final class Trainer {
     Progress p = new Progress();
     if (checkpointing != null && checkpointing.resume()) {
       restore(p);
+      trainStep.parametersReplaced();
     }
     TrainingInfo info =
         new TrainingInfo(
@@ -246,6 +257,7 @@ public final class Trainer {
           evaluator.ks().get(0),
           String.format(java.util.Locale.ROOT, "%.4f", selection.bestScore()));
       selection.restore(model);
+      trainStep.parametersReplaced();
       selected = selection.bestEpoch();
     }
     Optional<EvaluationInfo> last = Optional.empty();
@@ -404,6 +416,7 @@ public final class Trainer {
     private NeighbourSmoothing smoothing = NeighbourSmoothing.NONE;
     private boolean rowSparse = true;
     private final Map<String, Checkpointable> extraState = new LinkedHashMap<>();
+    private List<ai.djl.Device> devices = List.of();
 
     private Builder() {}
 
@@ -516,6 +529,15 @@ public final class Trainer {
           || extraState.putIfAbsent(name, state) != null) {
         throw new IllegalArgumentException("checkpoint section name already used: " + name);
       }
+      return this;
+    }
+
+    /**
+     * The devices of a data-parallel training, the first being the {@link #setManager manager}'s;
+     * see {@link TrainStep.Builder#optDevices}. Default: the manager's device alone.
+     */
+    public Builder optDevices(List<ai.djl.Device> devices) {
+      this.devices = List.copyOf(devices);
       return this;
     }
 

@@ -73,6 +73,15 @@ final class TestCheckpointResume {
 
   private static Outcome train(
       Path checkpoint, boolean resume, BooleanSupplier stop, List<Double> losses) {
+    return train(checkpoint, resume, stop, losses, List.of());
+  }
+
+  private static Outcome train(
+      Path checkpoint,
+      boolean resume,
+      BooleanSupplier stop,
+      List<Double> losses,
+      List<ai.djl.Device> devices) {
     TestingDataset data = new TestingDataset(120, 60, 6);
     try (NDManager root = NDManager.newBaseManager();
         TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
@@ -93,6 +102,7 @@ final class TestCheckpointResume {
               .optLoss(new LossConfig(0.5, true, true))
               .optEvaluator(new FullRankingEvaluator(List.of(5), 50))
               .optStopRequest(stop)
+              .optDevices(devices)
               .addListener(
                   new TrainingListener() {
                     @Override
@@ -114,20 +124,30 @@ final class TestCheckpointResume {
 
   @Test
   void aRunStoppedMidEpochAndResumedEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) {
-    Outcome straight = train(null, false, () -> false, new ArrayList<>());
+    stoppedAndResumed(dir, List.of());
+  }
+
+  /** Over two replicas the resumed run copies the restored model into the replica again. */
+  @Test
+  void aDataParallelRunStoppedAndResumedEndsWhereAnUninterruptedRunEnds(@TempDir Path dir) {
+    stoppedAndResumed(dir, List.of(ai.djl.Device.cpu(), ai.djl.Device.cpu()));
+  }
+
+  private static void stoppedAndResumed(Path dir, List<ai.djl.Device> devices) {
+    Outcome straight = train(null, false, () -> false, new ArrayList<>(), devices);
     Path file = dir.resolve(RunDirectory.CHECKPOINT_FILE);
     int[] steps = {0};
     List<Double> losses = new ArrayList<>();
     // stop in the middle of the second epoch, between two checkpoints (every 3 steps)
     long spe = Trainer.stepsPerEpoch(new TestingDataset(120, 60, 6).info().numTrain(), 32, false);
     long stopAt = spe + spe / 2;
-    assertThatThrownBy(() -> train(file, false, () -> ++steps[0] == stopAt, losses))
+    assertThatThrownBy(() -> train(file, false, () -> ++steps[0] == stopAt, losses, devices))
         .isInstanceOf(TrainingInterruptedException.class)
         .hasMessageContaining("after step " + stopAt)
         .hasMessageContaining("continue with: ./cbns train --resume " + dir.toAbsolutePath());
     assertThat(file).exists();
     assertThat(losses).hasSize(1);
-    Outcome resumed = train(file, true, () -> false, losses);
+    Outcome resumed = train(file, true, () -> false, losses, devices);
 
     assertThat(resumed.summary().steps()).isEqualTo(straight.summary().steps());
     assertThat(resumed.summary().epochs()).isEqualTo(4);

@@ -192,7 +192,7 @@ final class TestTrainer {
   }
 
   /** Arrays held by the manager and its sub-managers (getManagedArrays recurses). */
-  private static int countArrays(NDManager m) {
+  static int countArrays(NDManager m) {
     return m.getManagedArrays().size();
   }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
 public record RunConfig(
     long seed,
     String device,
+    List<String> devices,
     int threads,
     RunSection run,
     PluginSection data,
@@ -105,6 +106,7 @@ public record RunConfig(
       List.of(
           "seed",
           "device",
+          "devices",
           "threads",
           "run",
           "data",
@@ -131,6 +133,26 @@ public record RunConfig(
     if (!device.matches("auto|cpu|gpu(:\\d{1,4})?")) {
       throw new io.cbns.core.config.ConfigException(
           "device", "unknown value '" + device + "'; valid values: auto, cpu, gpu, gpu:N");
+    }
+    // no default: a run without the key resolves (and fingerprints) as it did before the key
+    // existed
+    List<String> devices = root.getStringList("devices", null);
+    devices = devices == null ? List.of() : devices;
+    for (String d : devices) {
+      if (!d.matches("cpu|gpu(:\\d{1,4})?") && !(d.equals("gpu:all") && devices.size() == 1)) {
+        throw new io.cbns.core.config.ConfigException(
+            "devices",
+            "unknown entry '"
+                + d
+                + "'; valid entries: cpu, gpu, gpu:N, or gpu:all alone (every GPU the engine"
+                + " sees)");
+      }
+    }
+    if (!devices.isEmpty() && root.has("device")) {
+      throw new io.cbns.core.config.ConfigException(
+          "devices",
+          "is set together with device; set one: device for one device, devices for data"
+              + " parallelism over several (the first is the one device's role)");
     }
     int threads = root.getInt("threads", 0, 0, 1024);
 
@@ -264,6 +286,7 @@ public record RunConfig(
     return new RunConfig(
         seed,
         device,
+        devices,
         threads,
         run,
         data,
