@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -41,21 +40,8 @@ final class TestDataParallelTraining {
   }
 
   private Path train(List<String> cliArgs, String name) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("--add-opens=java.base/java.nio=org.apache.arrow.memory.core,ALL-UNNAMED");
-    cmd.add("-Xmx512m");
-    cmd.add("-Xmn2m");
-    cmd.add("-XX:+UseSerialGC");
-    cmd.add("-Dai.djl.offline=true");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.cbns.runner.Main");
-    cmd.add("train");
-    cmd.addAll(cliArgs);
     Path log = tmp.resolve(name + ".log");
-    Process p =
-        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p = ChildTrain.start(List.of("-Xmx512m", "-Xmn2m", "-XX:+UseSerialGC"), cliArgs, log);
     assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
     assertThat(p.exitValue()).as(Files.readString(log)).isZero();
     return tmp.resolve(name);

@@ -52,18 +52,7 @@ final class TestResume {
   }
 
   private static Process start(List<String> cliArgs, Path log) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("--add-opens=java.base/java.nio=org.apache.arrow.memory.core,ALL-UNNAMED");
-    cmd.add("-Xmx1g");
-    cmd.add("-Dai.djl.offline=true");
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("io.cbns.runner.Main");
-    cmd.add("train");
-    cmd.addAll(cliArgs);
-    // the environment (DJL_CACHE_DIR, MKL_CBWR) is inherited from the test JVM
-    return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    return ChildTrain.start(List.of("-Xmx1g"), cliArgs, log);
   }
 
   private Path run(List<String> cliArgs, String logName) throws Exception {

@@ -205,19 +205,13 @@ public final class Options {
   /** A list of integers, each in {@code [min, max]}; a single integer is a one-element list. */
   public List<Integer> getIntList(String key, List<Integer> defaultValue, int min, int max) {
     record(key, "list of integers", String.valueOf(defaultValue), range(min, max) + " each");
-    Object v = values.get(key);
-    if (v == null) {
+    List<Options> items = listItems(key);
+    if (items == null) {
       return defaultValue;
-    }
-    List<?> items = v instanceof List<?> l ? l : List.of(v);
-    if (items.isEmpty()) {
-      throw new ConfigException(keyPath(key), "must not be empty");
     }
     List<Integer> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
-      Object o = items.get(i);
-      Options one = new Options(keyPath(key), Map.of("[" + i + "]", o));
-      out.add(one.getInt("[" + i + "]", 0, min, max));
+      out.add(items.get(i).getInt("[" + i + "]", 0, min, max));
     }
     return List.copyOf(out);
   }
@@ -232,23 +226,39 @@ public final class Options {
         "list of strings",
         defaultValue == null ? null : String.valueOf(defaultValue),
         "any text each");
+    List<Options> items = listItems(key);
+    if (items == null) {
+      return defaultValue;
+    }
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      out.add(items.get(i).getString("[" + i + "]", null));
+    }
+    return List.copyOf(out);
+  }
+
+  /**
+   * The entries of list option {@code key} (a single value is a one-entry list), entry i as an
+   * option {@code [i]} of its own, so that its getter names {@code key[i]} in errors; null when the
+   * key is not set.
+   */
+  private List<Options> listItems(String key) {
     Object v = values.get(key);
     if (v == null) {
-      return defaultValue;
+      return null;
     }
     List<?> items = v instanceof List<?> l ? l : List.of(v);
     if (items.isEmpty()) {
       throw new ConfigException(keyPath(key), "must not be empty");
     }
-    List<String> out = new ArrayList<>();
+    List<Options> out = new ArrayList<>();
     for (int i = 0; i < items.size(); i++) {
       if (items.get(i) == null) {
         throw new ConfigException(keyPath(key) + "[" + i + "]", "is empty");
       }
-      Options one = new Options(keyPath(key), Map.of("[" + i + "]", items.get(i)));
-      out.add(one.getString("[" + i + "]", null));
+      out.add(new Options(keyPath(key), Map.of("[" + i + "]", items.get(i))));
     }
-    return List.copyOf(out);
+    return out;
   }
 
   /**

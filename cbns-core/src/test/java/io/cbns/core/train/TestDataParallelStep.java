@@ -190,39 +190,6 @@ final class TestDataParallelStep {
     }
   }
 
-  @Test
-  void aTrainerOverTwoReplicasLearnsWithFlatMemory() {
-    TestingDataset data = new TestingDataset(120, 60, 6);
-    List<Integer> arraysAfterEpoch = new ArrayList<>();
-    try (NDManager root = NDManager.newBaseManager();
-        TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
-      TrainingSummary s =
-          Trainer.builder()
-              .setModel(model)
-              .setDataset(data)
-              .setSampler(IN_BATCH)
-              .setFrequencyEstimator(LOG_Q)
-              .setOptimizer(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build())
-              .setConfig(new TrainingConfig(12, 32, false, 0, 1, 0, 0, 0))
-              .setManager(root)
-              .optLoss(new LossConfig(0.5, false, true))
-              .optDevices(List.of(Device.cpu(), Device.cpu()))
-              .optEvaluator(new io.cbns.core.eval.FullRankingEvaluator(List.of(5), 50))
-              .addListener(
-                  new TrainingListener() {
-                    @Override
-                    public void onEpochEnd(EpochInfo e) {
-                      arraysAfterEpoch.add(TestTrainer.countArrays(root));
-                    }
-                  })
-              .build()
-              .fit();
-      EvaluationInfo ev = s.finalEvaluation().orElseThrow();
-      assertThat(ev.model().recallAt(5)).isGreaterThan(2 * ev.mostPopular().recallAt(5));
-      assertThat(arraysAfterEpoch.subList(1, 12)).containsOnly(arraysAfterEpoch.get(1));
-    }
-  }
-
   private static java.util.function.Supplier<CheckpointableOptimizer> sgd() {
     return () -> Sgd.builder().optLearningRateTracker(Tracker.fixed(0.5f)).build();
   }

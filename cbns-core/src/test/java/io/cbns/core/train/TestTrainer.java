@@ -43,7 +43,18 @@ final class TestTrainer {
     learnsAndStaysFlat(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build());
   }
 
+  @Test
+  void learnsTheClustersAndKeepsNativeMemoryFlatOverTwoReplicas() {
+    learnsAndStaysFlat(
+        LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build(),
+        List.of(ai.djl.Device.cpu(), ai.djl.Device.cpu()));
+  }
+
   private void learnsAndStaysFlat(CheckpointableOptimizer optimizer) {
+    learnsAndStaysFlat(optimizer, List.of());
+  }
+
+  private void learnsAndStaysFlat(CheckpointableOptimizer optimizer, List<ai.djl.Device> devices) {
     TestingDataset data = new TestingDataset(120, 60, 6);
     List<Integer> arraysAfterEpoch = new ArrayList<>();
     List<Double> losses = new ArrayList<>();
@@ -60,6 +71,7 @@ final class TestTrainer {
               .setManager(root)
               .optLoss(new LossConfig(0.5, false, true))
               .optEvaluator(new FullRankingEvaluator(List.of(5), 50))
+              .optDevices(devices)
               .addListener(
                   new TrainingListener() {
                     @Override
@@ -192,7 +204,7 @@ final class TestTrainer {
   }
 
   /** Arrays held by the manager and its sub-managers (getManagedArrays recurses). */
-  static int countArrays(NDManager m) {
+  private static int countArrays(NDManager m) {
     return m.getManagedArrays().size();
   }
 }
