@@ -279,9 +279,8 @@ public final class TrainStep implements AutoCloseable {
   private static NDArray columns(NDArray a, List<String> slices, NDManager m) {
     NDList parts = new NDList();
     for (String slice : slices) {
-      NDArray part = a.get(slice);
-      part.attach(m);
-      parts.add(part);
+      // a slice belongs to the manager of a (the step's, on the training device)
+      parts.add(a.get(slice));
     }
     NDArray joined = parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts);
     return onDevice(joined, m);
