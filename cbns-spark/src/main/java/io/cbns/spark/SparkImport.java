@@ -9,8 +9,10 @@ import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.filter;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.min;
+import static org.apache.spark.sql.functions.monotonically_increasing_id;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
@@ -28,6 +30,7 @@ import io.cbns.data.arrow.format.Sha256;
 import io.cbns.data.arrow.importer.DatasetAssembler;
 import io.cbns.data.arrow.importer.DatasetImporter;
 import io.cbns.data.arrow.importer.DelimitedImport;
+import io.cbns.data.arrow.importer.IdMapping;
 import io.cbns.data.arrow.importer.IdOrder;
 import io.cbns.data.arrow.importer.LightGcnImport;
 import io.cbns.data.arrow.importer.SplitMethod;
@@ -54,6 +57,7 @@ import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
@@ -79,13 +83,30 @@ import org.apache.spark.sql.types.StructType;
  * the interactions; a partition of the split step holds its users' rows. The output must be on a
  * file system that the driver and every executor see (local mode, or a shared mount).
  *
+ * <p>As {@code cbns import delimited}, a weight column is stored as {@code weight} float32 (a pair
+ * keeps the weight of its first row: the earliest, ties in input order) and ids can be used as
+ * given ({@code id-mapping: identity}: non-negative ints, no id maps, no compaction).
+ *
  * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
- * reproducible in parallel), weights, {@code id-mapping: identity}, a validation carve of pre-split
- * inputs or of a LightGCN directory.
+ * reproducible in parallel), and so a validation carve of pre-split inputs or of a LightGCN
+ * directory, which {@code cbns import} always draws with {@code ratio}.
  */
 public final class SparkImport {
   /** The {@code --format} of a LightGCN directory ({@code train.txt}, {@code test.txt}). */
   static final String LIGHTGCN = "lightgcn";
+
+  /** The largest id used as given: {@code max + 1} must still be an int (the id-space size). */
+  private static final int MAX_ID = Integer.MAX_VALUE - 1;
+
+  /**
+   * A row's place in its input, kept with weights only: the file, the start of the file's block a
+   * task read and the row's position in that task; ordered, they give the input order cbns import
+   * reads the concatenated files in (files in the order of their paths, lines in file order).
+   */
+  private static final String FILE = "_file";
+
+  private static final String BLOCK = "_block";
+  private static final String POSITION = "_position";
 
   private SparkImport() {}
 
@@ -111,6 +132,9 @@ public final class SparkImport {
    * @param partitions Spark partitions of the split step and of each split's shards
    * @param testInput a pre-split test input (a file or a directory of parts), with {@code input}
    *     the train input; null to split {@code input}
+   * @param weightColumn the weight column (numbers, stored as {@code weight} float32), or null
+   * @param idMapping {@code dense} (ids numbered in the sorted order of the originals, id maps
+   *     stored) or {@code identity} (ids are non-negative ints used as given, no id maps)
    */
   public record Options(
       Path input,
@@ -129,9 +153,12 @@ public final class SparkImport {
       boolean dropUnseen,
       String name,
       int partitions,
-      Path testInput) {
+      Path testInput,
+      String weightColumn,
+      IdMapping idMapping) {
     public Options {
       requireNonNull(input, "input is null");
+      requireNonNull(idMapping, "idMapping is null");
       requireNonNull(userColumn, "userColumn is null");
       requireNonNull(itemColumn, "itemColumn is null");
       requireNonNull(split, "split is null");
@@ -146,13 +173,15 @@ public final class SparkImport {
       if (testInput != null && validationRatio > 0) {
         throw new CbnsException(
             "--validation-ratio is not available with --test-input on Spark: cbns import carves"
-                + " a pre-split train file with the sequential ratio split, which partitions cannot"
-                + " reproduce; import with cbns import delimited, or without a validation split");
+                + " a pre-split train file with the sequential ratio split (it takes no split"
+                + " option with train-path), which partitions cannot reproduce; import with cbns"
+                + " import delimited, or without a validation split");
       }
-      if (format.equals(LIGHTGCN) && (timestampColumn != null || ratingColumn != null || header)) {
+      if (format.equals(LIGHTGCN)
+          && (timestampColumn != null || ratingColumn != null || weightColumn != null || header)) {
         throw new CbnsException(
-            "--timestamp-column, --rating-column and --header are for csv and parquet; a LightGCN"
-                + " directory holds 'user item item ...' lines only");
+            "--timestamp-column, --rating-column, --weight-column and --header are for csv and"
+                + " parquet; a LightGCN directory holds 'user item item ...' lines only");
       }
       if (format.equals(LIGHTGCN) && validationRatio > 0) {
         throw new CbnsException(
@@ -189,6 +218,26 @@ public final class SparkImport {
 
     private boolean threshold() {
       return ratingColumn != null && ratingThreshold > -Double.MAX_VALUE;
+    }
+
+    private boolean weights() {
+      return weightColumn != null;
+    }
+
+    private boolean dense() {
+      return idMapping == IdMapping.DENSE;
+    }
+
+    /** The columns of a split's rows, in the order its shards and tables hold them. */
+    private List<String> splitColumns() {
+      List<String> columns = new ArrayList<>(List.of("uid", "iid"));
+      if (timestamps()) {
+        columns.add("t");
+      }
+      if (weights()) {
+        columns.add("w");
+      }
+      return columns;
     }
   }
 
@@ -248,20 +297,9 @@ public final class SparkImport {
         // as cbns import reads a line: the rating first, and a row below the threshold is dropped
         // before its ids and time are looked at
         all = cache(cached, all);
-        Column rating = expr("try_cast(r AS DOUBLE)");
-        List<Row> bad =
-            all.filter(rating.isNull().or(abs(rating).leq(Double.MAX_VALUE).unary_$bang()))
-                .limit(1)
-                .collectAsList();
-        if (!bad.isEmpty()) {
-          throw new CbnsException(
-              o.input()
-                  + ": a rating that is not a finite number: "
-                  + bad.get(0)
-                  + "; check --rating-column and --separator");
-        }
+        checkNumbers(all, "r", "rating", "--rating-column", o);
         lines = all.count();
-        rows = cache(cached, all.filter(rating.geq(o.ratingThreshold())).drop("r"));
+        rows = cache(cached, all.filter(number("r").geq(o.ratingThreshold())).drop("r"));
         belowThreshold = lines - rows.count();
         if (lines == belowThreshold) {
           throw new CbnsException(
@@ -279,32 +317,52 @@ public final class SparkImport {
       // a header read as data first: its time column would fail checkRows with a vaguer message
       checkHeader(rows, o, raw.inputFiles().length + (preSplit ? rawTest.inputFiles().length : 0));
       checkRows(rows, o);
+      if (o.weights()) {
+        checkNumbers(rows, "w", "weight", "--weight-column", o);
+      }
+      if (!o.dense()) {
+        checkIdentityIds(rows, o);
+      }
       if (lines < 0) {
         lines = rows.count();
       }
       Dataset<Row> typed =
           o.timestamps() ? rows.withColumn("t", expr("try_cast(ts AS BIGINT)")).drop("ts") : rows;
+      if (o.weights()) {
+        // as cbns import stores one: the number read as a double, then rounded to a float
+        typed = typed.withColumn("w", number("w").cast(DataTypes.FloatType));
+      }
 
-      // dense ids in the sorted order of the originals; the maps are O(users + items)
-      String[] userMap =
-          IdOrder.sorted(rows.select("u").distinct().as(Encoders.STRING()).collectAsList());
-      String[] itemMap =
-          IdOrder.sorted(rows.select("i").distinct().as(Encoders.STRING()).collectAsList());
-      Dataset<Row> dense =
-          typed
-              .join(broadcast(idFrame(spark, userMap, "u", "uid")), "u")
-              .join(broadcast(idFrame(spark, itemMap, "i", "iid")), "i")
-              .drop("u", "i");
+      String[] userMap = null;
+      String[] itemMap = null;
+      int numUsers;
+      int numItems;
+      Dataset<Row> ided;
+      if (o.dense()) {
+        // dense ids in the sorted order of the originals; the maps are O(users + items)
+        userMap = IdOrder.sorted(rows.select("u").distinct().as(Encoders.STRING()).collectAsList());
+        itemMap = IdOrder.sorted(rows.select("i").distinct().as(Encoders.STRING()).collectAsList());
+        numUsers = userMap.length;
+        numItems = itemMap.length;
+        ided =
+            typed
+                .join(broadcast(idFrame(spark, userMap, "u", "uid")), "u")
+                .join(broadcast(idFrame(spark, itemMap, "i", "iid")), "i")
+                .drop("u", "i");
+      } else {
+        // ids as given: the id spaces are the largest id of either input plus one
+        ided =
+            typed
+                .withColumn("uid", col("u").cast(DataTypes.IntegerType))
+                .withColumn("iid", col("i").cast(DataTypes.IntegerType))
+                .drop("u", "i");
+        Row max = ided.agg(functions.max("uid"), functions.max("iid")).first();
+        numUsers = max.getInt(0) + 1;
+        numItems = max.getInt(1) + 1;
+        checkIdSpaces(numUsers - 1, numItems - 1, lines - belowThreshold, o);
+      }
 
-      // one row per pair (of each input, when pre-split): the earliest timestamp
-      String[] key = preSplit ? new String[] {"uid", "iid", "code"} : new String[] {"uid", "iid"};
-      Dataset<Row> pairs =
-          o.timestamps()
-              ? dense
-                  .groupBy(key[0], java.util.Arrays.copyOfRange(key, 1, key.length))
-                  .agg(min("t").as("t"))
-              : dense.select(key[0], java.util.Arrays.copyOfRange(key, 1, key.length)).distinct();
-      pairs = cache(cached, pairs);
+      Dataset<Row> pairs = cache(cached, firstOfEachPair(ided, o));
       // as cbns import counts them: among the rows that passed the rating threshold
       long duplicates = lines - belowThreshold - pairs.count();
       long overlap = 0;
@@ -345,23 +403,28 @@ public final class SparkImport {
       }
       checkTestLeft(kept, o, unseenDropped);
 
-      // compact: ids that ended up in no split are removed, the rest renumbered in order
-      int[] userRemap = remap(kept, "uid", userMap.length);
-      int[] itemRemap = remap(kept, "iid", itemMap.length);
-      long compactedUsers = userMap.length - kept(userRemap);
-      long compactedItems = itemMap.length - kept(itemRemap);
+      // compact (dense ids only, as cbns import): ids that ended up in no split are removed, the
+      // rest renumbered in order
+      long compactedUsers = 0;
+      long compactedItems = 0;
       Dataset<Row> finalRows = kept;
-      if (compactedUsers > 0) {
-        finalRows = renumber(spark, finalRows, "uid", userRemap);
-        userMap = compactNames(userMap, userRemap);
-      }
-      if (compactedItems > 0) {
-        finalRows = renumber(spark, finalRows, "iid", itemRemap);
-        itemMap = compactNames(itemMap, itemRemap);
+      if (o.dense()) {
+        int[] userRemap = remap(kept, "uid", numUsers);
+        int[] itemRemap = remap(kept, "iid", numItems);
+        compactedUsers = numUsers - kept(userRemap);
+        compactedItems = numItems - kept(itemRemap);
+        if (compactedUsers > 0) {
+          finalRows = renumber(spark, finalRows, "uid", userRemap);
+          userMap = compactNames(userMap, userRemap);
+        }
+        if (compactedItems > 0) {
+          finalRows = renumber(spark, finalRows, "iid", itemRemap);
+          itemMap = compactNames(itemMap, itemRemap);
+        }
+        numUsers = userMap.length;
+        numItems = itemMap.length;
       }
       finalRows = cache(cached, finalRows);
-      int numUsers = userMap.length;
-      int numItems = itemMap.length;
 
       Map<String, Long> stats =
           stats(
@@ -377,8 +440,8 @@ public final class SparkImport {
           dir,
           o,
           finalRows,
-          userMap.length,
-          itemMap.length,
+          numUsers,
+          numItems,
           userMap,
           itemMap,
           new BuildInfo(
@@ -390,6 +453,38 @@ public final class SparkImport {
     } finally {
       cached.forEach(Dataset::unpersist);
     }
+  }
+
+  /**
+   * One row per pair (of each input, when pre-split), as cbns import keeps it: the row with the
+   * earliest timestamp, ties and rows without timestamps in input order (which only matters for the
+   * weight the pair keeps, so the input order is only tracked with weights).
+   */
+  private static Dataset<Row> firstOfEachPair(Dataset<Row> rows, Options o) {
+    List<Column> key = new ArrayList<>(List.of(col("uid"), col("iid")));
+    if (o.testInput() != null) {
+      key.add(col("code"));
+    }
+    Column[] keys = key.toArray(new Column[0]);
+    if (!o.weights()) {
+      return o.timestamps()
+          ? rows.groupBy(keys).agg(min("t").as("t"))
+          : rows.select(keys).distinct();
+    }
+    // the smallest (time, input order) of the pair's rows, and its weight
+    List<Column> order = new ArrayList<>();
+    if (o.timestamps()) {
+      order.add(col("t"));
+    }
+    order.addAll(List.of(col(FILE), col(BLOCK), col(POSITION), col("w")));
+    List<Column> out = new ArrayList<>(key);
+    if (o.timestamps()) {
+      out.add(col("first.t").as("t"));
+    }
+    out.add(col("first.w").as("w"));
+    return rows.groupBy(keys)
+        .agg(min(struct(order.toArray(new Column[0]))).as("first"))
+        .select(out.toArray(new Column[0]));
   }
 
   /**
@@ -432,7 +527,9 @@ public final class SparkImport {
       Column bad =
           expr(
               "exists(tokens, x -> NOT (x RLIKE '^[0-9]+$') OR try_cast(x AS BIGINT) IS NULL"
-                  + " OR try_cast(x AS BIGINT) > 2147483646)");
+                  + " OR try_cast(x AS BIGINT) > "
+                  + MAX_ID
+                  + ")");
       List<Row> badLines = lines.filter(bad).limit(1).collectAsList();
       if (!badLines.isEmpty()) {
         Row r = badLines.get(0);
@@ -549,17 +646,18 @@ public final class SparkImport {
       }
     }
     boolean ts = o.timestamps();
+    boolean ws = o.weights();
     String fingerprint =
         DatasetContent.fingerprint(
             numUsers,
             numItems,
             new DatasetContent.SplitShards[] {
-              shards(dir, train, ts),
-              validation == null ? null : shards(dir, validation, ts),
-              shards(dir, test, ts)
+              shards(dir, train, ts, ws),
+              validation == null ? null : shards(dir, validation, ts, ws),
+              shards(dir, test, ts, ws)
             },
             ts,
-            false,
+            ws,
             userMap,
             itemMap,
             null,
@@ -577,7 +675,7 @@ public final class SparkImport {
             userMap == null ? null : new FileEntry(DatasetLayout.USER_IDS, numUsers),
             itemMap == null ? null : new FileEntry(DatasetLayout.ITEM_IDS, numItems),
             ts,
-            false,
+            ws,
             build,
             fingerprint,
             null,
@@ -628,7 +726,11 @@ public final class SparkImport {
     return stats;
   }
 
-  /** The user, item and optional timestamp ({@code ts}) and rating ({@code r}) columns. */
+  /**
+   * The user, item and optional timestamp ({@code ts}), rating ({@code r}) and weight ({@code w})
+   * columns, with weights also the row's place in the input ({@link #FILE}, {@link #BLOCK}, {@link
+   * #POSITION}): taken right at the read, where a task's rows are still in file order.
+   */
   private static Column[] selectedColumns(Dataset<Row> raw, Options o) {
     String[] columns = raw.columns();
     Column user = trimmed(column(raw, columns, o.userColumn(), "--user-column"));
@@ -641,6 +743,13 @@ public final class SparkImport {
     if (o.threshold()) {
       selected.add(trimmed(column(raw, columns, o.ratingColumn(), "--rating-column")).as("r"));
     }
+    if (o.weights()) {
+      selected.add(trimmed(column(raw, columns, o.weightColumn(), "--weight-column")).as("w"));
+      Column metadata = raw.col("_metadata");
+      selected.add(metadata.getField("file_path").as(FILE));
+      selected.add(metadata.getField("file_block_start").as(BLOCK));
+      selected.add(monotonically_increasing_id().as(POSITION));
+    }
     return selected.toArray(new Column[0]);
   }
 
@@ -649,20 +758,20 @@ public final class SparkImport {
    * validation), on partitions of whole users sorted by (user, item): a {@code code} per row.
    */
   private static Dataset<Row> perUserSplit(Dataset<Row> pairs, Options o) {
-    StructType coded =
-        (o.timestamps() ? pairs.schema() : pairs.select("uid", "iid").schema())
-            .add("code", DataTypes.ByteType, false);
+    Dataset<Row> values = pairs.select(columns(o.splitColumns()));
+    StructType coded = values.schema().add("code", DataTypes.ByteType, false);
     SplitMethod method = o.split();
     double testRatio = o.testRatio();
     double validationRatio = o.validationRatio();
     long seed = o.seed();
     boolean ts = o.timestamps();
-    return pairs
+    boolean ws = o.weights();
+    return values
         .repartition(o.partitions(), col("uid"))
         .sortWithinPartitions("uid", "iid")
         .mapPartitions(
             (MapPartitionsFunction<Row, Row>)
-                it -> splitPartition(it, ts, method, testRatio, validationRatio, seed),
+                it -> splitPartition(it, ts, ws, method, testRatio, validationRatio, seed),
             Encoders.row(coded));
   }
 
@@ -789,15 +898,133 @@ public final class SparkImport {
               .or(col("ts").rlike("^[+-]?[0-9]+$").unary_$bang())
               .or(expr("try_cast(ts AS BIGINT)").isNull());
     }
-    List<Row> first = rows.filter(bad).limit(1).collectAsList();
-    if (!first.isEmpty()) {
+    BadRow first = firstBad(rows, bad, o);
+    if (first != null) {
       throw new CbnsException(
-          o.input()
-              + ": a row without a user or item id, or with a timestamp that is not an integer: "
-              + first.get(0)
-              + "; check --user-column, --item-column, --timestamp-column, --separator and"
-              + " --header");
+          first
+              + " has no user or item id, or a timestamp that is not an integer; check"
+              + " --user-column, --item-column, --timestamp-column, --separator and --header");
     }
+  }
+
+  /** A column of numbers as cbns import reads one: a double, null when the text is not one. */
+  private static Column number(String column) {
+    return expr("try_cast(" + column + " AS DOUBLE)");
+  }
+
+  /** Fails on the first row whose {@code column} is not a finite number, as cbns import does. */
+  private static void checkNumbers(
+      Dataset<Row> rows, String column, String what, String option, Options o) {
+    Column value = number(column);
+    BadRow first =
+        firstBad(rows, value.isNull().or(abs(value).leq(Double.MAX_VALUE).unary_$bang()), o);
+    if (first != null) {
+      throw new CbnsException(
+          first
+              + ": expected a finite number as "
+              + what
+              + ", found '"
+              + first.row().getAs(column)
+              + "'; check "
+              + option
+              + " and --separator");
+    }
+  }
+
+  /**
+   * With {@code --id-mapping identity}, fails on the first row whose user or item id is not a
+   * non-negative int up to {@link #MAX_ID}, in the words of cbns import's check of such an id.
+   */
+  private static void checkIdentityIds(Dataset<Row> rows, Options o) {
+    BadRow first = firstBad(rows, notAnId(col("u")).or(notAnId(col("i"))), o);
+    if (first != null) {
+      String problem = idProblem(first.row().getAs("u"), "user id");
+      if (problem == null) {
+        problem = idProblem(first.row().getAs("i"), "item id");
+      }
+      throw new CbnsException(
+          first
+              + ": "
+              + problem
+              + "; --id-mapping identity uses ids as given, leave it out to number any ids"
+              + " densely");
+    }
+  }
+
+  /**
+   * Whether a string is not an id as cbns import parses one with ids as given: digits (leading
+   * zeros allowed) of a value up to {@link #MAX_ID}. {@link #idProblem} says why, in Java.
+   */
+  private static Column notAnId(Column s) {
+    Column value = s.try_cast(DataTypes.LongType);
+    return s.rlike("^[0-9]+$").unary_$bang().or(value.isNull()).or(value.gt(MAX_ID));
+  }
+
+  /** What is wrong with an id token (as cbns import words it), or null when it is an id. */
+  static String idProblem(String token, String what) {
+    if (!token.matches("[0-9]+")) {
+      return token.startsWith("-") && token.length() > 1
+          ? "negative " + what + " " + token + "; ids must be non-negative integers"
+          : "expected a non-negative integer " + what + ", found '" + token + "'";
+    }
+    if (new java.math.BigInteger(token).compareTo(java.math.BigInteger.valueOf(MAX_ID)) > 0) {
+      return what + " " + token + " does not fit in a 32-bit id (at most " + MAX_ID + ")";
+    }
+    return null;
+  }
+
+  /** The id spaces of ids used as given, refused as cbns import refuses ids far too sparse. */
+  private static void checkIdSpaces(long maxUser, long maxItem, long rows, Options o) {
+    String where = o.testInput() == null ? o.input().toString() : o.input() + " + " + o.testInput();
+    try {
+      LightGcnImport.checkIdSpaces(maxUser, maxItem, rows, where);
+    } catch (CbnsException e) {
+      throw new CbnsException(e.getMessage() + " Or leave out --id-mapping identity.", e);
+    }
+  }
+
+  /**
+   * A bad row and the input it came from ({@code --test-input} for a row of the test input).
+   *
+   * @param shown how many of the row's first values to print
+   */
+  private record BadRow(Path input, boolean test, Row row, int shown) {
+    @Override
+    public String toString() {
+      List<String> values = new ArrayList<>();
+      for (int k = 0; k < shown; k++) {
+        values.add(String.valueOf(row.get(k)));
+      }
+      return input
+          + (test ? " (--test-input)" : "")
+          + ": the row ["
+          + String.join(",", values)
+          + "]";
+    }
+  }
+
+  /** The first row matching {@code bad} (its columns read from the input only), or null. */
+  private static BadRow firstBad(Dataset<Row> rows, Column bad, Options o) {
+    List<String> present = List.of(rows.columns());
+    List<Column> selected = new ArrayList<>();
+    for (String c : List.of("u", "i", "ts", "r", "w")) {
+      if (present.contains(c)) {
+        selected.add(col(c));
+      }
+    }
+    int shown = selected.size();
+    boolean coded = present.contains("code");
+    if (coded) {
+      selected.add(col("code"));
+    }
+    List<Row> first =
+        rows.filter(bad).select(selected.toArray(new Column[0])).limit(1).collectAsList();
+    if (first.isEmpty()) {
+      return null;
+    }
+    Row r = first.get(0);
+    boolean test = coded && r.getByte(shown) == DatasetAssembler.TEST;
+    return new BadRow(test ? o.testInput() : o.input(), test, r, shown);
   }
 
   /**
@@ -815,11 +1042,8 @@ public final class SparkImport {
     long wordRows = counts.isNullAt(0) ? 0 : counts.getLong(0);
     long total = counts.getLong(1);
     if (wordRows > 0 && wordRows <= files && total > wordRows) {
-      Row first = rows.filter(words).first();
       throw new CbnsException(
-          o.input()
-              + ": the row "
-              + first
+          firstBad(rows, words, o)
               + " looks like a header: its ids are words while every other row's are numbers;"
               + " if each part file starts with a line naming the columns, set --header");
     }
@@ -842,32 +1066,37 @@ public final class SparkImport {
   private static Iterator<Row> splitPartition(
       Iterator<Row> it,
       boolean ts,
+      boolean ws,
       SplitMethod method,
       double testRatio,
       double validationRatio,
       long seed) {
-    InteractionTable rows = table(it, ts);
+    InteractionTable rows = table(it, ts, ws);
     byte[] codes = DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed);
     List<Row> out = new ArrayList<>(rows.size());
     for (int r = 0; r < rows.size(); r++) {
-      int u = rows.userIds()[r];
-      int i = rows.itemIds()[r];
-      out.add(
-          ts
-              ? RowFactory.create(u, i, rows.timestamps()[r], codes[r])
-              : RowFactory.create(u, i, codes[r]));
+      List<Object> values = new ArrayList<>(List.of(rows.userIds()[r], rows.itemIds()[r]));
+      if (ts) {
+        values.add(rows.timestamps()[r]);
+      }
+      if (ws) {
+        values.add(rows.weights()[r]);
+      }
+      values.add(codes[r]);
+      out.add(RowFactory.create(values.toArray()));
     }
     return out.iterator();
   }
 
-  /** A partition's rows {@code (uid, iid[, t])} as a table, in their order. */
-  private static InteractionTable table(Iterator<Row> it, boolean ts) {
+  /** A partition's rows {@code (uid, iid[, t][, w])} as a table, in their order. */
+  private static InteractionTable table(Iterator<Row> it, boolean ts, boolean ws) {
     List<Row> buffered = new ArrayList<>();
     it.forEachRemaining(buffered::add);
     int n = buffered.size();
     int[] u = new int[n];
     int[] i = new int[n];
     long[] t = ts ? new long[n] : null;
+    float[] w = ws ? new float[n] : null;
     for (int r = 0; r < n; r++) {
       Row row = buffered.get(r);
       u[r] = row.getInt(0);
@@ -875,8 +1104,15 @@ public final class SparkImport {
       if (t != null) {
         t[r] = row.getLong(2);
       }
+      if (w != null) {
+        w[r] = row.getFloat(ts ? 3 : 2);
+      }
     }
-    return new InteractionTable(u, i, t, null);
+    return new InteractionTable(u, i, t, w);
+  }
+
+  private static Column[] columns(List<String> names) {
+    return names.stream().map(c -> col(c)).toArray(Column[]::new);
   }
 
   /** {@code remap[old]}: the new id of a used id, -1 for an unused one. */
@@ -932,13 +1168,10 @@ public final class SparkImport {
   private static FileEntry writeSplit(
       Dataset<Row> rows, byte code, String prefix, Options o, String dir) {
     boolean ts = o.timestamps();
-    List<String> columns = new ArrayList<>(List.of("uid", "iid"));
-    if (ts) {
-      columns.add("t");
-    }
+    boolean ws = o.weights();
     Dataset<Row> sorted =
         rows.filter(col("code").equalTo(lit(code)))
-            .select(columns.stream().map(c -> col(c)).toArray(Column[]::new))
+            .select(columns(o.splitColumns()))
             .repartitionByRange(o.partitions(), col("uid"), col("iid"))
             .sortWithinPartitions("uid", "iid");
     StructType written =
@@ -950,7 +1183,7 @@ public final class SparkImport {
         new ArrayList<>(
             sorted
                 .mapPartitions(
-                    (MapPartitionsFunction<Row, Row>) it -> writeShard(it, ts, prefix, dir),
+                    (MapPartitionsFunction<Row, Row>) it -> writeShard(it, ts, ws, prefix, dir),
                     Encoders.row(written))
                 .collectAsList());
     shards.sort(Comparator.comparingInt(r -> r.getInt(0)));
@@ -964,7 +1197,8 @@ public final class SparkImport {
       try (BufferAllocator allocator = new RootAllocator()) {
         ArrowColumns.writeInteractions(
             Path.of(dir, name),
-            new InteractionTable(new int[0], new int[0], ts ? new long[0] : null, null),
+            new InteractionTable(
+                new int[0], new int[0], ts ? new long[0] : null, ws ? new float[0] : null),
             allocator);
       }
       entries.add(new FileEntry(name, 0));
@@ -972,9 +1206,9 @@ public final class SparkImport {
     return FileEntry.sharded(entries);
   }
 
-  private static Iterator<Row> writeShard(Iterator<Row> it, boolean ts, String prefix, String dir)
-      throws IOException {
-    InteractionTable rows = table(it, ts);
+  private static Iterator<Row> writeShard(
+      Iterator<Row> it, boolean ts, boolean ws, String prefix, String dir) throws IOException {
+    InteractionTable rows = table(it, ts, ws);
     if (rows.size() == 0) {
       return List.<Row>of().iterator();
     }
@@ -995,7 +1229,8 @@ public final class SparkImport {
   }
 
   /** A split's shards on disk, read one at a time for the fingerprint. */
-  private static DatasetContent.SplitShards shards(Path dir, FileEntry entry, boolean ts) {
+  private static DatasetContent.SplitShards shards(
+      Path dir, FileEntry entry, boolean ts, boolean ws) {
     return new DatasetContent.SplitShards(
         entry.rows(),
         visitor -> {
@@ -1003,7 +1238,7 @@ public final class SparkImport {
             for (FileEntry shard : entry.files()) {
               visitor.accept(
                   ArrowColumns.readInteractions(
-                      dir.resolve(shard.file()), shard.rows(), ts, false, allocator));
+                      dir.resolve(shard.file()), shard.rows(), ts, ws, allocator));
             }
           }
         });
@@ -1033,6 +1268,10 @@ public final class SparkImport {
       m.put("rating-column", o.ratingColumn());
       m.put("rating-threshold", o.ratingThreshold());
     }
+    if (o.weights()) {
+      m.put("weight-column", o.weightColumn());
+    }
+    m.put("id-mapping", o.idMapping().optionValue());
     if (o.testInput() == null) {
       m.put("split", o.split().optionValue());
       if (o.split().byRatio()) {

@@ -7,6 +7,7 @@ import io.cbns.core.eval.RankingMetrics;
 import io.cbns.core.model.OnnxContract;
 import io.cbns.data.arrow.format.DatasetLayout;
 import io.cbns.data.arrow.format.DatasetReader;
+import io.cbns.data.arrow.importer.IdMapping;
 import io.cbns.data.arrow.importer.SplitMethod;
 import io.cbns.serving.IdMap;
 import io.cbns.serving.ServedRun;
@@ -209,6 +210,19 @@ public final class SparkMain implements Callable<Integer> {
         description = "Rows whose rating is below it are dropped first (default: keep all).")
     double ratingThreshold = -Double.MAX_VALUE;
 
+    @Option(
+        names = "--weight-column",
+        description =
+            "Weight column (a number, stored as weight float32): a name or a 0-based position.")
+    String weightColumn;
+
+    @Option(
+        names = "--id-mapping",
+        description =
+            "dense (ids numbered in sorted order, id maps stored) or identity (non-negative int"
+                + " ids used as given; default: dense).")
+    String idMapping = IdMapping.DENSE.optionValue();
+
     @Option(names = "--split", description = "hash-ratio or leave-last-out (default: hash-ratio).")
     String split = SplitMethod.HASH_RATIO.optionValue();
 
@@ -254,6 +268,14 @@ public final class SparkMain implements Callable<Integer> {
             "--split and --test-ratio draw a test split from one input; with --test-input the"
                 + " test split is given: leave them out");
       }
+      if (!IdMapping.optionValues().contains(idMapping)) {
+        throw new CbnsException(
+            "--id-mapping must be one of " + IdMapping.optionValues() + ", got " + idMapping);
+      }
+      if (format.equals(SparkImport.LIGHTGCN) && parsed.hasMatchedOption("--id-mapping")) {
+        throw new CbnsException(
+            "--id-mapping is for csv and parquet; a LightGCN directory's ids are used as given");
+      }
       SplitMethod method;
       try {
         method = SplitMethod.fromOption(split);
@@ -283,7 +305,9 @@ public final class SparkMain implements Callable<Integer> {
               unseenTest.equals("drop"),
               name != null ? name : stem,
               partitions,
-              testInput);
+              testInput,
+              weightColumn,
+              IdMapping.fromOption(idMapping));
       SparkImport.Summary s;
       try (SparkSession session = spark.session("import")) {
         s = SparkImport.run(session, o, output, overwrite);

@@ -9,6 +9,7 @@ import io.cbns.data.arrow.format.DatasetContent;
 import io.cbns.data.arrow.format.DatasetManifest;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.data.arrow.importer.DatasetImporter;
+import io.cbns.data.arrow.importer.IdMapping;
 import io.cbns.data.arrow.importer.ImportReport;
 import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
@@ -106,7 +107,9 @@ final class TestSparkImport {
         true,
         "log",
         3,
-        null);
+        null,
+        null,
+        IdMapping.DENSE);
   }
 
   @Test
@@ -240,7 +243,9 @@ final class TestSparkImport {
                   false,
                   "log",
                   2,
-                  null),
+                  null,
+                  null,
+                  IdMapping.DENSE),
               tmp.resolve("b"),
               false);
       assertThat(s.manifest().fingerprint()).isEqualTo(expected.fingerprint());
@@ -317,7 +322,9 @@ final class TestSparkImport {
             true,
             "presplit",
             3,
-            dirs[1]);
+            dirs[1],
+            null,
+            IdMapping.DENSE);
     try (SparkSession spark = localSession()) {
       DatasetManifest m =
           SparkImport.run(spark, options, tmp.resolve("presplit-spark"), false).manifest();
@@ -348,8 +355,265 @@ final class TestSparkImport {
                     true,
                     "presplit",
                     3,
-                    dirs[1]))
+                    dirs[1],
+                    null,
+                    IdMapping.DENSE))
         .hasMessageContaining("--validation-ratio is not available with --test-input");
+  }
+
+  /**
+   * 300 users with numeric ids with gaps ({@code 3u + 5}: used as given they differ from dense ids)
+   * over numeric items with a long tail, a timestamp and a weight per row written in several ways
+   * ({@code 0.37}, {@code 1e-3}, {@code 2}, {@code -0.5}); duplicate pairs with another weight at
+   * another time or at the same time (the first in input order wins the tie), users with one
+   * interaction. Lines shuffled into 4 part files, which also go to {@code train-parts} (parts 0
+   * and 1) and {@code test-parts} (2 and 3), with the concatenations of each.
+   */
+  private Map<String, Path> weightedLog() throws IOException {
+    SplittableRandom r = new SplittableRandom(23);
+    List<String> lines = new java.util.ArrayList<>();
+    for (int u = 0; u < 300; u++) {
+      int n = u % 13 == 0 ? 1 : 2 + r.nextInt(20);
+      for (int k = 0; k < n; k++) {
+        String pair = (3 * u + 5) + "," + (r.nextInt(3) == 0 ? r.nextInt(1500) : r.nextInt(50));
+        long t = 1_000 + r.nextInt(100_000);
+        lines.add(pair + "," + t + "," + weight(r));
+        if (r.nextInt(6) == 0) { // the same pair again: at the same time, or another one
+          long again = r.nextBoolean() ? t : t + r.nextInt(2001) - 1000;
+          lines.add(pair + "," + again + "," + weight(r));
+        }
+      }
+    }
+    java.util.Collections.shuffle(lines, new java.util.Random(9));
+    Map<String, Path> out = new HashMap<>();
+    Path all = Files.createDirectories(tmp.resolve("weighted"));
+    Path train = Files.createDirectories(tmp.resolve("train-parts"));
+    Path test = Files.createDirectories(tmp.resolve("test-parts"));
+    int per = (lines.size() + 3) / 4;
+    for (int p = 0; p < 4; p++) {
+      List<String> part = lines.subList(p * per, Math.min(lines.size(), (p + 1) * per));
+      String name = String.format("part-%05d.csv", p);
+      Files.write(all.resolve(name), part);
+      Files.write((p < 2 ? train : test).resolve(name), part);
+    }
+    out.put("parts", all);
+    out.put("all", Files.write(tmp.resolve("weighted.csv"), lines));
+    out.put("train-parts", train);
+    out.put("test-parts", test);
+    Path pre = Files.createDirectories(tmp.resolve("weighted-presplit"));
+    out.put("train", Files.write(pre.resolve("train.csv"), lines.subList(0, 2 * per)));
+    out.put("test", Files.write(pre.resolve("test.csv"), lines.subList(2 * per, lines.size())));
+    return out;
+  }
+
+  private static String weight(SplittableRandom r) {
+    return switch (r.nextInt(4)) {
+      case 0 -> String.valueOf(r.nextInt(1000) / 100.0);
+      case 1 -> (1 + r.nextInt(9)) + "e-3";
+      case 2 -> String.valueOf(r.nextInt(5));
+      default -> "-0." + r.nextInt(10);
+    };
+  }
+
+  /** The weighted log's columns (user, item, time or none, weight) for the Spark importer. */
+  private static SparkImport.Options weightedOptions(
+      Path input, Path testInput, boolean timestamps, double validation, IdMapping ids) {
+    return new SparkImport.Options(
+        input,
+        "csv",
+        ",",
+        false,
+        "0",
+        "1",
+        timestamps ? "2" : null,
+        null,
+        -Double.MAX_VALUE,
+        SplitMethod.HASH_RATIO,
+        0.2,
+        validation,
+        7,
+        true,
+        "weighted",
+        3,
+        testInput,
+        "3",
+        ids);
+  }
+
+  /** The same columns and options for cbns import delimited. */
+  private static Map<String, Object> weightedSingleMachine(
+      Map<String, Object> paths, boolean timestamps, double validation, IdMapping ids) {
+    Map<String, Object> o = new HashMap<>(paths);
+    if (timestamps) {
+      o.put("timestamp-column", 2);
+    }
+    o.put("weight-column", 3);
+    o.put("id-mapping", ids.optionValue());
+    if (paths.containsKey("path")) {
+      o.put("split", "hash-ratio");
+      o.put("test-ratio", 0.2);
+    }
+    o.put("validation-ratio", validation);
+    o.put("seed", 7);
+    o.put("name", "weighted");
+    return o;
+  }
+
+  /** Every split's arrays, the id spaces and maps, the counts and the counters are the same. */
+  private static void assertSameDataset(String what, Path single, Path spark) {
+    DatasetManifest expected = DatasetReader.readManifest(single);
+    DatasetManifest actual = DatasetReader.readManifest(spark);
+    assertThat(actual.fingerprint()).as(what).isEqualTo(expected.fingerprint());
+    assertThat(actual.build().stats()).as(what).isEqualTo(expected.build().stats());
+    assertThat(actual.hasWeights()).as(what).isTrue();
+    DatasetContent a = DatasetReader.read(single).content();
+    DatasetContent b = DatasetReader.read(spark).content();
+    assertThat(b.numUsers()).as(what).isEqualTo(a.numUsers());
+    assertThat(b.numItems()).as(what).isEqualTo(a.numItems());
+    for (int s = 0; s < 3; s++) {
+      var x = s == 0 ? a.train() : s == 1 ? a.validation() : a.test();
+      var y = s == 0 ? b.train() : s == 1 ? b.validation() : b.test();
+      if (x == null) {
+        assertThat(y).as(what).isNull();
+        continue;
+      }
+      assertThat(y.userIds()).as(what).isEqualTo(x.userIds());
+      assertThat(y.itemIds()).as(what).isEqualTo(x.itemIds());
+      assertThat(y.timestamps()).as(what).isEqualTo(x.timestamps());
+      assertThat(y.weights()).as(what).isEqualTo(x.weights());
+    }
+    assertThat(b.userIdMap()).as(what).isEqualTo(a.userIdMap());
+    assertThat(b.itemIdMap()).as(what).isEqualTo(a.itemIdMap());
+    assertThat(b.itemTrainCounts()).as(what).isEqualTo(a.itemTrainCounts());
+  }
+
+  @Test
+  void weightsAndIdsAsGivenImportAsCbnsImportDelimited() throws IOException {
+    Map<String, Path> log = weightedLog();
+    Map<String, Object> single = Map.of("path", log.get("all").toString());
+    Map<String, Object> preSplit =
+        Map.of("train-path", log.get("train").toString(), "test-path", log.get("test").toString());
+    try (SparkSession spark = localSession()) {
+      // ids as given with weights and timestamps, validation carved; dense ids with weights and
+      // no timestamps (a pair's first row in input order keeps its weight); pre-split inputs
+      record Case(String name, boolean preSplit, boolean timestamps, double v, IdMapping ids) {}
+      for (Case c :
+          List.of(
+              new Case("identity", false, true, 0.1, IdMapping.IDENTITY),
+              new Case("dense-untimed", false, false, 0, IdMapping.DENSE),
+              new Case("presplit-identity", true, true, 0, IdMapping.IDENTITY))) {
+        Path expected = tmp.resolve("single-" + c.name());
+        DatasetImporter.run(
+            "delimited",
+            Options.of(
+                "import",
+                weightedSingleMachine(
+                    c.preSplit() ? preSplit : single, c.timestamps(), c.v(), c.ids())),
+            expected);
+        Path actual = tmp.resolve("spark-" + c.name());
+        SparkImport.run(
+            spark,
+            weightedOptions(
+                log.get(c.preSplit() ? "train-parts" : "parts"),
+                c.preSplit() ? log.get("test-parts") : null,
+                c.timestamps(),
+                c.v(),
+                c.ids()),
+            actual,
+            false);
+        assertSameDataset(c.name(), expected, actual);
+        DatasetManifest m = DatasetReader.readManifest(actual);
+        assertThat(m.build().stats().get("duplicates")).as(c.name()).isPositive();
+        if (c.ids() == IdMapping.IDENTITY) {
+          assertThat(m.userIds()).isNull();
+          assertThat(m.numUsers()).isEqualTo(3 * 299 + 5 + 1);
+          assertThat(m.build().stats().get("compacted_users")).isZero();
+        } else {
+          assertThat(m.userIds()).isNotNull();
+        }
+      }
+    }
+  }
+
+  @Test
+  void badIdsAndWeightsNameTheirInputAsCbnsImportWouldSayIt() throws IOException {
+    Path train = Files.createDirectories(tmp.resolve("train"));
+    Files.writeString(train.resolve("part-0.csv"), "1,3,100,0.5\n2,4,200,1\n");
+    Path test = Files.createDirectories(tmp.resolve("test"));
+    Files.writeString(test.resolve("part-0.csv"), "1,4,300,1\n");
+    Files.writeString(test.resolve("part-1.csv"), "-4,3,400,1\n");
+    Path trainFile = Files.writeString(tmp.resolve("train.csv"), "1,3,100,0.5\n2,4,200,1\n");
+    Path testFile = Files.writeString(tmp.resolve("test.csv"), "1,4,300,1\n-4,3,400,1\n");
+    String negative = "negative user id -4; ids must be non-negative integers";
+    // cbns import says it so
+    Map<String, Object> paths =
+        Map.of("train-path", trainFile.toString(), "test-path", testFile.toString());
+    assertThatThrownBy(
+            () ->
+                DatasetImporter.run(
+                    "delimited",
+                    Options.of("import", weightedSingleMachine(paths, true, 0, IdMapping.IDENTITY)),
+                    tmp.resolve("never")))
+        .hasMessageContaining(negative);
+    try (SparkSession spark = localSession()) {
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
+                      tmp.resolve("o1"),
+                      false))
+          .isInstanceOf(CbnsException.class)
+          .hasMessageContaining(test + " (--test-input): the row [-4,3,400,1]: " + negative)
+          .hasMessageContaining("leave it out");
+      // an id too large for 32 bits, and a word
+      Files.writeString(test.resolve("part-1.csv"), "1,99999999999,400,1\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
+                      tmp.resolve("o2"),
+                      false))
+          .hasMessageContaining(
+              "item id 99999999999 does not fit in a 32-bit id (at most 2147483646)");
+      // (more word rows than part files: not a header line per file)
+      Files.writeString(test.resolve("part-1.csv"), "u1,3,400,1\nu2,3,1,1\nu3,3,1,1\nu4,3,1,1\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
+                      tmp.resolve("o3"),
+                      false))
+          .hasMessageContaining("expected a non-negative integer user id, found 'u");
+      // a weight that is not a number, and (dense ids) a row of the test input without an item:
+      // each names the test input, not the train input
+      Files.writeString(test.resolve("part-1.csv"), "1,3,400,heavy\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      weightedOptions(train, test, true, 0, IdMapping.DENSE),
+                      tmp.resolve("o4"),
+                      false))
+          .hasMessageContaining(test + " (--test-input): the row [1,3,400,heavy]")
+          .hasMessageContaining("expected a finite number as weight, found 'heavy'")
+          .hasMessageContaining("--weight-column");
+      Files.writeString(test.resolve("part-1.csv"), "1,,400,1\n");
+      assertThatThrownBy(
+              () ->
+                  SparkImport.run(
+                      spark,
+                      weightedOptions(train, test, true, 0, IdMapping.DENSE),
+                      tmp.resolve("o5"),
+                      false))
+          .hasMessageContaining(
+              test + " (--test-input): the row [1,null,400,1] has no user or item id");
+      for (String o : List.of("o1", "o2", "o3", "o4", "o5")) {
+        assertThat(tmp.resolve(o)).doesNotExist();
+      }
+    }
   }
 
   private static SparkImport.Options lightGcnOptions(Path dir, double validation, boolean drop) {
@@ -370,7 +634,9 @@ final class TestSparkImport {
         drop,
         dir.getFileName().toString(),
         2,
-        null);
+        null,
+        null,
+        IdMapping.DENSE);
   }
 
   @Test
@@ -431,7 +697,7 @@ final class TestSparkImport {
                       tmp.resolve("o"),
                       false))
           .isInstanceOf(CbnsException.class)
-          .hasMessageContaining("without a user or item id");
+          .hasMessageContaining("has no user or item id");
       assertThat(tmp.resolve("o")).doesNotExist();
       Path headed = Files.createDirectories(tmp.resolve("headed"));
       Files.writeString(headed.resolve("part-0.csv"), "user,item,time\n1,3,100\n2,4,200\n");
@@ -469,7 +735,9 @@ final class TestSparkImport {
                           true,
                           "x",
                           2,
-                          null),
+                          null,
+                          null,
+                          IdMapping.DENSE),
                       tmp.resolve("o2"),
                       false))
           .hasMessageContaining("--user-column user: no such column");

@@ -49,4 +49,23 @@ final class TestSparkOptions {
         .contains("with --test-input the test split is given");
     assertThat(out).doesNotExist();
   }
+
+  @Test
+  void anUnknownIdMappingIsRefusedBeforeSparkStarts(@TempDir Path tmp) throws IOException {
+    Path log = Files.writeString(tmp.resolve("log.csv"), "1,1\n1,2\n");
+    Path out = tmp.resolve("out");
+    PrintStream err = System.err;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = SparkMain.run("import", log.toString(), out.toString(), "--id-mapping", "sparse");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(code).isEqualTo(1);
+    assertThat(printed.toString(StandardCharsets.UTF_8))
+        .contains("--id-mapping must be one of [dense, identity], got sparse");
+    assertThat(out).doesNotExist();
+  }
 }
