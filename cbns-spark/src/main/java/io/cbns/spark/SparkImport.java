@@ -32,6 +32,7 @@ import io.cbns.data.arrow.importer.DatasetImporter;
 import io.cbns.data.arrow.importer.DelimitedImport;
 import io.cbns.data.arrow.importer.IdMapping;
 import io.cbns.data.arrow.importer.IdOrder;
+import io.cbns.data.arrow.importer.ImportSupport;
 import io.cbns.data.arrow.importer.LightGcnImport;
 import io.cbns.data.arrow.importer.SplitMethod;
 import java.io.IOException;
@@ -938,9 +939,9 @@ public final class SparkImport {
   private static void checkIdentityIds(Dataset<Row> rows, Options o) {
     BadRow first = firstBad(rows, notAnId(col("u")).or(notAnId(col("i"))), o);
     if (first != null) {
-      String problem = idProblem(first.row().getAs("u"), "user id");
+      String problem = ImportSupport.idProblem(first.row().getAs("u"), "user id");
       if (problem == null) {
-        problem = idProblem(first.row().getAs("i"), "item id");
+        problem = ImportSupport.idProblem(first.row().getAs("i"), "item id");
       }
       throw new CbnsException(
           first
@@ -953,24 +954,11 @@ public final class SparkImport {
 
   /**
    * Whether a string is not an id as cbns import parses one with ids as given: digits (leading
-   * zeros allowed) of a value up to {@link #MAX_ID}. {@link #idProblem} says why, in Java.
+   * zeros allowed) of a value up to {@link #MAX_ID}. {@link ImportSupport#idProblem} says why.
    */
   private static Column notAnId(Column s) {
     Column value = s.try_cast(DataTypes.LongType);
     return s.rlike("^[0-9]+$").unary_$bang().or(value.isNull()).or(value.gt(MAX_ID));
-  }
-
-  /** What is wrong with an id token (as cbns import words it), or null when it is an id. */
-  static String idProblem(String token, String what) {
-    if (!token.matches("[0-9]+")) {
-      return token.startsWith("-") && token.length() > 1
-          ? "negative " + what + " " + token + "; ids must be non-negative integers"
-          : "expected a non-negative integer " + what + ", found '" + token + "'";
-    }
-    if (new java.math.BigInteger(token).compareTo(java.math.BigInteger.valueOf(MAX_ID)) > 0) {
-      return what + " " + token + " does not fit in a 32-bit id (at most " + MAX_ID + ")";
-    }
-    return null;
   }
 
   /** The id spaces of ids used as given, refused as cbns import refuses ids far too sparse. */

@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** Option reading, id parsing and counters shared by the importers. */
-final class ImportSupport {
+public final class ImportSupport {
   static final String LINES = "lines";
   static final String BELOW_THRESHOLD = "below_threshold";
   static final String DUPLICATES = "duplicates";
@@ -59,50 +59,40 @@ final class ImportSupport {
     }
     // every character is checked before the value, so that "12x" is reported as not an id even
     // when its digits alone would overflow
-    for (int k = start; k < end; k++) {
-      char c = s.charAt(k);
-      if (c < '0' || c > '9') {
-        String token = shorten(s.subSequence(start, end).toString());
-        if (c == '-' && k == start && end - start > 1) {
-          throw new CbnsException(
-              file
-                  + ":"
-                  + line
-                  + ": negative "
-                  + what
-                  + " "
-                  + token
-                  + "; ids must be non-negative integers");
-        }
-        throw new CbnsException(
-            file
-                + ":"
-                + line
-                + ": expected a non-negative integer "
-                + what
-                + ", found '"
-                + token
-                + "'");
-      }
-    }
     long v = 0;
-    for (int k = start; k < end; k++) {
+    boolean digits = true;
+    for (int k = start; k < end && digits; k++) {
+      char c = s.charAt(k);
+      digits = c >= '0' && c <= '9';
+    }
+    for (int k = start; k < end && digits && v <= MAX_ID; k++) {
       v = v * 10 + (s.charAt(k) - '0');
-      if (v > MAX_ID) {
-        throw new CbnsException(
-            file
-                + ":"
-                + line
-                + ": "
-                + what
-                + " "
-                + shorten(s.subSequence(start, end).toString())
-                + " does not fit in a 32-bit id (at most "
-                + MAX_ID
-                + ")");
-      }
+    }
+    if (!digits || v > MAX_ID) {
+      String problem = idProblem(s.subSequence(start, end).toString(), what);
+      throw new CbnsException(file + ":" + line + ": " + problem);
     }
     return (int) v;
+  }
+
+  /**
+   * What is wrong with {@code token} as an id used as given (decimal digits, leading zeros allowed,
+   * a value up to {@link #MAX_ID}), in the words every importer uses, or null when it is an id.
+   * Public for the importer on Spark, which checks ids in its executors and words the first bad one
+   * the same way.
+   *
+   * @param what e.g. "user id"
+   */
+  public static String idProblem(String token, String what) {
+    if (!token.matches("[0-9]+")) {
+      return token.startsWith("-") && token.length() > 1
+          ? "negative " + what + " " + shorten(token) + "; ids must be non-negative integers"
+          : "expected a non-negative integer " + what + ", found '" + shorten(token) + "'";
+    }
+    if (new java.math.BigInteger(token).compareTo(java.math.BigInteger.valueOf(MAX_ID)) > 0) {
+      return what + " " + shorten(token) + " does not fit in a 32-bit id (at most " + MAX_ID + ")";
+    }
+    return null;
   }
 
   /**
