@@ -380,25 +380,26 @@ public final class CheckpointFile implements Closeable {
     }
   }
 
-  /** A section's bytes: end of stream at the section's end. */
+  /**
+   * A section's bytes: end of stream at the section's end. The two formats differ only in how the
+   * next run of bytes is found ({@link #more}); reading and skipping are shared.
+   */
   private abstract static class SectionInput extends InputStream {
-    /** Skips what the reader left of the section; returns how many bytes that was. */
-    abstract long skipToEnd() throws IOException;
-  }
+    final InputStream in;
+    // bytes left in the current run
+    long left;
 
-  /** A version-2 section: {@code length} bytes. */
-  private static final class BoundedInput extends SectionInput {
-    private final InputStream in;
-    private long left;
-
-    BoundedInput(InputStream in, long length) {
+    SectionInput(InputStream in, long left) {
       this.in = in;
-      this.left = length;
+      this.left = left;
     }
+
+    /** Makes {@code left} positive unless the section has ended; false at its end. */
+    abstract boolean more() throws IOException;
 
     @Override
     public int read() throws IOException {
-      if (left == 0) {
+      if (!more()) {
         return -1;
       }
       int b = in.read();
@@ -414,7 +415,7 @@ public final class CheckpointFile implements Closeable {
       if (len == 0) {
         return 0;
       }
-      if (left == 0) {
+      if (!more()) {
         return -1;
       }
       int n = in.read(b, off, (int) Math.min(len, left));
@@ -425,64 +426,7 @@ public final class CheckpointFile implements Closeable {
       return n;
     }
 
-    @Override
-    long skipToEnd() throws IOException {
-      long skipped = left;
-      in.skipNBytes(left);
-      left = 0;
-      return skipped;
-    }
-  }
-
-  /** Reads a section written by {@link ChunkedOutputStream}: end of stream at its zero length. */
-  private static final class ChunkedInputStream extends SectionInput {
-    private final DataInputStream in;
-    private int left;
-    private boolean ended;
-
-    ChunkedInputStream(DataInputStream in) {
-      this.in = in;
-    }
-
-    /** Moves to the next chunk when this one is read; false at the section's end. */
-    private boolean more() throws IOException {
-      while (left == 0 && !ended) {
-        int n = in.readInt();
-        if (n < 0 || n > CHUNK) {
-          throw new IOException("damaged section (chunk of " + n + " bytes)");
-        }
-        left = n;
-        ended = n == 0;
-      }
-      return !ended;
-    }
-
-    @Override
-    public int read() throws IOException {
-      if (!more()) {
-        return -1;
-      }
-      left--;
-      return in.read();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      if (len == 0) {
-        return 0;
-      }
-      if (!more()) {
-        return -1;
-      }
-      int n = in.read(b, off, Math.min(len, left));
-      if (n < 0) {
-        throw new EOFException();
-      }
-      left -= n;
-      return n;
-    }
-
-    @Override
+    /** Skips what the reader left of the section; returns how many bytes that was. */
     long skipToEnd() throws IOException {
       long skipped = 0;
       while (more()) {
@@ -491,6 +435,43 @@ public final class CheckpointFile implements Closeable {
         left = 0;
       }
       return skipped;
+    }
+  }
+
+  /** A version-2 section: {@code length} bytes. */
+  private static final class BoundedInput extends SectionInput {
+    BoundedInput(InputStream in, long length) {
+      super(in, length);
+    }
+
+    @Override
+    boolean more() {
+      return left > 0;
+    }
+  }
+
+  /** Reads a section written by {@link ChunkedOutputStream}: end of stream at its zero length. */
+  private static final class ChunkedInputStream extends SectionInput {
+    private final DataInputStream data;
+    private boolean ended;
+
+    ChunkedInputStream(DataInputStream in) {
+      super(in, 0);
+      this.data = in;
+    }
+
+    /** Moves to the next chunk when this one is read; false at the section's end. */
+    @Override
+    boolean more() throws IOException {
+      while (left == 0 && !ended) {
+        int n = data.readInt();
+        if (n < 0 || n > CHUNK) {
+          throw new IOException("damaged section (chunk of " + n + " bytes)");
+        }
+        left = n;
+        ended = n == 0;
+      }
+      return !ended;
     }
   }
 
