@@ -304,27 +304,7 @@ final class TestSparkImport {
     o.put("timestamp-column", 2);
     ImportReport expected =
         DatasetImporter.run("delimited", Options.of("import", o), tmp.resolve("presplit-single"));
-    SparkImport.Options options =
-        new SparkImport.Options(
-            dirs[0],
-            "csv",
-            ",",
-            false,
-            "0",
-            "1",
-            "2",
-            null,
-            -Double.MAX_VALUE,
-            SplitMethod.HASH_RATIO,
-            0.2,
-            0,
-            42,
-            true,
-            "presplit",
-            3,
-            dirs[1],
-            null,
-            IdMapping.DENSE);
+    SparkImport.Options options = presplit(dirs[0], dirs[1], 0);
     try (SparkSession spark = localSession()) {
       DatasetManifest m =
           SparkImport.run(spark, options, tmp.resolve("presplit-spark"), false).manifest();
@@ -336,29 +316,32 @@ final class TestSparkImport {
       assertThat(m.build().stats().get("unseen_dropped")).isPositive();
       assertThat(m.build().sourceFiles()).hasSize(4);
     }
-    assertThatThrownBy(
-            () ->
-                new SparkImport.Options(
-                    dirs[0],
-                    "csv",
-                    ",",
-                    false,
-                    "0",
-                    "1",
-                    "2",
-                    null,
-                    -Double.MAX_VALUE,
-                    SplitMethod.HASH_RATIO,
-                    0.2,
-                    0.1,
-                    42,
-                    true,
-                    "presplit",
-                    3,
-                    dirs[1],
-                    null,
-                    IdMapping.DENSE))
+    assertThatThrownBy(() -> presplit(dirs[0], dirs[1], 0.1))
         .hasMessageContaining("--validation-ratio is not available with --test-input");
+  }
+
+  /** A pre-split CSV import: train parts in {@code train}, test parts in {@code test}. */
+  private static SparkImport.Options presplit(Path train, Path test, double validation) {
+    return new SparkImport.Options(
+        train,
+        "csv",
+        ",",
+        false,
+        "0",
+        "1",
+        "2",
+        null,
+        -Double.MAX_VALUE,
+        SplitMethod.HASH_RATIO,
+        0.2,
+        validation,
+        42,
+        true,
+        "presplit",
+        3,
+        test,
+        null,
+        IdMapping.DENSE);
   }
 
   /**
