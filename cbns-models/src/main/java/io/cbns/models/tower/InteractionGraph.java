@@ -64,8 +64,7 @@ final class InteractionGraph {
    * concatenated and, when {@code order} is set, gathered into the callers' order.
    */
   private record Blocks(long[] index, float[] weights, int[] rows, int[] widths, long[] order) {
-    NDArray apply(NDArray x) {
-      NDManager m = x.getManager();
+    NDArray apply(NDManager m, NDArray x) {
       long d = x.getShape().get(1);
       NDArray gathered = EmbeddingTable.rows(x, m.create(index).toDevice(x.getDevice(), false));
       NDArray w = weights == null ? null : m.create(weights).toDevice(x.getDevice(), false);
@@ -125,17 +124,19 @@ final class InteractionGraph {
     }
 
     /**
-     * The weighted neighbour sums of the queried nodes, {@code [queries, d]}, on the manager of
-     * {@code rows}.
+     * The weighted neighbour sums of the queried nodes, {@code [queries, d]}, with every array it
+     * makes (the result too) on {@code m}. Passed explicitly because {@code rows} may be a whole
+     * parameter table, whose manager lives as long as the model: arrays made there would never be
+     * freed.
      *
+     * @param m the caller's manager (a step's, an evaluation chunk's)
      * @param rows {@code [columns().length, d]} (or the whole other side for global ids)
      */
-    NDArray sum(NDArray rows) {
-      NDManager m = rows.getManager();
-      NDArray chunkSums = chunks.apply(rows);
+    NDArray sum(NDManager m, NDArray rows) {
+      NDArray chunkSums = chunks.apply(m, rows);
       // one zero row at the end, where the padding of the per-query sums points
       NDArray zero = m.zeros(new Shape(1, rows.getShape().get(1)), rows.getDataType());
-      return perQuery.apply(chunkSums.concat(zero.toDevice(rows.getDevice(), false), 0));
+      return perQuery.apply(m, chunkSums.concat(zero.toDevice(rows.getDevice(), false), 0));
     }
   }
 

@@ -108,6 +108,7 @@ public final class LightGcnModel extends TwoTowerBlock {
           n.columns().length == 0
               ? null
               : n.sum(
+                  m,
                   (ofUsers ? items : users)
                       .lookup(
                           ps, m.create(n.columns()).toDevice(ids.getDevice(), false), training));
@@ -117,12 +118,12 @@ public final class LightGcnModel extends TwoTowerBlock {
       NDArray item = items.value(ps, ids.getDevice(), training);
       sum = EmbeddingTable.rows(ofUsers ? user : item, ids);
       for (int k = 1; k < layers; k++) {
-        NDArray nextUser = propagateAll(item, true);
-        item = propagateAll(user, false);
+        NDArray nextUser = propagateAll(m, item, true);
+        item = propagateAll(m, user, false);
         user = nextUser;
         sum = sum.add(EmbeddingTable.rows(ofUsers ? user : item, ids));
       }
-      last = graph.neighbourhood(hostIds, ofUsers, true).sum(ofUsers ? item : user);
+      last = graph.neighbourhood(hostIds, ofUsers, true).sum(m, ofUsers ? item : user);
     }
     if (last != null) {
       sum = sum.add(last);
@@ -131,13 +132,17 @@ public final class LightGcnModel extends TwoTowerBlock {
     return sum.mul(m.full(new Shape(), 1f / (layers + 1), DataType.FLOAT32));
   }
 
-  /** One layer over the whole graph: every user's (item's) sum over its neighbours' rows. */
-  private NDArray propagateAll(NDArray otherSide, boolean toUsers) {
+  /**
+   * One layer over the whole graph: every user's (item's) sum over its neighbours' rows, on {@code
+   * m} (the caller's manager; {@code otherSide} may be a parameter table, whose manager outlives
+   * the call).
+   */
+  private NDArray propagateAll(NDManager m, NDArray otherSide, boolean toUsers) {
     long[] all = new long[graph.size(toUsers)];
     for (int i = 0; i < all.length; i++) {
       all[i] = i;
     }
-    return graph.neighbourhood(all, toUsers, true).sum(otherSide);
+    return graph.neighbourhood(all, toUsers, true).sum(m, otherSide);
   }
 
   @Override

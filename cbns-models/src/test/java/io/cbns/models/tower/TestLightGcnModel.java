@@ -102,19 +102,31 @@ final class TestLightGcnModel {
 
   @Test
   void trainingLowersTheLossAndKeepsMemoryFlat() {
-    try (NDManager m = NDManager.newBaseManager();
-        NDManager models = m.newSubManager();
-        LightGcnModel model =
-            LightGcnModel.create(TestingTowers.context(models, TRAIN, 8, true, 7), 1, 0.1)) {
-      long[][] pairs = TestingTowers.pairs(TRAIN);
-      ParameterStore ps = TestingTowers.adamStore(models, 0.05f);
-      float before = TestingTowers.step(model, ps, m, pairs[0], pairs[1], 0.2, false);
-      TestingTowers.train(model, ps, m, pairs, 8, 1, 0.2, 1);
-      int afterFirst = models.getManagedArrays().size();
-      TestingTowers.train(model, ps, m, pairs, 8, 40, 0.2, 11);
-      float after = TestingTowers.step(model, ps, m, pairs[0], pairs[1], 0.2, false);
-      assertThat(after).isLessThan(before * 0.7f);
-      assertThat(models.getManagedArrays().size()).isEqualTo(afterFirst);
+    // K >= 2 propagates whole parameter tables: every array of a step must still land on the
+    // step's manager, never on the model's, which lives as long as the model
+    for (int layers = 1; layers <= 3; layers++) {
+      try (NDManager m = NDManager.newBaseManager();
+          NDManager models = m.newSubManager();
+          LightGcnModel model =
+              LightGcnModel.create(TestingTowers.context(models, TRAIN, 8, true, 7), layers, 0.1)) {
+        long[][] pairs = TestingTowers.pairs(TRAIN);
+        ParameterStore ps = TestingTowers.adamStore(models, 0.05f);
+        float before = TestingTowers.step(model, ps, m, pairs[0], pairs[1], 0.2, false);
+        TestingTowers.train(model, ps, m, pairs, 8, 1, 0.2, 1);
+        int afterFirst = models.getManagedArrays().size();
+        TestingTowers.train(model, ps, m, pairs, 8, 40, 0.2, 11);
+        float after = TestingTowers.step(model, ps, m, pairs[0], pairs[1], 0.2, false);
+        // more layers smooth this 10-user graph more, so the loss falls less (K=3: about x0.73)
+        assertThat(after).as("K=%d", layers).isLessThan(before * 0.8f);
+        assertThat(models.getManagedArrays().size()).as("K=%d", layers).isEqualTo(afterFirst);
+        // inference (evaluation, export) in a caller's manager leaves nothing on the model's
+        try (NDManager chunk = m.newSubManager()) {
+          ParameterStore inference = new ParameterStore(chunk, false);
+          model.encodeUsers(inference, chunk.create(pairs[0]), null, false);
+          model.encodeItems(inference, chunk.create(pairs[1]), false);
+        }
+        assertThat(models.getManagedArrays().size()).as("K=%d", layers).isEqualTo(afterFirst);
+      }
     }
   }
 
