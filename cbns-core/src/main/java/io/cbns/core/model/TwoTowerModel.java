@@ -1,6 +1,7 @@
 package io.cbns.core.model;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 
@@ -46,6 +47,22 @@ public interface TwoTowerModel extends AutoCloseable {
    * @return {@code float32 [n, d]}
    */
   NDArray encodeItems(ParameterStore ps, NDArray itemIds, boolean training);
+
+  /**
+   * Encodes a training batch's users and items in one call: what a training step asks for. The
+   * default encodes each side on its own; a tower whose two sides share work (the whole-graph
+   * propagation of a multi-layer graph tower) overrides it to do that work once.
+   *
+   * @param userIds {@code int64 [n]}
+   * @param itemIds {@code int64 [n]}: each row's item, the users' targets (see {@link
+   *     #encodeUsers}) and the items to encode
+   * @return the users {@code [n, d]} and the items {@code [n, d]}, in that order
+   */
+  default NDList encodeBatch(
+      ParameterStore ps, NDArray userIds, NDArray itemIds, boolean training) {
+    return new NDList(
+        encodeUsers(ps, userIds, itemIds, training), encodeItems(ps, itemIds, training));
+  }
 
   /**
    * Whether encoding an item again is cheap (an id lookup) rather than expensive (feature MLPs,

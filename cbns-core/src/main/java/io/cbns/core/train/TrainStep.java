@@ -140,8 +140,9 @@ public final class TrainStep implements AutoCloseable {
         float[] hardness = null;
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           for (Shard s : shards) {
-            s.users = model.encodeUsers(s.ps, s.batch.userIds(), s.batch.itemIds(), true);
-            s.items = model.encodeItems(s.ps, s.batch.itemIds(), true);
+            NDList encoded = model.encodeBatch(s.ps, s.batch.userIds(), s.batch.itemIds(), true);
+            s.users = encoded.get(0);
+            s.items = encoded.get(1);
           }
           // the whole batch's items, in row order on the training device, with gradient: the
           // sampler sees the batch as on one device, once per step

@@ -17,14 +17,15 @@ import java.util.Arrays;
  * side, the weighted sums of their neighbours' rows, {@code out[q] = sum_j w(q, j) x[j]}, from the
  * rows {@code x} of the other side.
  *
- * <p>Only the queried nodes' edges are read, so a training step pays for the edges of its batch,
- * never for a dense users x items matrix. The sums use dense engine operations only (the engine's
- * sparse tensors would have to be built over Java buffers that the engine does not own), in two
- * levels: each query's edges are cut into chunks of {@link #CHUNK} (the last one padded with weight
- * 0), all chunks are gathered as one {@code [chunks, CHUNK, d]} block and reduced by a batched
- * product with the weights; then each query adds up its consecutive chunk sums, queries grouped by
- * chunk count into power-of-two widths. The large arrays (one row per edge) thus go through one
- * gather and one product, forward and backward, and nothing else.
+ * <p>Only the queried nodes' edges are read, so a one-layer step pays for the edges of its batch,
+ * never for a dense users x items matrix. The sums use dense engine operations, in two levels: each
+ * query's edges are cut into chunks of {@link #CHUNK} (the last one padded with weight 0), all
+ * chunks are gathered as one {@code [chunks, CHUNK, d]} block and reduced by a batched product with
+ * the weights; then each query adds up its consecutive chunk sums, queries grouped by chunk count
+ * into power-of-two widths. The large arrays (one row per edge) thus go through one gather and one
+ * product, forward and backward, and nothing else. For layers over the whole graph it also hands
+ * out the adjacency in coordinate form ({@link #coordinates}, {@link #weights}), from which the
+ * model builds the engine's sparse matrices.
  *
  * <p>Immutable apart from a scratch array per side that the distinct-neighbour search reuses: not
  * thread-safe (a model is used by one thread at a time).
@@ -104,8 +105,8 @@ final class InteractionGraph {
   }
 
   /**
-   * What one query reads: the distinct neighbours ({@code columns}, in order of first appearance,
-   * or null when the indices are global ids), the edge chunks and how they add up per query.
+   * What one query reads: the distinct neighbours ({@code columns}, in order of first appearance),
+   * the edge chunks and how they add up per query.
    */
   static final class Neighbourhood {
     private final long[] columns;
@@ -130,7 +131,7 @@ final class InteractionGraph {
      * freed.
      *
      * @param m the caller's manager (a step's, an evaluation chunk's)
-     * @param rows {@code [columns().length, d]} (or the whole other side for global ids)
+     * @param rows {@code [columns().length, d]}
      */
     NDArray sum(NDManager m, NDArray rows) {
       NDArray chunkSums = chunks.apply(m, rows);
@@ -191,6 +192,29 @@ final class InteractionGraph {
     return edges;
   }
 
+  /**
+   * The normalised adjacency from one side's point of view in coordinate form, rows sorted: {@code
+   * [2 * edges]}, the row (a user when {@code ofUsers}, else an item) of every edge followed by its
+   * column (the neighbour on the other side), for the engine's sparse matrix.
+   */
+  long[] coordinates(boolean ofUsers) {
+    Side side = ofUsers ? users : items;
+    int e = side.neighbours.length;
+    long[] out = new long[2 * e];
+    for (int node = 0; node < size(ofUsers); node++) {
+      for (int at = side.offsets[node]; at < side.offsets[node + 1]; at++) {
+        out[at] = node;
+        out[e + at] = side.neighbours[at];
+      }
+    }
+    return out;
+  }
+
+  /** The edge weights in the order of {@link #coordinates}: {@code 1 / sqrt(deg(u) deg(i))}. */
+  float[] weights(boolean ofUsers) {
+    return (ofUsers ? users : items).weights.clone();
+  }
+
   /** Number of users (of items when {@code !ofUsers}). */
   int size(boolean ofUsers) {
     return ofUsers ? numUsers : numItems;
@@ -198,14 +222,12 @@ final class InteractionGraph {
 
   /**
    * The neighbourhood of the queried users (whose neighbours are items) or items (whose neighbours
-   * are users).
+   * are users); its padded indices are positions in the distinct neighbours, {@link
+   * Neighbourhood#columns()}.
    *
-   * @param global true: the padded indices are the neighbours' own ids, for rows that hold the
-   *     whole other side; false: positions in the distinct neighbours, {@link
-   *     Neighbourhood#columns()}
    * @throws IllegalArgumentException for an id outside the side
    */
-  Neighbourhood neighbourhood(long[] ids, boolean ofUsers, boolean global) {
+  Neighbourhood neighbourhood(long[] ids, boolean ofUsers) {
     Side side = ofUsers ? users : items;
     int limit = size(ofUsers);
     // each query's edges in chunks of CHUNK (the last one padded with weight 0), numbered in query
@@ -223,36 +245,29 @@ final class InteractionGraph {
     }
     long[] index = new long[Math.multiplyExact(totalChunks, CHUNK)];
     float[] weights = new float[index.length];
-    long[] distinct = global ? null : new long[Math.min(index.length, side.slot.length)];
+    long[] distinct = new long[Math.min(index.length, side.slot.length)];
     int numDistinct = 0;
     int at = 0;
     for (long id : ids) {
       int node = (int) id;
       for (int e = side.offsets[node]; e < side.offsets[node + 1]; e++) {
         int neighbour = side.neighbours[e];
-        long column = neighbour;
-        if (!global) {
-          int slot = side.slot[neighbour];
-          if (slot < 0) {
-            slot = numDistinct++;
-            side.slot[neighbour] = slot;
-            distinct[slot] = neighbour;
-          }
-          column = slot;
+        int slot = side.slot[neighbour];
+        if (slot < 0) {
+          slot = numDistinct++;
+          side.slot[neighbour] = slot;
+          distinct[slot] = neighbour;
         }
-        index[at] = column;
+        index[at] = slot;
         weights[at] = side.weights[e];
         at++;
       }
       at = (at + CHUNK - 1) / CHUNK * CHUNK; // the rest of the chunk is padding: index 0, weight 0
     }
-    long[] columns = null;
-    if (!global) {
-      for (int s = 0; s < numDistinct; s++) {
-        side.slot[(int) distinct[s]] = -1;
-      }
-      columns = Arrays.copyOf(distinct, numDistinct);
+    for (int s = 0; s < numDistinct; s++) {
+      side.slot[(int) distinct[s]] = -1;
     }
+    long[] columns = Arrays.copyOf(distinct, numDistinct);
     Blocks chunks = new Blocks(index, weights, new int[] {totalChunks}, new int[] {CHUNK}, null);
     return new Neighbourhood(columns, chunks, perQuery(chunkCount, totalChunks));
   }

@@ -1,12 +1,17 @@
 package io.cbns.models.tower;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.model.TowerContext;
 import io.cbns.models.onnx.TowerGraph;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -41,6 +46,8 @@ public final class LightGcnModel extends TwoTowerBlock {
   private final InteractionGraph graph;
   private final int layers;
   private final double initStd;
+  // per device, made on the first whole-graph layer (K >= 2): see adjacency(Device)
+  private final Map<Device, NDArray[]> adjacency = new HashMap<>();
 
   private LightGcnModel(TowerContext ctx, int layers, double initStd) {
     super(ctx);
@@ -94,55 +101,122 @@ public final class LightGcnModel extends TwoTowerBlock {
     return maybeNormalize(encode(ps, itemIds, false, training));
   }
 
+  /**
+   * With {@code K >= 2}, the users and the items from one propagation of the whole graph: {@code
+   * 2K} sparse products instead of the {@code 2(2K - 1)} of encoding each side on its own.
+   */
+  @Override
+  public NDList encodeBatch(ParameterStore ps, NDArray userIds, NDArray itemIds, boolean training) {
+    if (layers == 1) {
+      return super.encodeBatch(ps, userIds, itemIds, training);
+    }
+    NDArray[] tables = propagated(ps, userIds, true, true, training);
+    return new NDList(
+        maybeNormalize(EmbeddingTable.rows(tables[0], userIds)),
+        maybeNormalize(EmbeddingTable.rows(tables[1], itemIds)));
+  }
+
   /** The mean of layers 0..K of the queried users or items, before normalisation. */
   private NDArray encode(ParameterStore ps, NDArray ids, boolean ofUsers, boolean training) {
-    NDManager m = ids.getManager();
-    long[] hostIds = hostIds(ids);
-    NDArray sum;
-    NDArray last; // layer K of the queried nodes
-    if (layers == 1) {
-      // only the batch's neighbours, looked up once each (row-sparse gradients under lazy Adam)
-      InteractionGraph.Neighbourhood n = graph.neighbourhood(hostIds, ofUsers, false);
-      sum = (ofUsers ? users : items).lookup(ps, ids, training);
-      last =
-          n.columns().length == 0
-              ? null
-              : n.sum(
-                  m,
-                  (ofUsers ? items : users)
-                      .lookup(
-                          ps, m.create(n.columns()).toDevice(ids.getDevice(), false), training));
-    } else {
-      // layers 1..K-1 over the whole graph, then layer K for the queried nodes only
-      NDArray user = users.value(ps, ids.getDevice(), training);
-      NDArray item = items.value(ps, ids.getDevice(), training);
-      sum = EmbeddingTable.rows(ofUsers ? user : item, ids);
-      for (int k = 1; k < layers; k++) {
-        NDArray nextUser = propagateAll(m, item, true);
-        item = propagateAll(m, user, false);
-        user = nextUser;
-        sum = sum.add(EmbeddingTable.rows(ofUsers ? user : item, ids));
-      }
-      last = graph.neighbourhood(hostIds, ofUsers, true).sum(m, ofUsers ? item : user);
+    if (layers > 1) {
+      return EmbeddingTable.rows(
+          propagated(ps, ids, ofUsers, !ofUsers, training)[ofUsers ? 0 : 1], ids);
     }
-    if (last != null) {
+    // one layer: only the batch's neighbours, looked up once each (row-sparse gradients under lazy
+    // Adam), so a step reads the edges of its batch instead of the whole graph
+    NDManager m = ids.getManager();
+    InteractionGraph.Neighbourhood n = graph.neighbourhood(hostIds(ids), ofUsers);
+    NDArray sum = (ofUsers ? users : items).lookup(ps, ids, training);
+    if (n.columns().length > 0) {
+      NDArray last =
+          n.sum(
+              m,
+              (ofUsers ? items : users)
+                  .lookup(ps, m.create(n.columns()).toDevice(ids.getDevice(), false), training));
       sum = sum.add(last);
     }
     // an engine-owned scalar, never a Java number, which DJL would free before the backward pass
-    return sum.mul(m.full(new Shape(), 1f / (layers + 1), DataType.FLOAT32));
+    return sum.mul(m.full(new Shape(), 0.5f, DataType.FLOAT32));
   }
 
   /**
-   * One layer over the whole graph: every user's (item's) sum over its neighbours' rows, on {@code
-   * m} (the caller's manager; {@code otherSide} may be a parameter table, whose manager outlives
-   * the call).
+   * The whole user and item tables propagated over the graph, each the mean of its layers 0..K, on
+   * the manager of {@code like} ({@code K >= 2}): layer k of one side is the sparse product of the
+   * adjacency with layer k - 1 of the other. Only what the wanted sides need is computed ({@code 2K
+   * - 1} products for one side, {@code 2K} for both); an unwanted side is null.
+   */
+  private NDArray[] propagated(
+      ParameterStore ps, NDArray like, boolean wantUsers, boolean wantItems, boolean training) {
+    NDManager m = like.getManager();
+    NDArray user0 = users.value(ps, like.getDevice(), training);
+    NDArray item0 = items.value(ps, like.getDevice(), training);
+    NDArray user = user0;
+    NDArray item = item0;
+    NDArray userSum = null;
+    NDArray itemSum = null;
+    for (int k = 1; k <= layers; k++) {
+      // user layer k feeds the user sum, and the item layer k + 1 while there is one
+      boolean nextUserNeeded = wantUsers || k < layers;
+      boolean nextItemNeeded = wantItems || k < layers;
+      NDArray nextUser = nextUserNeeded ? propagateAll(m, item, true) : null;
+      NDArray nextItem = nextItemNeeded ? propagateAll(m, user, false) : null;
+      user = nextUser;
+      item = nextItem;
+      if (wantUsers) {
+        userSum = userSum == null ? user : userSum.add(user);
+      }
+      if (wantItems) {
+        itemSum = itemSum == null ? item : itemSum.add(item);
+      }
+    }
+    // the sums are on m, the tables on the model's manager: the sums come first, so that the
+    // results land on m; the scale is an engine-owned scalar (a Java number would be freed before
+    // the backward pass)
+    NDArray scale = m.full(new Shape(), 1f / (layers + 1), DataType.FLOAT32);
+    return new NDArray[] {
+      wantUsers ? userSum.add(user0).mul(scale) : null,
+      wantItems ? itemSum.add(item0).mul(scale) : null
+    };
+  }
+
+  /**
+   * One layer over the whole graph, every user's (item's) weighted sum over its neighbours' rows:
+   * the engine's sparse-dense product with the normalised adjacency. The result is moved to {@code
+   * m}, the caller's manager: the product lands on the adjacency's, which lives as long as the
+   * model.
    */
   private NDArray propagateAll(NDManager m, NDArray otherSide, boolean toUsers) {
-    long[] all = new long[graph.size(toUsers)];
-    for (int i = 0; i < all.length; i++) {
-      all[i] = i;
+    NDArray[] a = adjacency.computeIfAbsent(otherSide.getDevice(), this::adjacency);
+    NDArray out = a[toUsers ? 0 : 1].matMul(otherSide);
+    out.attach(m);
+    return out;
+  }
+
+  /**
+   * The normalised adjacency on {@code device} as two sparse matrices, {@code [users, items]} and
+   * {@code [items, users]} (the transpose kept too, so that neither direction transposes a sparse
+   * matrix at each call), on the model's manager.
+   */
+  private NDArray[] adjacency(Device device) {
+    return new NDArray[] {sparse(device, true), sparse(device, false)};
+  }
+
+  private NDArray sparse(Device device, boolean ofUsers) {
+    try (NDManager scratch = manager.newSubManager(device)) {
+      // engine-owned copies: the sparse matrix keeps its coordinates and values, and an array made
+      // from a Java array may sit over a Java buffer that DJL frees with its wrapper
+      long edges = graph.edges();
+      NDArray coordinates =
+          scratch.create(graph.coordinates(ofUsers), new Shape(2, edges)).duplicate();
+      NDArray values = scratch.create(graph.weights(ofUsers)).duplicate();
+      NDArray a =
+          JniUtils.createSparseCoo(
+              (PtNDArray) coordinates,
+              (PtNDArray) values,
+              new Shape(graph.size(ofUsers), graph.size(!ofUsers)));
+      a.attach(manager);
+      return a;
     }
-    return graph.neighbourhood(all, toUsers, true).sum(m, otherSide);
   }
 
   @Override

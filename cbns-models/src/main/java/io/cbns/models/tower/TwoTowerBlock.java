@@ -109,9 +109,9 @@ public abstract class TwoTowerBlock extends AbstractBlock implements TwoTowerMod
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray users = inputs.get(0);
     NDArray items = inputs.get(1);
-    return new NDList(
-        encodeUsers(ps, users, training ? items : null, training),
-        encodeItems(ps, items, training));
+    return training
+        ? encodeBatch(ps, users, items, true)
+        : new NDList(encodeUsers(ps, users, null, false), encodeItems(ps, items, false));
   }
 
   @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -95,6 +96,77 @@ final class TestLightGcnModel {
               .as("item %d", i)
               .isCloseTo((float) (weight[i] * (k + 1)), within(1e-5f));
           assertThat(sparse[i * D + k]).as("item %d", i).isCloseTo(dense[i * D + k], within(1e-6f));
+        }
+      }
+    }
+  }
+
+  @Test
+  void wholeGraphLayersGiveTheExactGradients() {
+    // K >= 2 propagates through the engine's sparse adjacency; the encodings are linear in the
+    // tables, so d/dE of sum_r c . encode(ids)[r] is c times the summed propagation coefficients.
+    // Three calls: the users alone, the items alone, and both at once (encodeBatch, one
+    // propagation for both sides), whose gradient is the sum of the other two
+    float[] c = {1, -2, 3, 0.5f};
+    long[] userIds = {1, 3, 3, 9};
+    long[] itemIds = {0, 11, 5, 5};
+    for (int layers = 2; layers <= 3; layers++) {
+      for (String call : new String[] {"users", "items", "batch"}) {
+        try (NDManager m = NDManager.newBaseManager();
+            LightGcnModel model =
+                LightGcnModel.create(TestingTowers.context(m, TRAIN, D, false, 5), layers, 0.1)) {
+          try (NDManager step = m.newSubManager()) {
+            ParameterStore ps = new ParameterStore(step, false);
+            NDArray users = step.create(userIds);
+            NDArray items = step.create(itemIds);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+              NDArray ctx = step.create(c).reshape(1, D);
+              NDArray out =
+                  switch (call) {
+                    case "users" -> model.encodeUsers(ps, users, null, true);
+                    case "items" -> model.encodeItems(ps, items, true);
+                    default -> {
+                      NDList both = model.encodeBatch(ps, users, items, true);
+                      assertThat(both.get(0).toFloatArray())
+                          .containsExactly(
+                              model.encodeUsers(ps, users, null, false).toFloatArray(),
+                              within(1e-6f));
+                      assertThat(both.get(1).toFloatArray())
+                          .containsExactly(
+                              model.encodeItems(ps, items, false).toFloatArray(), within(1e-6f));
+                      yield both.get(0).concat(both.get(1), 0);
+                    }
+                  };
+              gc.backward(out.mul(ctx).sum());
+            }
+            for (boolean userTable : new boolean[] {true, false}) {
+              float[] g =
+                  param(model, userTable ? "user_embedding" : "item_embedding")
+                      .getGradient()
+                      .toFloatArray();
+              int rows = userTable ? 10 : 12;
+              for (int node = 0; node < rows; node++) {
+                // the encodings of the queried nodes when the tables hold 1 at this node only
+                double[][] basis = scalarLayers(userTable, node, layers);
+                double coefficient = 0;
+                if (!call.equals("items")) {
+                  for (long id : userIds) {
+                    coefficient += basis[0][(int) id];
+                  }
+                }
+                if (!call.equals("users")) {
+                  for (long id : itemIds) {
+                    coefficient += basis[1][(int) id];
+                  }
+                }
+                for (int k = 0; k < D; k++) {
+                  assertThat(g[node * D + k])
+                      .as("K=%d %s, d/d %s %d", layers, call, userTable ? "user" : "item", node)
+                      .isCloseTo((float) (coefficient * c[k]), within(1e-5f));
+                }
+              }
+            }
+          }
         }
       }
     }
@@ -193,6 +265,39 @@ final class TestLightGcnModel {
     scale(userSum, 1.0 / (layers + 1));
     scale(itemSum, 1.0 / (layers + 1));
     return new double[][][] {userSum, itemSum};
+  }
+
+  /**
+   * LightGCN on scalar tables that are zero except for a 1 at {@code node} of the user table (or of
+   * the item table): {users, items} x node, the mean of layers 0..K.
+   */
+  private static double[][] scalarLayers(boolean userTable, int node, int layers) {
+    double[] user = new double[10];
+    double[] item = new double[12];
+    (userTable ? user : item)[node] = 1;
+    double[] userSum = new double[10];
+    double[] itemSum = new double[12];
+    (userTable ? userSum : itemSum)[node] = 1.0 / (layers + 1); // layer 0
+    for (int k = 1; k <= layers; k++) {
+      double[] nextUser = new double[10];
+      double[] nextItem = new double[12];
+      for (int u = 0; u < 10; u++) {
+        for (int i : TRAIN.row(u)) {
+          double w = 1 / Math.sqrt((double) TRAIN.rowLength(u) * itemDegree(i));
+          nextUser[u] += w * item[i];
+          nextItem[i] += w * user[u];
+        }
+      }
+      user = nextUser;
+      item = nextItem;
+      for (int u = 0; u < 10; u++) {
+        userSum[u] += user[u] / (layers + 1);
+      }
+      for (int i = 0; i < 12; i++) {
+        itemSum[i] += item[i] / (layers + 1);
+      }
+    }
+    return new double[][] {userSum, itemSum};
   }
 
   private static int itemDegree(int item) {
