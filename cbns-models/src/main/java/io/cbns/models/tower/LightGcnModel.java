@@ -30,9 +30,9 @@ import java.util.Map;
  * <p><b>Cost.</b> With one layer (the default) a batch reads only its own nodes' neighbours: a
  * sparse {@code [n, distinct neighbours]} product over rows looked up from the other table (with
  * row-sparse gradients under lazy Adam), so a step costs {@code O(edges of the batch x d)}. With
- * {@code K >= 2} the inner layers {@code 1..K-1} are propagated over the whole graph at each call
- * ({@code O(K x train edges x d)}), then the last layer again only for the batch; on a CPU that is
- * many times dearer per step.
+ * {@code K >= 2} every layer is propagated over the whole graph ({@code O(K x train edges x d)}) by
+ * the engine's sparse product with the normalised adjacency, and the queried rows are gathered from
+ * the propagated tables; {@link #encodeBatch} propagates once for both sides of a training batch.
  *
  * <p>Parameters: {@code user_embedding}, {@code item_embedding}, {@code N(0, initStd^2)} with the
  * context's seed. See {@link TwoTowerBlock} for ownership and thread-safety.
