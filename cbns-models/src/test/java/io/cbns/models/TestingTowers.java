@@ -1,5 +1,7 @@
 package io.cbns.models;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -170,5 +172,39 @@ public final class TestingTowers {
       }
       step(model, ps, root, users, items, temperature, true);
     }
+  }
+
+  /**
+   * Trains {@code model} for {@code steps} in-batch steps, then encodes every pair's user and item
+   * in inference in a caller's manager, and asserts that neither added an array to {@code models},
+   * the manager the model and its optimizer state live on. Every array of a step or an inference
+   * call must land on the caller's manager: an op invoked on a parameter puts its result on the
+   * parameter's manager, which lives as long as the model. The first step runs before the count is
+   * taken, since it creates the optimizer state.
+   */
+  public static void trainLeavingNothingOnTheModelsManager(
+      TwoTowerModel model,
+      ParameterStore ps,
+      NDManager root,
+      NDManager models,
+      long[][] pairs,
+      int batch,
+      int steps,
+      double temperature,
+      String description) {
+    train(model, ps, root, pairs, batch, 1, temperature, 1);
+    int afterFirst = models.getManagedArrays().size();
+    train(model, ps, root, pairs, batch, steps - 1, temperature, 11);
+    assertThat(models.getManagedArrays().size())
+        .as("%s, training", description)
+        .isEqualTo(afterFirst);
+    try (NDManager chunk = root.newSubManager()) {
+      ParameterStore inference = new ParameterStore(chunk, false);
+      model.encodeUsers(inference, chunk.create(pairs[0]), null, false);
+      model.encodeItems(inference, chunk.create(pairs[1]), false);
+    }
+    assertThat(models.getManagedArrays().size())
+        .as("%s, inference", description)
+        .isEqualTo(afterFirst);
   }
 }

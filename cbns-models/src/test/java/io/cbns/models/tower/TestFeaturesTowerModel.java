@@ -104,8 +104,6 @@ final class TestFeaturesTowerModel {
 
   @Test
   void stepsAndInferenceLeaveNothingOnTheModelsManager() {
-    // every array of a step or an inference call must land on the caller's manager: an op invoked
-    // on a parameter puts its result on the model's manager, which lives as long as the model
     for (boolean itemId : new boolean[] {false, true}) {
       try (NDManager m = NDManager.newBaseManager();
           NDManager models = m.newSubManager();
@@ -115,16 +113,8 @@ final class TestFeaturesTowerModel {
                   config(itemId))) {
         long[][] pairs = TestingTowers.pairs(TRAIN);
         ParameterStore ps = TestingTowers.adamStore(models, 0.02f);
-        TestingTowers.train(model, ps, m, pairs, 8, 1, 0.2, 5);
-        int afterFirst = models.getManagedArrays().size(); // optimizer state is made once
-        TestingTowers.train(model, ps, m, pairs, 8, 5, 0.2, 6);
-        assertThat(models.getManagedArrays().size()).as("itemId=%s", itemId).isEqualTo(afterFirst);
-        try (NDManager chunk = m.newSubManager()) {
-          ParameterStore inference = new ParameterStore(chunk, false);
-          model.encodeUsers(inference, chunk.create(pairs[0]), null, false);
-          model.encodeItems(inference, chunk.create(new long[] {0, 10, 11}), false);
-        }
-        assertThat(models.getManagedArrays().size()).as("itemId=%s", itemId).isEqualTo(afterFirst);
+        TestingTowers.trainLeavingNothingOnTheModelsManager(
+            model, ps, m, models, pairs, 8, 6, 0.2, "itemId=" + itemId);
       }
     }
   }

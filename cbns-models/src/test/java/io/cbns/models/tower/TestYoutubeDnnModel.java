@@ -139,8 +139,6 @@ final class TestYoutubeDnnModel {
 
   @Test
   void stepsAndInferenceLeaveNothingOnTheModelsManager() {
-    // every array of a step or an inference call must land on the caller's manager: an op invoked
-    // on a parameter puts its result on the model's manager, which lives as long as the model
     CsrMatrix train = TestingTowers.toyHistories(12, 18, 4);
     YoutubeDnnModel.Config everything =
         new YoutubeDnnModel.Config(5, true, List.of(16, 8), 0.5, true, false, 6, 0.1);
@@ -151,16 +149,8 @@ final class TestYoutubeDnnModel {
               YoutubeDnnModel.create(TestingTowers.context(models, train, 8, true, 3), config)) {
         long[][] pairs = TestingTowers.pairs(train);
         ParameterStore ps = TestingTowers.adamStore(models, 0.02f);
-        TestingTowers.train(model, ps, m, pairs, 16, 1, 0.2, 5);
-        int afterFirst = models.getManagedArrays().size(); // optimizer state is made once
-        TestingTowers.train(model, ps, m, pairs, 16, 5, 0.2, 6);
-        assertThat(models.getManagedArrays().size()).as("%s", config).isEqualTo(afterFirst);
-        try (NDManager chunk = m.newSubManager()) {
-          ParameterStore inference = new ParameterStore(chunk, false);
-          model.encodeUsers(inference, chunk.create(pairs[0]), null, false);
-          model.encodeItems(inference, chunk.create(pairs[1]), false);
-        }
-        assertThat(models.getManagedArrays().size()).as("%s", config).isEqualTo(afterFirst);
+        TestingTowers.trainLeavingNothingOnTheModelsManager(
+            model, ps, m, models, pairs, 16, 6, 0.2, config.toString());
       }
     }
   }
