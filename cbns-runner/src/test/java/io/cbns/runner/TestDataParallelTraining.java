@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,27 +22,13 @@ final class TestDataParallelTraining {
   @TempDir Path tmp;
 
   private List<String> config(String name, String devicesKey, String devicesValue) {
-    return List.of(
-        "--set", "run.dir=" + tmp,
-        "--set", "run.name=" + name,
-        "--set", devicesKey + "=" + devicesValue,
-        "--set", "data.users=400",
-        "--set", "data.items=300",
-        "--set", "model.dim=16",
-        "--set", "sampler.name=cross-batch",
-        "--set", "sampler.bank-size=192",
-        "--set", "sampler.mode=ids",
-        "--set", "training.epochs=3",
-        "--set", "training.batch-size=64",
-        "--set", "training.evaluate-every=0",
-        "--set", "threads=2");
+    return ChildTrain.smallCrossBatchRun(
+        tmp, name, devicesKey + "=" + devicesValue, "training.evaluate-every=0");
   }
 
   private Path train(List<String> cliArgs, String name) throws Exception {
-    Path log = tmp.resolve(name + ".log");
-    Process p = ChildTrain.start(List.of("-Xmx512m", "-Xmn2m", "-XX:+UseSerialGC"), cliArgs, log);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+    ChildTrain.runToEnd(
+        List.of("-Xmx512m", "-Xmn2m", "-XX:+UseSerialGC"), cliArgs, tmp.resolve(name + ".log"));
     return tmp.resolve(name);
   }
 

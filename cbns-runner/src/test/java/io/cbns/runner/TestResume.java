@@ -26,29 +26,20 @@ final class TestResume {
   @TempDir Path tmp;
 
   private List<String> config(String name) {
-    return List.of(
-        "--set", "run.dir=" + tmp,
-        "--set", "run.name=" + name,
-        "--set", "data.users=400",
-        "--set", "data.items=300",
-        "--set", "model.dim=16",
-        "--set", "sampler.name=cross-batch",
-        "--set", "sampler.bank-size=192",
-        "--set", "sampler.mode=ids",
-        "--set", "sampler.warmup-steps=drift",
-        "--set", "sampler.drift-interval=5",
-        "--set", "frequency.name=streaming",
-        "--set", "drift.enabled=true",
-        "--set", "drift.every=7",
-        "--set", "loss.user-softmax-weight=0.3",
-        "--set", "loss.user-temperature-spread=0.5",
-        "--set", "optimizer.schedule=cosine",
-        "--set", "optimizer.warmup-steps=10",
-        "--set", "training.epochs=3",
-        "--set", "training.batch-size=64",
-        "--set", "training.evaluate-every=1",
-        "--set", "checkpoint.every-steps=7",
-        "--set", "threads=2");
+    return ChildTrain.smallCrossBatchRun(
+        tmp,
+        name,
+        "sampler.warmup-steps=drift",
+        "sampler.drift-interval=5",
+        "frequency.name=streaming",
+        "drift.enabled=true",
+        "drift.every=7",
+        "loss.user-softmax-weight=0.3",
+        "loss.user-temperature-spread=0.5",
+        "optimizer.schedule=cosine",
+        "optimizer.warmup-steps=10",
+        "training.evaluate-every=1",
+        "checkpoint.every-steps=7");
   }
 
   private static Process start(List<String> cliArgs, Path log) throws IOException {
@@ -56,11 +47,7 @@ final class TestResume {
   }
 
   private Path run(List<String> cliArgs, String logName) throws Exception {
-    Path log = tmp.resolve(logName);
-    Process p = start(cliArgs, log);
-    assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("finished").isTrue();
-    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
-    return log;
+    return ChildTrain.runToEnd(List.of("-Xmx1g"), cliArgs, tmp.resolve(logName));
   }
 
   /** Waits until {@code ready} holds for the run directory, then returns. */

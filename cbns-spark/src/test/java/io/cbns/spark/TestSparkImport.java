@@ -90,6 +90,23 @@ final class TestSparkImport {
 
   private static SparkImport.Options sparkOptions(
       Path input, String format, SplitMethod split, double validation) {
+    return options(input, format, split, validation, "log", null, "2", null, IdMapping.DENSE);
+  }
+
+  /**
+   * An import of columns 0 (user) and 1 (item), separator {@code ,}, no header, no rating, test
+   * ratio 0.2, seed 7, unseen held-out rows dropped, 3 partitions; the rest as given.
+   */
+  private static SparkImport.Options options(
+      Path input,
+      String format,
+      SplitMethod split,
+      double validation,
+      String name,
+      Path testInput,
+      String timestampColumn,
+      String weightColumn,
+      IdMapping ids) {
     return new SparkImport.Options(
         input,
         format,
@@ -97,7 +114,7 @@ final class TestSparkImport {
         false,
         "0",
         "1",
-        "2",
+        timestampColumn,
         null,
         -Double.MAX_VALUE,
         split,
@@ -105,11 +122,11 @@ final class TestSparkImport {
         validation,
         7,
         true,
-        "log",
+        name,
         3,
-        null,
-        null,
-        IdMapping.DENSE);
+        testInput,
+        weightColumn,
+        ids);
   }
 
   @Test
@@ -322,24 +339,14 @@ final class TestSparkImport {
 
   /** A pre-split CSV import: train parts in {@code train}, test parts in {@code test}. */
   private static SparkImport.Options presplit(Path train, Path test, double validation) {
-    return new SparkImport.Options(
+    return options(
         train,
         "csv",
-        ",",
-        false,
-        "0",
-        "1",
-        "2",
-        null,
-        -Double.MAX_VALUE,
         SplitMethod.HASH_RATIO,
-        0.2,
         validation,
-        42,
-        true,
         "presplit",
-        3,
         test,
+        "2",
         null,
         IdMapping.DENSE);
   }
@@ -401,24 +408,14 @@ final class TestSparkImport {
   /** The weighted log's columns (user, item, time or none, weight) for the Spark importer. */
   private static SparkImport.Options weightedOptions(
       Path input, Path testInput, boolean timestamps, double validation, IdMapping ids) {
-    return new SparkImport.Options(
+    return options(
         input,
         "csv",
-        ",",
-        false,
-        "0",
-        "1",
-        timestamps ? "2" : null,
-        null,
-        -Double.MAX_VALUE,
         SplitMethod.HASH_RATIO,
-        0.2,
         validation,
-        7,
-        true,
         "weighted",
-        3,
         testInput,
+        timestamps ? "2" : null,
         "3",
         ids);
   }

@@ -27,25 +27,15 @@ final class TestSparkOptions {
     Path train = Files.writeString(tmp.resolve("train.csv"), "u1,1\n");
     Path test = Files.writeString(tmp.resolve("test.csv"), "u1,2\n");
     Path out = tmp.resolve("out");
-    PrintStream err = System.err;
-    ByteArrayOutputStream printed = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code =
-          SparkMain.run(
-              "import",
-              train.toString(),
-              out.toString(),
-              "--test-input",
-              test.toString(),
-              "--split",
-              "leave-last-out");
-    } finally {
-      System.setErr(err);
-    }
-    assertThat(code).isEqualTo(1);
-    assertThat(printed.toString(StandardCharsets.UTF_8))
+    assertThat(
+            refused(
+                "import",
+                train.toString(),
+                out.toString(),
+                "--test-input",
+                test.toString(),
+                "--split",
+                "leave-last-out"))
         .contains("with --test-input the test split is given");
     assertThat(out).doesNotExist();
   }
@@ -54,18 +44,23 @@ final class TestSparkOptions {
   void anUnknownIdMappingIsRefusedBeforeSparkStarts(@TempDir Path tmp) throws IOException {
     Path log = Files.writeString(tmp.resolve("log.csv"), "1,1\n1,2\n");
     Path out = tmp.resolve("out");
+    assertThat(refused("import", log.toString(), out.toString(), "--id-mapping", "sparse"))
+        .contains("--id-mapping must be one of [dense, identity], got sparse");
+    assertThat(out).doesNotExist();
+  }
+
+  /** Runs the CLI with {@code args}, expects exit code 1, and returns what it printed on stderr. */
+  private static String refused(String... args) {
     PrintStream err = System.err;
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = SparkMain.run("import", log.toString(), out.toString(), "--id-mapping", "sparse");
+      code = SparkMain.run(args);
     } finally {
       System.setErr(err);
     }
     assertThat(code).isEqualTo(1);
-    assertThat(printed.toString(StandardCharsets.UTF_8))
-        .contains("--id-mapping must be one of [dense, identity], got sparse");
-    assertThat(out).doesNotExist();
+    return printed.toString(StandardCharsets.UTF_8);
   }
 }
