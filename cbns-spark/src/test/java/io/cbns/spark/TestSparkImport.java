@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -536,64 +537,45 @@ final class TestSparkImport {
                     tmp.resolve("never")))
         .hasMessageContaining(negative);
     try (SparkSession spark = localSession()) {
-      assertThatThrownBy(
-              () ->
-                  SparkImport.run(
-                      spark,
-                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
-                      tmp.resolve("o1"),
-                      false))
+      weightedImportFails(spark, train, test, IdMapping.IDENTITY, "o1")
           .isInstanceOf(CbnsException.class)
           .hasMessageContaining(test + " (--test-input): the row [-4,3,400,1]: " + negative)
           .hasMessageContaining("leave it out");
       // an id too large for 32 bits, and a word
       Files.writeString(test.resolve("part-1.csv"), "1,99999999999,400,1\n");
-      assertThatThrownBy(
-              () ->
-                  SparkImport.run(
-                      spark,
-                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
-                      tmp.resolve("o2"),
-                      false))
+      weightedImportFails(spark, train, test, IdMapping.IDENTITY, "o2")
           .hasMessageContaining(
               "item id 99999999999 does not fit in a 32-bit id (at most 2147483646)");
       // (more word rows than part files: not a header line per file)
       Files.writeString(test.resolve("part-1.csv"), "u1,3,400,1\nu2,3,1,1\nu3,3,1,1\nu4,3,1,1\n");
-      assertThatThrownBy(
-              () ->
-                  SparkImport.run(
-                      spark,
-                      weightedOptions(train, test, true, 0, IdMapping.IDENTITY),
-                      tmp.resolve("o3"),
-                      false))
+      weightedImportFails(spark, train, test, IdMapping.IDENTITY, "o3")
           .hasMessageContaining("expected a non-negative integer user id, found 'u");
       // a weight that is not a number, and (dense ids) a row of the test input without an item:
       // each names the test input, not the train input
       Files.writeString(test.resolve("part-1.csv"), "1,3,400,heavy\n");
-      assertThatThrownBy(
-              () ->
-                  SparkImport.run(
-                      spark,
-                      weightedOptions(train, test, true, 0, IdMapping.DENSE),
-                      tmp.resolve("o4"),
-                      false))
+      weightedImportFails(spark, train, test, IdMapping.DENSE, "o4")
           .hasMessageContaining(test + " (--test-input): the row [1,3,400,heavy]")
           .hasMessageContaining("expected a finite number as weight, found 'heavy'")
           .hasMessageContaining("--weight-column");
       Files.writeString(test.resolve("part-1.csv"), "1,,400,1\n");
-      assertThatThrownBy(
-              () ->
-                  SparkImport.run(
-                      spark,
-                      weightedOptions(train, test, true, 0, IdMapping.DENSE),
-                      tmp.resolve("o5"),
-                      false))
+      weightedImportFails(spark, train, test, IdMapping.DENSE, "o5")
           .hasMessageContaining(
               test + " (--test-input): the row [1,null,400,1] has no user or item id");
       for (String o : List.of("o1", "o2", "o3", "o4", "o5")) {
         assertThat(tmp.resolve(o)).doesNotExist();
       }
     }
+  }
+
+  /**
+   * The weighted pre-split import of {@code train} and {@code test} into tmp/{@code out}, failing.
+   */
+  private AbstractThrowableAssert<?, ? extends Throwable> weightedImportFails(
+      SparkSession spark, Path train, Path test, IdMapping ids, String out) {
+    return assertThatThrownBy(
+        () ->
+            SparkImport.run(
+                spark, weightedOptions(train, test, true, 0, ids), tmp.resolve(out), false));
   }
 
   private static SparkImport.Options lightGcnOptions(Path dir, double validation, boolean drop) {
