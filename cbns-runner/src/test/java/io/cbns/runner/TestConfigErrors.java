@@ -34,6 +34,16 @@ final class TestConfigErrors {
   }
 
   @Test
+  void theRefinedCorrectionWithoutTheFullCorrectionNamesTheKeyAndTheFix() throws IOException {
+    CliRun r = train("loss.refined-logq=true", "loss.logq-weight=0.5");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("error: config loss.refined-logq: needs logq-correction: true and logq-weight: 1")
+        .contains("or refined-logq: false");
+    assertNoRunDirectory();
+  }
+
+  @Test
   void wrongTypeIsAnError() throws IOException {
     CliRun r = train("training.batch-size=big");
     assertThat(r.exitCode()).isEqualTo(2);

@@ -18,6 +18,11 @@ package io.cbns.core.loss;
  * @param userTemperatureSpread adaptive per-user temperatures ({@link UserTemperatures}, Adap-tau):
  *     the scale of the hardness differences that set each user's temperature factor; 0 (the
  *     default) turns them off; in [0, 100]
+ * @param refinedLogQ the refined log q correction (Khrylchenko et al., 2025; {@link
+ *     SampledSoftmaxLoss}): the positive keeps its raw score, the negatives alone estimate the rest
+ *     of the partition function, and each row is weighted by the model's probability of missing its
+ *     positive; needs the full correction ({@code logQCorrection}, {@code logQWeight} 1) and
+ *     neither the user-side term nor per-user temperatures
  */
 public record LossConfig(
     double temperature,
@@ -26,7 +31,8 @@ public record LossConfig(
     double logQWeight,
     double negativeWeight,
     double userSoftmaxWeight,
-    double userTemperatureSpread) {
+    double userTemperatureSpread,
+    boolean refinedLogQ) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
@@ -45,6 +51,35 @@ public record LossConfig(
       throw new IllegalArgumentException(
           "userTemperatureSpread must be in [0, 100]: " + userTemperatureSpread);
     }
+    if (refinedLogQ && (!logQCorrection || logQWeight != 1.0)) {
+      throw new IllegalArgumentException(
+          "the refined log q correction needs the full correction (logQCorrection, logQWeight 1)");
+    }
+    if (refinedLogQ && (userSoftmaxWeight > 0 || userTemperatureSpread > 0)) {
+      throw new IllegalArgumentException(
+          "the refined log q correction does not combine with the user-side term or per-user"
+              + " temperatures");
+    }
+  }
+
+  /** With the standard log q correction. */
+  public LossConfig(
+      double temperature,
+      boolean logQCorrection,
+      boolean maskAccidentalHits,
+      double logQWeight,
+      double negativeWeight,
+      double userSoftmaxWeight,
+      double userTemperatureSpread) {
+    this(
+        temperature,
+        logQCorrection,
+        maskAccidentalHits,
+        logQWeight,
+        negativeWeight,
+        userSoftmaxWeight,
+        userTemperatureSpread,
+        false);
   }
 
   /** Without per-user temperatures. */

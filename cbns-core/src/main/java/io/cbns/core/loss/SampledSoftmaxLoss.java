@@ -170,6 +170,9 @@ public final class SampledSoftmaxLoss {
       throw new IllegalArgumentException(
           "rowFactors has " + rowFactors.size() + " values for " + b + " rows");
     }
+    if (config.refinedLogQ()) {
+      return new NDArray[] {refinedLosses(userEmbeddings, candidates, positiveItemIds), null};
+    }
     NDManager m = userEmbeddings.getManager();
     // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
     NDArray users =
@@ -244,6 +247,62 @@ public final class SampledSoftmaxLoss {
       perRow = perRow.sub(logQ.get(new NDIndex(":{}", b)).mul(scalar(m, w - 1, userEmbeddings)));
     }
     return new NDArray[] {perRow, userSide};
+  }
+
+  /**
+   * Each row's loss under the refined log q correction ({@link LossConfig#refinedLogQ()}):
+   *
+   * <pre>
+   *   x_ij   = u_i . c_j / temperature - log((K q_j))    K: the number of negative draws
+   *   x_ii   = u_i . c_i / temperature                  (the positive is not a draw)
+   *   p_i    = softmax_j(x_ij)[i]                        (the model's probability of the positive)
+   *   loss_i = sg(1 - p_i) * (-x_ii + w * log sum_{j != i} exp(x_ij))
+   * </pre>
+   *
+   * The positive is always in the softmax's denominator, not drawn from q, so only the negatives
+   * estimate the rest of the partition function by importance sampling (K q_j is column j's
+   * expected count among the K draws: C - 1 with batch negatives, C - B without); the gradient of
+   * the full softmax is then that of the bracket scaled by {@code 1 - p_i}, taken without gradient
+   * ({@code sg}). With the removed entries (accidental hits, other rows' columns) at minus infinity
+   * as in the standard loss. The bracket is computed from the row's log-softmax as {@code (w - 1)
+   * x_ii - w log p_i + w log(1 - p_i)}, so that the {@code [B, C]} work is the standard loss's.
+   */
+  private NDArray refinedLosses(
+      NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    long b = userEmbeddings.getShape().get(0);
+    long c = candidates.size();
+    NDManager m = userEmbeddings.getManager();
+    NDArray users =
+        config.temperature() != 1.0
+            ? userEmbeddings.div(scalar(m, config.temperature(), userEmbeddings))
+            : userEmbeddings;
+    NDArray logits = users.matMul(candidates.embeddings().transpose());
+    long draws = Math.max(1, candidates.batchNegatives() ? c - 1 : c - b);
+    NDArray correction = candidates.logQ().add(scalar(m, Math.log(draws), candidates.logQ()));
+    logits.subi(correction.reshape(1, c));
+    NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
+    // the positives' entries get their correction back: a constant shift of b entries, written
+    // through a detached alias as removeEntries writes (it changes no derivative)
+    try (NDArray alias = logits.stopGradient();
+        NDArray flat = alias.reshape(-1);
+        NDArray diagonal = rowIndex.mul(c + 1)) {
+      NDIndex at = new NDIndex("{}", diagonal);
+      flat.set(at, flat.get(at).add(correction.get(new NDIndex(":{}", b))));
+    }
+    removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
+    NDArray logProbabilities = logits.logSoftmax(1);
+    logits.close();
+    NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1).reshape(b);
+    logProbabilities.close();
+    double w = config.negativeWeight();
+    // 1 - p_i, kept away from 0: a row whose positive has all the mass has (almost) no weight
+    NDArray miss = scalar(m, 1, picked).sub(picked.exp()).clip(1e-7f, 1f);
+    NDArray bracket = picked.mul(scalar(m, -w, picked)).add(miss.log().mul(scalar(m, w, picked)));
+    if (w != 1.0) {
+      NDArray positiveDots = users.mul(batchColumns(candidates, b)).sum(new int[] {1});
+      bracket = bracket.add(positiveDots.mul(scalar(m, w - 1, picked)));
+    }
+    return bracket.mul(miss.stopGradient());
   }
 
   /** The first B columns' embeddings: the rows' positives. */

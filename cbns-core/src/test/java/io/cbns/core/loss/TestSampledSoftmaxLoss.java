@@ -1,6 +1,7 @@
 package io.cbns.core.loss;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.djl.engine.Engine;
@@ -11,6 +12,7 @@ import io.cbns.core.sampling.Candidates;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -195,7 +197,7 @@ final class TestSampledSoftmaxLoss {
   @Test
   void uniformLogQChangesNothing() {
     float[] uniform = new float[COLUMN_IDS.length];
-    java.util.Arrays.fill(uniform, (float) Math.log(1.0 / 1000));
+    Arrays.fill(uniform, (float) Math.log(1.0 / 1000));
     try (NDManager m = NDManager.newBaseManager()) {
       Candidates c =
           new Candidates(m.create(columns), m.create(uniform), m.create(COLUMN_IDS), true);
@@ -558,6 +560,158 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
+  void refinedLogQMatchesTheReferenceAndItsGradient() {
+    for (double w : new double[] {1.0, 1.25}) {
+      for (boolean mask : new boolean[] {false, true}) {
+        for (boolean batchNegatives : new boolean[] {true, false}) {
+          LossConfig cfg = new LossConfig(0.5, true, mask, 1.0, w, 0, 0, true);
+          String setting = "w=" + w + " mask=" + mask + " batchNeg=" + batchNegatives;
+          double[] weights = refinedWeights(cfg, batchNegatives, users, columns);
+          try (NDManager m = NDManager.newBaseManager()) {
+            NDArray u = m.create(users);
+            NDArray c = m.create(columns);
+            u.setRequiresGradient(true);
+            c.setRequiresGradient(true);
+            double value;
+            try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+              NDArray loss =
+                  new SampledSoftmaxLoss(cfg).compute(u, candidates(m, c, batchNegatives), ids(m));
+              value = loss.getFloat();
+              g.backward(loss);
+            }
+            assertThat(value)
+                .as(setting)
+                .isCloseTo(refined(cfg, batchNegatives, users, columns, weights), within(1e-5));
+            // the row weights are constants of the gradient: finite differences with them frozen
+            float[] gu = u.getGradient().toFloatArray();
+            float[] gc = c.getGradient().toFloatArray();
+            double h = 1e-3;
+            for (int i = 0; i < B; i++) {
+              for (int j = 0; j < D; j++) {
+                float[][] plus = copy(users);
+                float[][] minus = copy(users);
+                plus[i][j] += h;
+                minus[i][j] -= h;
+                double fd =
+                    (refined(cfg, batchNegatives, plus, columns, weights)
+                            - refined(cfg, batchNegatives, minus, columns, weights))
+                        / (2 * h);
+                assertThat(gu[i * D + j]).as(setting).isCloseTo((float) fd, within(1e-3f));
+              }
+            }
+            for (int i = 0; i < COLUMN_IDS.length; i++) {
+              for (int j = 0; j < D; j++) {
+                float[][] plus = copy(columns);
+                float[][] minus = copy(columns);
+                plus[i][j] += h;
+                minus[i][j] -= h;
+                double fd =
+                    (refined(cfg, batchNegatives, users, plus, weights)
+                            - refined(cfg, batchNegatives, users, minus, weights))
+                        / (2 * h);
+                assertThat(gc[i * D + j]).as(setting).isCloseTo((float) fd, within(1e-3f));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void refinedLogQIsTheFullSoftmaxGradientWhenTheNegativesAreTheWholeCatalogue() {
+    // one row, its positive and the 4 other items of a 5-item catalogue, each once, drawn
+    // uniformly: the importance-sampling estimate of the rest of the partition function is exact,
+    // so the refined gradient must be the full softmax's (the row weight 1 - p included)
+    float[][] u = {users[0]};
+    float[] uniform = new float[columns.length];
+    Arrays.fill(uniform, (float) Math.log(1.0 / (columns.length - 1)));
+    long[] items = {10, 20, 30, 40, 50};
+    float[] refinedGradient =
+        gradientOfU(new LossConfig(0.5, true, true, 1.0, 1.0, 0, 0, true), u, uniform, items);
+    float[] fullSoftmax = gradientOfU(new LossConfig(0.5, false, true), u, uniform, items);
+    assertThat(refinedGradient).containsExactly(fullSoftmax, within(1e-5f));
+  }
+
+  private float[] gradientOfU(LossConfig cfg, float[][] u, float[] logQ, long[] items) {
+    try (NDManager m = NDManager.newBaseManager()) {
+      NDArray user = m.create(u);
+      user.setRequiresGradient(true);
+      try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
+        g.backward(
+            new SampledSoftmaxLoss(cfg)
+                .compute(
+                    user,
+                    new Candidates(m.create(columns), m.create(logQ), m.create(items), false),
+                    m.create(new long[] {items[0]})));
+      }
+      return user.getGradient().toFloatArray();
+    }
+  }
+
+  @Test
+  void refinedLogQNeedsTheFullCorrectionAlone() {
+    assertThatThrownBy(() -> new LossConfig(0.1, false, true, 1.0, 1.0, 0, 0, true))
+        .hasMessageContaining("full correction");
+    assertThatThrownBy(() -> new LossConfig(0.1, true, true, 0.5, 1.0, 0, 0, true))
+        .hasMessageContaining("full correction");
+    assertThatThrownBy(() -> new LossConfig(0.1, true, true, 1.0, 1.0, 0.5, 0, true))
+        .hasMessageContaining("user-side term");
+    assertThatThrownBy(() -> new LossConfig(0.1, true, true, 1.0, 1.0, 0, 0.6, true))
+        .hasMessageContaining("per-user temperatures");
+  }
+
+  /**
+   * The refined correction from its definition, in doubles: {@code x_ij = u_i . c_j / t - log(K
+   * q_j)} for the negatives (K draws: C - 1 with batch negatives, C - B without), {@code x_ii = u_i
+   * . c_i / t}, row i's loss {@code weight_i * (-x_ii + w * log sum_neg exp(x_ij))}.
+   */
+  private static double refined(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, double[] weights) {
+    double total = 0;
+    for (int i = 0; i < B; i++) {
+      double[] terms = refinedRow(cfg, batchNegatives, u, c, i);
+      total += weights[i] * (-terms[0] + cfg.negativeWeight() * terms[1]);
+    }
+    return total / B;
+  }
+
+  /** Each row's {@code 1 - p_i}, p_i its positive's share of {@code exp(x_ii) + sum_neg}. */
+  private static double[] refinedWeights(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c) {
+    double[] out = new double[B];
+    for (int i = 0; i < B; i++) {
+      double[] terms = refinedRow(cfg, batchNegatives, u, c, i);
+      out[i] = 1 - 1 / (1 + Math.exp(terms[1] - terms[0]));
+    }
+    return out;
+  }
+
+  /** {@code x_ii} and {@code log sum_neg exp(x_ij)} of row i. */
+  private static double[] refinedRow(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, int i) {
+    int draws = batchNegatives ? c.length - 1 : c.length - B;
+    double positive = 0;
+    double sum = 0;
+    for (int j = 0; j < c.length; j++) {
+      double dot = 0;
+      for (int k = 0; k < D; k++) {
+        dot += (double) u[i][k] * c[j][k];
+      }
+      if (j == i) {
+        positive = dot / cfg.temperature();
+        continue;
+      }
+      if ((j < B && !batchNegatives)
+          || (cfg.maskAccidentalHits() && COLUMN_IDS[j] == POSITIVES[i])) {
+        continue;
+      }
+      sum += Math.exp(dot / cfg.temperature() - LOG_Q[j] - Math.log(draws));
+    }
+    return new double[] {positive, Math.log(sum)};
+  }
+
+  @Test
   void maskedColumnsDoNotAffectLossOrGradient() {
     // changing the embedding of a column that is masked for every row changes nothing
     long[] positives = {11, 11, 11};
@@ -579,7 +733,11 @@ final class TestSampledSoftmaxLoss {
   }
 
   private static Candidates candidates(NDManager m, float[][] cols, boolean batchNegatives) {
-    return new Candidates(m.create(cols), m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives);
+    return candidates(m, m.create(cols), batchNegatives);
+  }
+
+  private static Candidates candidates(NDManager m, NDArray cols, boolean batchNegatives) {
+    return new Candidates(cols, m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives);
   }
 
   private static NDArray ids(NDManager m) {

@@ -191,16 +191,35 @@ public record RunConfig(
     PluginSection frequency = new PluginSection(freqO.getString("name", "counts"), freqO);
 
     Options lossO = root.section("loss");
+    double temperature = lossO.getDouble("temperature", 0.1, 1e-4, 100);
+    boolean logQCorrection = lossO.getBoolean("logq-correction", true);
+    boolean mask = lossO.getBoolean("mask-accidental-hits", true);
+    double logQWeight = lossO.getDouble("logq-weight", 1.0, 0, 2);
+    double negativeWeight = lossO.getDouble("negative-weight", 1.0, 0.01, 10);
+    double userSoftmaxWeight = lossO.getDouble("user-softmax-weight", 0.0, 0, 10);
+    double userTemperatureSpread = lossO.getDouble("user-temperature-spread", 0.0, 0, 100);
+    boolean refinedLogQ = lossO.getBoolean("refined-logq", false);
+    lossO.requireAllConsumed();
+    if (refinedLogQ
+        && (!logQCorrection
+            || logQWeight != 1.0
+            || userSoftmaxWeight > 0
+            || userTemperatureSpread > 0)) {
+      throw new io.cbns.core.config.ConfigException(
+          "loss.refined-logq",
+          "needs logq-correction: true and logq-weight: 1, without user-softmax-weight or"
+              + " user-temperature-spread; set those, or refined-logq: false");
+    }
     LossConfig loss =
         new LossConfig(
-            lossO.getDouble("temperature", 0.1, 1e-4, 100),
-            lossO.getBoolean("logq-correction", true),
-            lossO.getBoolean("mask-accidental-hits", true),
-            lossO.getDouble("logq-weight", 1.0, 0, 2),
-            lossO.getDouble("negative-weight", 1.0, 0.01, 10),
-            lossO.getDouble("user-softmax-weight", 0.0, 0, 10),
-            lossO.getDouble("user-temperature-spread", 0.0, 0, 100));
-    lossO.requireAllConsumed();
+            temperature,
+            logQCorrection,
+            mask,
+            logQWeight,
+            negativeWeight,
+            userSoftmaxWeight,
+            userTemperatureSpread,
+            refinedLogQ);
 
     Options optO = root.section("optimizer");
     OptimizerSection optimizer =
@@ -335,6 +354,10 @@ public record RunConfig(
     if (loss.userTemperatureSpread() > 0) {
       // likewise only when on
       lossMap.put("user-temperature-spread", loss.userTemperatureSpread());
+    }
+    if (loss.refinedLogQ()) {
+      // likewise only when on
+      lossMap.put("refined-logq", true);
     }
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
