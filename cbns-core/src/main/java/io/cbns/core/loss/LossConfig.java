@@ -62,26 +62,6 @@ public record LossConfig(
     }
   }
 
-  /** With the standard log q correction. */
-  public LossConfig(
-      double temperature,
-      boolean logQCorrection,
-      boolean maskAccidentalHits,
-      double logQWeight,
-      double negativeWeight,
-      double userSoftmaxWeight,
-      double userTemperatureSpread) {
-    this(
-        temperature,
-        logQCorrection,
-        maskAccidentalHits,
-        logQWeight,
-        negativeWeight,
-        userSoftmaxWeight,
-        userTemperatureSpread,
-        false);
-  }
-
   /** Without per-user temperatures. */
   public LossConfig(
       double temperature,
@@ -97,7 +77,8 @@ public record LossConfig(
         logQWeight,
         negativeWeight,
         userSoftmaxWeight,
-        0);
+        0,
+        false);
   }
 
   /** Without the user-side term. */
@@ -107,12 +88,12 @@ public record LossConfig(
       boolean maskAccidentalHits,
       double logQWeight,
       double negativeWeight) {
-    this(temperature, logQCorrection, maskAccidentalHits, logQWeight, negativeWeight, 0, 0);
+    this(temperature, logQCorrection, maskAccidentalHits, logQWeight, negativeWeight, 0);
   }
 
   /** The plain softmax cross-entropy: the full log q correction and a negative weight of 1. */
   public LossConfig(double temperature, boolean logQCorrection, boolean maskAccidentalHits) {
-    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0, 0, 0);
+    this(temperature, logQCorrection, maskAccidentalHits, 1.0, 1.0);
   }
 
   /** Temperature 1, logQ correction and masking on. */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.ToDoubleFunction;
 import org.junit.jupiter.api.Test;
 
 final class TestSampledSoftmaxLoss {
@@ -254,37 +255,10 @@ final class TestSampledSoftmaxLoss {
       }
       gu = u.getGradient().toFloatArray();
       gc = c.getGradient().toFloatArray();
-      double h = 1e-3;
-      for (int i = 0; i < B; i++) {
-        for (int j = 0; j < D; j++) {
-          float[][] plus = copy(users);
-          float[][] minus = copy(users);
-          plus[i][j] += h;
-          minus[i][j] -= h;
-          double fd =
-              (reference(cfg, batchNegatives, plus, columns, r)
-                      - reference(cfg, batchNegatives, minus, columns, r))
-                  / (2 * h);
-          assertThat(gu[i * D + j])
-              .as("%s dL/du[%d][%d]", setting, i, j)
-              .isCloseTo((float) fd, within(2e-3f));
-        }
-      }
-      for (int i = 0; i < COLUMN_IDS.length; i++) {
-        for (int j = 0; j < D; j++) {
-          float[][] plus = copy(columns);
-          float[][] minus = copy(columns);
-          plus[i][j] += h;
-          minus[i][j] -= h;
-          double fd =
-              (reference(cfg, batchNegatives, users, plus, r)
-                      - reference(cfg, batchNegatives, users, minus, r))
-                  / (2 * h);
-          assertThat(gc[i * D + j])
-              .as("%s dL/dc[%d][%d]", setting, i, j)
-              .isCloseTo((float) fd, within(2e-3f));
-        }
-      }
+      assertGradient(
+          gu, users, x -> reference(cfg, batchNegatives, x, columns, r), setting + " dL/du", 2e-3);
+      assertGradient(
+          gc, columns, x -> reference(cfg, batchNegatives, users, x, r), setting + " dL/dc", 2e-3);
       // column 3 is row 1's accidental hit and masked for row 1 only: its gradient comes from
       // rows 0 and 2, so it must be non-zero; a masked-everywhere column would have none
       assertThat(gc[3 * D]).as(setting).isNotZero();
@@ -583,37 +557,46 @@ final class TestSampledSoftmaxLoss {
                 .as(setting)
                 .isCloseTo(refined(cfg, batchNegatives, users, columns, weights), within(1e-5));
             // the row weights are constants of the gradient: finite differences with them frozen
-            float[] gu = u.getGradient().toFloatArray();
-            float[] gc = c.getGradient().toFloatArray();
-            double h = 1e-3;
-            for (int i = 0; i < B; i++) {
-              for (int j = 0; j < D; j++) {
-                float[][] plus = copy(users);
-                float[][] minus = copy(users);
-                plus[i][j] += h;
-                minus[i][j] -= h;
-                double fd =
-                    (refined(cfg, batchNegatives, plus, columns, weights)
-                            - refined(cfg, batchNegatives, minus, columns, weights))
-                        / (2 * h);
-                assertThat(gu[i * D + j]).as(setting).isCloseTo((float) fd, within(1e-3f));
-              }
-            }
-            for (int i = 0; i < COLUMN_IDS.length; i++) {
-              for (int j = 0; j < D; j++) {
-                float[][] plus = copy(columns);
-                float[][] minus = copy(columns);
-                plus[i][j] += h;
-                minus[i][j] -= h;
-                double fd =
-                    (refined(cfg, batchNegatives, users, plus, weights)
-                            - refined(cfg, batchNegatives, users, minus, weights))
-                        / (2 * h);
-                assertThat(gc[i * D + j]).as(setting).isCloseTo((float) fd, within(1e-3f));
-              }
-            }
+            assertGradient(
+                u.getGradient().toFloatArray(),
+                users,
+                x -> refined(cfg, batchNegatives, x, columns, weights),
+                setting + " dL/du",
+                1e-3);
+            assertGradient(
+                c.getGradient().toFloatArray(),
+                columns,
+                x -> refined(cfg, batchNegatives, users, x, weights),
+                setting + " dL/dc",
+                1e-3);
           }
         }
+      }
+    }
+  }
+
+  /**
+   * Asserts that each entry of {@code gradient} (row-major over {@code at}) is the central
+   * difference of {@code loss} at {@code at}, within {@code tolerance}.
+   */
+  private static void assertGradient(
+      float[] gradient,
+      float[][] at,
+      ToDoubleFunction<float[][]> loss,
+      String what,
+      double tolerance) {
+    double h = 1e-3;
+    int d = at[0].length;
+    for (int i = 0; i < at.length; i++) {
+      for (int j = 0; j < d; j++) {
+        float[][] plus = copy(at);
+        float[][] minus = copy(at);
+        plus[i][j] += h;
+        minus[i][j] -= h;
+        double fd = (loss.applyAsDouble(plus) - loss.applyAsDouble(minus)) / (2 * h);
+        assertThat(gradient[i * d + j])
+            .as("%s[%d][%d]", what, i, j)
+            .isCloseTo((float) fd, within((float) tolerance));
       }
     }
   }
