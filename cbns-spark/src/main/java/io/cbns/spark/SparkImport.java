@@ -88,9 +88,10 @@ import org.apache.spark.sql.types.StructType;
  * keeps the weight of its first row: the earliest, ties in input order) and ids can be used as
  * given ({@code id-mapping: identity}: non-negative ints, no id maps, no compaction).
  *
- * <p>Not supported here (use {@code cbns import}): the sequential {@code ratio} split (not
- * reproducible in parallel), and so a validation carve of pre-split inputs or of a LightGCN
- * directory, which {@code cbns import} always draws with {@code ratio}.
+ * <p>A validation carve of a pre-split input's or a LightGCN directory's train is drawn with {@code
+ * --validation-split} ({@code hash-ratio} or {@code leave-last-out}), as {@code cbns import} carves
+ * it with the same {@code validation-split}. Not supported here (use {@code cbns import}): the
+ * sequential {@code ratio} split, which partitions cannot reproduce.
  */
 public final class SparkImport {
   /** The {@code --format} of a LightGCN directory ({@code train.txt}, {@code test.txt}). */
@@ -136,6 +137,10 @@ public final class SparkImport {
    * @param weightColumn the weight column (numbers, stored as {@code weight} float32), or null
    * @param idMapping {@code dense} (ids numbered in the sorted order of the originals, id maps
    *     stored) or {@code identity} (ids are non-negative ints used as given, no id maps)
+   * @param validationSplit how validation is carved from the train of a pre-split input or a
+   *     LightGCN directory ({@code hash-ratio} or {@code leave-last-out}; required there with a
+   *     validation ratio, since {@code cbns import} defaults to {@code ratio}), or null; a single
+   *     input's validation is carved with {@code split}
    */
   public record Options(
       Path input,
@@ -156,7 +161,8 @@ public final class SparkImport {
       int partitions,
       Path testInput,
       String weightColumn,
-      IdMapping idMapping) {
+      IdMapping idMapping,
+      SplitMethod validationSplit) {
     public Options {
       requireNonNull(input, "input is null");
       requireNonNull(idMapping, "idMapping is null");
@@ -171,24 +177,43 @@ public final class SparkImport {
         throw new CbnsException(
             "--test-input is for csv and parquet; a LightGCN directory holds its own test.txt");
       }
-      if (testInput != null && validationRatio > 0) {
+      boolean givenTrain = testInput != null || format.equals(LIGHTGCN);
+      if (validationSplit != null && !givenTrain) {
         throw new CbnsException(
-            "--validation-ratio is not available with --test-input on Spark: cbns import carves"
-                + " a pre-split train file with the sequential ratio split (it takes no split"
-                + " option with train-path), which partitions cannot reproduce; import with cbns"
-                + " import delimited, or without a validation split");
+            "--validation-split is for --test-input and --format lightgcn; one input's validation"
+                + " is carved with --split's method");
+      }
+      if (validationSplit != null && validationRatio == 0) {
+        throw new CbnsException("--validation-split only applies with --validation-ratio > 0");
+      }
+      if (givenTrain && validationRatio > 0 && validationSplit == null) {
+        throw new CbnsException(
+            "--validation-ratio with "
+                + (testInput != null
+                    ? "--test-input needs --validation-split hash-ratio or leave-last-out"
+                    : "--format lightgcn needs --validation-split hash-ratio")
+                + ": cbns import carves a"
+                + " given train with ratio unless told otherwise, which partitions cannot"
+                + " reproduce; give cbns import the same validation-split");
+      }
+      if (validationSplit == SplitMethod.RATIO) {
+        throw new CbnsException(
+            "--validation-split ratio reads one random stream user after user and cannot be"
+                + " reproduced by partitions; use hash-ratio (the same per-user counts) or"
+                + " leave-last-out");
+      }
+      if (validationSplit == SplitMethod.LEAVE_LAST_OUT && timestampColumn == null) {
+        throw new CbnsException(
+            "--validation-split leave-last-out needs "
+                + (format.equals(LIGHTGCN)
+                    ? "timestamps, which a LightGCN directory does not have; use hash-ratio"
+                    : "--timestamp-column (which column is the time)"));
       }
       if (format.equals(LIGHTGCN)
           && (timestampColumn != null || ratingColumn != null || weightColumn != null || header)) {
         throw new CbnsException(
             "--timestamp-column, --rating-column, --weight-column and --header are for csv and"
                 + " parquet; a LightGCN directory holds 'user item item ...' lines only");
-      }
-      if (format.equals(LIGHTGCN) && validationRatio > 0) {
-        throw new CbnsException(
-            "--validation-ratio is not available for --format lightgcn on Spark: cbns import"
-                + " carves it with the sequential ratio split, which partitions cannot reproduce;"
-                + " import with cbns import lightgcn --set validation-ratio=R, or without one");
       }
       if (ratingColumn == null && ratingThreshold > -Double.MAX_VALUE) {
         throw new CbnsException("--rating-threshold needs --rating-column (which column holds it)");
@@ -377,7 +402,7 @@ public final class SparkImport {
             testPairs.join(
                 trainPairs.select("uid", "iid"), new String[] {"uid", "iid"}, "left_anti");
         overlap = testPairs.count() - fresh.count();
-        split = trainPairs.unionByName(fresh);
+        split = carveValidation(trainPairs, o).unionByName(fresh);
       } else {
         split = perUserSplit(pairs, o);
       }
@@ -575,9 +600,15 @@ public final class SparkImport {
       if (train.isEmpty()) {
         throw new CbnsException(o.input() + ": no train interactions (after deduplication)");
       }
-      Dataset<Row> seenTest = seenInTrain(freshTest, train);
-      long unseen = freshTest.count() - seenTest.count();
-      Dataset<Row> kept = train.unionByName(o.dropUnseen() ? seenTest : freshTest);
+      // validation carved from the whole train (after the overlap with test is removed, as cbns
+      // import does); held-out rows are then checked against what is left in train
+      Dataset<Row> carved = cache(cached, carveValidation(train, o));
+      Dataset<Row> trainLeft = carved.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
+      Dataset<Row> heldOut =
+          carved.filter(col("code").notEqual(lit(DatasetAssembler.TRAIN))).unionByName(freshTest);
+      Dataset<Row> seenHeldOut = seenInTrain(heldOut, trainLeft);
+      long unseen = heldOut.count() - seenHeldOut.count();
+      Dataset<Row> kept = trainLeft.unionByName(o.dropUnseen() ? seenHeldOut : heldOut);
       checkTestLeft(kept, o, o.dropUnseen() ? unseen : 0);
       kept = cache(cached, kept);
       Map<String, Long> stats =
@@ -759,10 +790,28 @@ public final class SparkImport {
    * validation), on partitions of whole users sorted by (user, item): a {@code code} per row.
    */
   private static Dataset<Row> perUserSplit(Dataset<Row> pairs, Options o) {
+    return perUser(pairs, o, o.split(), o.testRatio());
+  }
+
+  /**
+   * A given train's pairs with validation carved out ({@code --validation-split}) as {@code cbns
+   * import} carves a test input's train: {@code code} {@link DatasetAssembler#VALIDATION} or {@link
+   * DatasetAssembler#TRAIN}; the pairs unchanged without a validation ratio.
+   */
+  private static Dataset<Row> carveValidation(Dataset<Row> trainPairs, Options o) {
+    return o.validationRatio() > 0 ? perUser(trainPairs, o, o.validationSplit(), 0) : trainPairs;
+  }
+
+  /**
+   * Codes for the rows of {@code pairs} on partitions of whole users sorted by (user, item): test
+   * held out with {@code method} and {@code testRatio} then validation carved from the rest ({@link
+   * DatasetAssembler#splitCodes}), or with {@code testRatio} 0 validation alone ({@link
+   * DatasetAssembler#validationCodes}).
+   */
+  private static Dataset<Row> perUser(
+      Dataset<Row> pairs, Options o, SplitMethod method, double testRatio) {
     Dataset<Row> values = pairs.select(columns(o.splitColumns()));
     StructType coded = values.schema().add("code", DataTypes.ByteType, false);
-    SplitMethod method = o.split();
-    double testRatio = o.testRatio();
     double validationRatio = o.validationRatio();
     long seed = o.seed();
     boolean ts = o.timestamps();
@@ -1060,7 +1109,10 @@ public final class SparkImport {
       double validationRatio,
       long seed) {
     InteractionTable rows = table(it, ts, ws);
-    byte[] codes = DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed);
+    byte[] codes =
+        testRatio > 0
+            ? DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed)
+            : DatasetAssembler.validationCodes(rows, method, validationRatio, seed);
     List<Row> out = new ArrayList<>(rows.size());
     for (int r = 0; r < rows.size(); r++) {
       List<Object> values = new ArrayList<>(List.of(rows.userIds()[r], rows.itemIds()[r]));
@@ -1239,7 +1291,13 @@ public final class SparkImport {
       m.put("test-input", o.testInput().toAbsolutePath().toString());
     }
     m.put("format", o.format());
+    if (o.validationSplit() != null) {
+      m.put("validation-split", o.validationSplit().optionValue());
+    }
     if (o.format().equals(LIGHTGCN)) {
+      if (o.validationRatio() > 0) {
+        m.put("validation-ratio", o.validationRatio());
+      }
       m.put("unseen-test", o.dropUnseen() ? "drop" : "keep");
       return m;
     }

@@ -234,6 +234,14 @@ public final class SparkMain implements Callable<Integer> {
         description = "Validation fraction carved from train (default: 0, none).")
     double validationRatio;
 
+    @Option(
+        names = "--validation-split",
+        description =
+            "With --test-input or --format lightgcn and --validation-ratio: how validation is"
+                + " carved from train, hash-ratio or leave-last-out (give cbns import the same"
+                + " validation-split).")
+    String validationSplit;
+
     @Option(names = "--seed", description = "Seed of the random splits (default: 42).")
     long seed = 42;
 
@@ -283,6 +291,18 @@ public final class SparkMain implements Callable<Integer> {
         throw new CbnsException(
             "--split must be one of " + SplitMethod.optionValues() + ", got " + split);
       }
+      SplitMethod validationMethod = null;
+      if (validationSplit != null) {
+        try {
+          validationMethod = SplitMethod.fromOption(validationSplit);
+        } catch (IllegalArgumentException e) {
+          throw new CbnsException(
+              "--validation-split must be one of "
+                  + SplitMethod.optionValues()
+                  + ", got "
+                  + validationSplit);
+        }
+      }
       // the dataset's default name, as cbns import gives it: the file's name without its
       // extension, or with pre-split inputs the train input's directory
       Path named = testInput != null ? input.toAbsolutePath().getParent() : input;
@@ -307,7 +327,8 @@ public final class SparkMain implements Callable<Integer> {
               partitions,
               testInput,
               weightColumn,
-              IdMapping.fromOption(idMapping));
+              IdMapping.fromOption(idMapping),
+              validationMethod);
       SparkImport.Summary s;
       try (SparkSession session = spark.session("import")) {
         s = SparkImport.run(session, o, output, overwrite);

@@ -108,6 +108,31 @@ final class TestSparkImport {
       String timestampColumn,
       String weightColumn,
       IdMapping ids) {
+    return options(
+        input,
+        format,
+        split,
+        validation,
+        name,
+        testInput,
+        timestampColumn,
+        weightColumn,
+        ids,
+        null);
+  }
+
+  /** As above, with the validation carve of a given train ({@code --validation-split}). */
+  private static SparkImport.Options options(
+      Path input,
+      String format,
+      SplitMethod split,
+      double validation,
+      String name,
+      Path testInput,
+      String timestampColumn,
+      String weightColumn,
+      IdMapping ids,
+      SplitMethod validationSplit) {
     return new SparkImport.Options(
         input,
         format,
@@ -127,7 +152,8 @@ final class TestSparkImport {
         3,
         testInput,
         weightColumn,
-        ids);
+        ids,
+        validationSplit);
   }
 
   @Test
@@ -263,7 +289,8 @@ final class TestSparkImport {
                   2,
                   null,
                   null,
-                  IdMapping.DENSE),
+                  IdMapping.DENSE,
+                  null),
               tmp.resolve("b"),
               false);
       assertThat(s.manifest().fingerprint()).isEqualTo(expected.fingerprint());
@@ -334,12 +361,53 @@ final class TestSparkImport {
       assertThat(m.build().stats().get("unseen_dropped")).isPositive();
       assertThat(m.build().sourceFiles()).hasSize(4);
     }
-    assertThatThrownBy(() -> presplit(dirs[0], dirs[1], 0.1))
-        .hasMessageContaining("--validation-ratio is not available with --test-input");
+    // a validation carve of the given train, as cbns import draws it with the same method
+    for (SplitMethod carve :
+        new SplitMethod[] {SplitMethod.HASH_RATIO, SplitMethod.LEAVE_LAST_OUT}) {
+      o.put("validation-ratio", 0.25);
+      o.put("validation-split", carve.optionValue());
+      o.put("seed", 7); // the Spark options' seed
+      Path single = tmp.resolve("presplit-single-" + carve.optionValue());
+      ImportReport carved = DatasetImporter.run("delimited", Options.of("import", o), single);
+      try (SparkSession spark = localSession()) {
+        Path sharded = tmp.resolve("presplit-spark-" + carve.optionValue());
+        DatasetManifest m =
+            SparkImport.run(spark, presplit(dirs[0], dirs[1], 0.25, carve), sharded, false)
+                .manifest();
+        assertThat(m.fingerprint()).as(carve.optionValue()).isEqualTo(carved.fingerprint());
+        assertThat(m.build().stats()).isEqualTo(DatasetReader.readManifest(single).build().stats());
+        assertThat(m.validation().rows()).as(carve.optionValue()).isPositive();
+      }
+    }
+    assertThatThrownBy(() -> presplit(dirs[0], dirs[1], 0.1, null))
+        .hasMessageContaining("--validation-ratio with --test-input needs --validation-split");
+    assertThatThrownBy(() -> presplit(dirs[0], dirs[1], 0.1, SplitMethod.RATIO))
+        .hasMessageContaining("--validation-split ratio reads one random stream");
+    assertThatThrownBy(() -> presplit(dirs[0], dirs[1], 0, SplitMethod.HASH_RATIO))
+        .hasMessageContaining("--validation-split only applies with --validation-ratio > 0");
+    assertThatThrownBy(
+            () ->
+                options(
+                    files[0],
+                    "csv",
+                    SplitMethod.HASH_RATIO,
+                    0.1,
+                    "one",
+                    null,
+                    "2",
+                    null,
+                    IdMapping.DENSE,
+                    SplitMethod.HASH_RATIO))
+        .hasMessageContaining("--validation-split is for --test-input and --format lightgcn");
   }
 
   /** A pre-split CSV import: train parts in {@code train}, test parts in {@code test}. */
   private static SparkImport.Options presplit(Path train, Path test, double validation) {
+    return presplit(train, test, validation, null);
+  }
+
+  private static SparkImport.Options presplit(
+      Path train, Path test, double validation, SplitMethod carve) {
     return options(
         train,
         "csv",
@@ -349,7 +417,8 @@ final class TestSparkImport {
         test,
         "2",
         null,
-        IdMapping.DENSE);
+        IdMapping.DENSE,
+        carve);
   }
 
   /**
@@ -579,6 +648,11 @@ final class TestSparkImport {
   }
 
   private static SparkImport.Options lightGcnOptions(Path dir, double validation, boolean drop) {
+    return lightGcnOptions(dir, validation, drop, null);
+  }
+
+  private static SparkImport.Options lightGcnOptions(
+      Path dir, double validation, boolean drop, SplitMethod carve) {
     return new SparkImport.Options(
         dir,
         SparkImport.LIGHTGCN,
@@ -598,7 +672,8 @@ final class TestSparkImport {
         2,
         null,
         null,
-        IdMapping.DENSE);
+        IdMapping.DENSE,
+        carve);
   }
 
   @Test
@@ -637,9 +712,28 @@ final class TestSparkImport {
           .hasMessageContaining("train.txt")
           .hasMessageContaining("'1 x3 4'");
       assertThat(tmp.resolve("never")).doesNotExist();
+      // validation carved from train.txt as cbns import lightgcn carves it with hash-ratio
+      Map<String, Object> o = new HashMap<>();
+      o.put("path", dir.toString());
+      o.put("validation-ratio", 0.4);
+      o.put("validation-split", "hash-ratio");
+      Path single = tmp.resolve("lgcn-single-carved");
+      ImportReport expected = DatasetImporter.run("lightgcn", Options.of("import", o), single);
+      DatasetManifest m =
+          SparkImport.run(
+                  spark,
+                  lightGcnOptions(dir, 0.4, true, SplitMethod.HASH_RATIO),
+                  tmp.resolve("lgcn-spark-carved"),
+                  false)
+              .manifest();
+      assertThat(m.fingerprint()).isEqualTo(expected.fingerprint());
+      assertThat(m.build().stats()).isEqualTo(DatasetReader.readManifest(single).build().stats());
+      assertThat(m.validation().rows()).isPositive();
     }
     assertThatThrownBy(() -> lightGcnOptions(dir, 0.1, true))
-        .hasMessageContaining("--validation-ratio is not available for --format lightgcn");
+        .hasMessageContaining("--validation-ratio with --format lightgcn needs --validation-split");
+    assertThatThrownBy(() -> lightGcnOptions(dir, 0.1, true, SplitMethod.LEAVE_LAST_OUT))
+        .hasMessageContaining("which a LightGCN directory does not have");
   }
 
   @Test
@@ -699,7 +793,8 @@ final class TestSparkImport {
                           2,
                           null,
                           null,
-                          IdMapping.DENSE),
+                          IdMapping.DENSE,
+                          null),
                       tmp.resolve("o2"),
                       false))
           .hasMessageContaining("--user-column user: no such column");

@@ -16,9 +16,16 @@ import java.util.Map;
  *     ({@code validation-ratio}, default 0 = none, at most 0.9)
  * @param seed the seed of every random split ({@code seed}, default 42; the run seed is not used,
  *     so that a dataset does not change with it)
+ * @param validationSplit how validation is carved out of train ({@code validation-split}: {@code
+ *     ratio}, {@code hash-ratio} or {@code leave-last-out}), or null when not given: then a test
+ *     input's train is carved with {@code ratio}, and a single input's with its {@code split}
  */
 public record CommonImportOptions(
-    String name, UnseenPolicy unseenTest, double validationRatio, long seed) {
+    String name,
+    UnseenPolicy unseenTest,
+    double validationRatio,
+    long seed,
+    SplitMethod validationSplit) {
   public CommonImportOptions {
     requireNonNull(name, "name is null");
     requireNonNull(unseenTest, "unseenTest is null");
@@ -36,7 +43,25 @@ public record CommonImportOptions(
                 "unseen-test", UnseenPolicy.DROP.optionValue(), UnseenPolicy.optionValues()));
     double validation = o.getDouble("validation-ratio", 0.0, 0.0, 0.9);
     long seed = o.getLong("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
-    return new CommonImportOptions(name.trim(), unseen, validation, seed);
+    // read (and so recorded with its default) whether given or not; null when not given
+    String carve =
+        o.getChoice(
+            "validation-split", SplitMethod.RATIO.optionValue(), SplitMethod.optionValues());
+    SplitMethod validationSplit = null;
+    if (o.has("validation-split")) {
+      validationSplit = SplitMethod.fromOption(carve);
+      if (validation == 0) {
+        throw new ConfigException(
+            o.keyPath("validation-split"),
+            "only applies with validation-ratio > 0 (no validation split is carved without one)");
+      }
+    }
+    return new CommonImportOptions(name.trim(), unseen, validation, seed, validationSplit);
+  }
+
+  /** The validation carve's method of a test input's train: {@code ratio} unless given. */
+  SplitMethod preSplitValidation() {
+    return validationSplit == null ? SplitMethod.RATIO : validationSplit;
   }
 
   /** Adds the resolved values to an options map for the manifest. */
@@ -45,5 +70,9 @@ public record CommonImportOptions(
     out.put("unseen-test", unseenTest.optionValue());
     out.put("validation-ratio", validationRatio);
     out.put("seed", seed);
+    if (validationSplit != null) {
+      // only when given, so that the options recorded for every dataset without it stay the same
+      out.put("validation-split", validationSplit.optionValue());
+    }
   }
 }

@@ -47,6 +47,8 @@ public final class DatasetAssembler {
    * @param unseenTest the policy for test/validation rows unseen in train
    * @param seed the seed of the random splits
    * @param compactIds whether ids that occur in no split are removed (dense ids only)
+   * @param validationSplit how validation is carved out of a test input's train (default {@link
+   *     SplitMethod#RATIO}); a single input's validation is carved with {@code split}
    */
   public record Plan(
       String name,
@@ -58,9 +60,11 @@ public final class DatasetAssembler {
       double validationRatio,
       UnseenPolicy unseenTest,
       long seed,
-      boolean compactIds) {
+      boolean compactIds,
+      SplitMethod validationSplit) {
     public Plan {
       requireNonNull(name, "name is null");
+      requireNonNull(validationSplit, "validationSplit is null");
       requireNonNull(source, "source is null");
       requireNonNull(unseenTest, "unseenTest is null");
       if (numUsers < 1 || numItems < 1) {
@@ -72,6 +76,15 @@ public final class DatasetAssembler {
       if (split != null && !(testRatio > 0) && split.byRatio()) {
         throw new IllegalArgumentException("a ratio split needs testRatio > 0");
       }
+      if (split != null && validationSplit != SplitMethod.RATIO && validationSplit != split) {
+        throw new IllegalArgumentException(
+            "a single input's validation is carved with its split method");
+      }
+    }
+
+    /** The method that carves validation out of train. */
+    public SplitMethod validationMethod() {
+      return split != null ? split : validationSplit;
     }
 
     /** A builder: name and id space are required, the rest optional. */
@@ -91,6 +104,7 @@ public final class DatasetAssembler {
       private UnseenPolicy unseenTest = UnseenPolicy.DROP;
       private long seed = 42;
       private boolean compactIds;
+      private SplitMethod validationSplit = SplitMethod.RATIO;
 
       private Builder() {}
 
@@ -123,6 +137,15 @@ public final class DatasetAssembler {
       /** Carve a validation split out of train (default 0: none). */
       public Builder optValidationRatio(double validationRatio) {
         this.validationRatio = validationRatio;
+        return this;
+      }
+
+      /**
+       * How validation is carved out of a test input's train (default {@link SplitMethod#RATIO});
+       * with a single input, validation is carved with its split method.
+       */
+      public Builder optValidationSplit(SplitMethod validationSplit) {
+        this.validationSplit = requireNonNull(validationSplit, "validationSplit is null");
         return this;
       }
 
@@ -160,7 +183,8 @@ public final class DatasetAssembler {
             validationRatio,
             unseenTest,
             seed,
-            compactIds);
+            compactIds,
+            validationSplit);
       }
     }
   }
@@ -232,9 +256,12 @@ public final class DatasetAssembler {
     }
     InteractionTable validation = null;
     if (plan.validationRatio() > 0) {
-      SplitMethod method = plan.split() == null ? SplitMethod.RATIO : plan.split();
       boolean[] held =
-          holdOut(train, method, plan.validationRatio(), plan.seed() ^ VALIDATION_STREAM);
+          holdOut(
+              train,
+              plan.validationMethod(),
+              plan.validationRatio(),
+              plan.seed() ^ VALIDATION_STREAM);
       validation = select(train, held, true);
       train = select(train, held, false);
     }
@@ -472,13 +499,34 @@ public final class DatasetAssembler {
       codes[r] = test[r] ? TEST : TRAIN;
     }
     if (validationRatio > 0) {
-      InteractionTable train = select(userSorted, test, false);
-      boolean[] held = holdOut(train, method, validationRatio, seed ^ VALIDATION_STREAM);
+      byte[] carved =
+          validationCodes(select(userSorted, test, false), method, validationRatio, seed);
       for (int r = 0, t = 0; r < codes.length; r++) {
-        if (codes[r] == TRAIN && held[t++]) {
-          codes[r] = VALIDATION;
+        if (codes[r] == TRAIN) {
+          codes[r] = carved[t++];
         }
       }
+    }
+    return codes;
+  }
+
+  /**
+   * The validation carve of a deduplicated train table sorted by (user, item), as {@link #assemble}
+   * carves it: {@link #VALIDATION} or {@link #TRAIN} per row. As for {@link #splitCodes}, the
+   * per-user methods give a table of some users' rows the codes those rows get in the whole table:
+   * the Spark importer carves a test input's train on partitions of users with it.
+   */
+  public static byte[] validationCodes(
+      InteractionTable userSorted, SplitMethod method, double validationRatio, long seed) {
+    if (method == SplitMethod.RATIO) {
+      throw new IllegalArgumentException(
+          "ratio reads one stream user after user: its codes depend on the rows before a user;"
+              + " use hash-ratio");
+    }
+    boolean[] held = holdOut(userSorted, method, validationRatio, seed ^ VALIDATION_STREAM);
+    byte[] codes = new byte[held.length];
+    for (int r = 0; r < codes.length; r++) {
+      codes[r] = held[r] ? VALIDATION : TRAIN;
     }
     return codes;
   }

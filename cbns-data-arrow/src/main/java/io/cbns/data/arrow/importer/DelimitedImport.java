@@ -205,6 +205,17 @@ public record DelimitedImport(
     }
     String defaultName = stem(path != null ? path : trainPath.getParent());
     CommonImportOptions common = CommonImportOptions.read(o, defaultName);
+    if (path != null && common.validationSplit() != null) {
+      throw new ConfigException(
+          o.keyPath("validation-split"),
+          "only applies to train-path and test-path; one file's validation is carved with its"
+              + " split method (set split)");
+    }
+    if (common.validationSplit() == SplitMethod.LEAVE_LAST_OUT && columns.timestamp() == null) {
+      throw new ConfigException(
+          o.keyPath("validation-split"),
+          "leave-last-out needs timestamp-column (which column is the time)");
+    }
     return new DelimitedImport(
         path, trainPath, testPath, separator, header, columns, threshold, mapping, split, testRatio,
         common);
@@ -344,6 +355,8 @@ public record DelimitedImport(
             .optCompactIds(idMapping == IdMapping.DENSE);
     if (split != null) {
       plan.optSplit(split, testRatio);
+    } else {
+      plan.optValidationSplit(common.preSplitValidation());
     }
     DatasetAssembler.Result r =
         DatasetAssembler.assemble(

@@ -3,6 +3,7 @@ package io.cbns.data.arrow.importer;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.CbnsException;
+import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +41,12 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     CommonImportOptions common =
         CommonImportOptions.read(
             o, dir.getFileName() == null ? "lightgcn" : dir.getFileName().toString());
+    if (common.validationSplit() == SplitMethod.LEAVE_LAST_OUT) {
+      throw new ConfigException(
+          o.keyPath("validation-split"),
+          "leave-last-out needs timestamps, which a LightGCN directory does not have; use ratio or"
+              + " hash-ratio");
+    }
     return new LightGcnImport(dir, common);
   }
 
@@ -92,6 +99,7 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
             .optValidationRatio(common.validationRatio())
             .optUnseenTest(common.unseenTest())
             .optSeed(common.seed())
+            .optValidationSplit(common.preSplitValidation())
             .build();
     DatasetAssembler.Result r =
         DatasetAssembler.assemble(plan, train.toTable(), test.toTable(), null, null);

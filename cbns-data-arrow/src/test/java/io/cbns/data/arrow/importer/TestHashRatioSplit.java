@@ -1,10 +1,13 @@
 package io.cbns.data.arrow.importer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import io.cbns.data.arrow.ArrowInteractionDataset;
 import io.cbns.data.arrow.TestData;
+import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.data.arrow.format.InteractionTable;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -118,5 +121,89 @@ final class TestHashRatioSplit {
       // validation carved with the same method: round(0.1 * 8) = 1 per user
       assertThat(ds.validationByUser().orElseThrow().nonZeros()).isEqualTo(20);
     }
+  }
+
+  @Test
+  void aGivenTrainIsCarvedWithValidationSplit(@TempDir Path tmp) {
+    // train: 20 users x 10 items with times; test: one more item per user
+    StringBuilder train = new StringBuilder();
+    StringBuilder test = new StringBuilder();
+    for (int u = 1; u <= 20; u++) {
+      for (int i = 1; i <= 10; i++) {
+        train.append(u).append(',').append(i * u % 37).append(',').append(100 * i + u).append('\n');
+      }
+      test.append(u).append(',').append((u * 11) % 37).append(",5000\n");
+    }
+    Map<String, Object> o = new HashMap<>();
+    o.put("train-path", TestData.write(tmp, "train.csv", train.toString()).toString());
+    o.put("test-path", TestData.write(tmp, "test.csv", test.toString()).toString());
+    o.put("timestamp-column", 2);
+    o.put("validation-ratio", 0.3);
+    o.put("unseen-test", "keep"); // every carved row stays, whether its item is left in train
+    Map<String, int[]> carved = new HashMap<>();
+    for (String method : new String[] {"default", "ratio", "hash-ratio", "leave-last-out"}) {
+      Map<String, Object> with = new HashMap<>(o);
+      if (!method.equals("default")) {
+        with.put("validation-split", method);
+      }
+      Path out = tmp.resolve("d-" + method);
+      DatasetImporter.run("delimited", Options.of("import", with), out);
+      InteractionTable validation = DatasetReader.read(out).content().validation();
+      try (ArrowInteractionDataset ds = ArrowInteractionDataset.open(out)) {
+        carved.put(method, validation.itemIds());
+        // 3 of each user's 10 (one for leave-last-out: the latest, item 10 * u % 37)
+        assertThat(validation.size())
+            .as(method)
+            .isEqualTo(method.equals("leave-last-out") ? 20 : 60);
+        if (method.equals("leave-last-out")) {
+          for (int r = 0; r < validation.size(); r++) {
+            assertThat(validation.timestamps()[r] / 100).as("the latest").isEqualTo(10);
+          }
+        }
+        assertThat(ds.manifest().build().options().get("validation-split"))
+            .isEqualTo(method.equals("default") ? null : method);
+      }
+    }
+    // the default is the sequential ratio carve (datasets imported before the key are unchanged);
+    // hash-ratio holds out as many rows per user, other ones
+    assertThat(carved.get("ratio")).isEqualTo(carved.get("default"));
+    assertThat(carved.get("hash-ratio")).isNotEqualTo(carved.get("ratio"));
+  }
+
+  @Test
+  void validationSplitIsRefusedWhereItCannotApply(@TempDir Path tmp) {
+    Path log = TestData.write(tmp, "log.csv", "1,10\n1,20\n2,10\n2,30\n");
+    Map<String, Object> single = new HashMap<>();
+    single.put("path", log.toString());
+    single.put("validation-ratio", 0.1);
+    single.put("validation-split", "hash-ratio");
+    assertRefused(
+        tmp, "delimited", single, "one file's validation is carved with its split method");
+    Map<String, Object> given = new HashMap<>();
+    given.put("train-path", log.toString());
+    given.put("test-path", log.toString());
+    given.put("validation-split", "hash-ratio");
+    assertRefused(tmp, "delimited", given, "only applies with validation-ratio > 0");
+    given.put("validation-ratio", 0.1);
+    given.put("validation-split", "leave-last-out");
+    assertRefused(tmp, "delimited", given, "leave-last-out needs timestamp-column");
+    Path dir = tmp.resolve("lgcn");
+    TestData.write(dir, "train.txt", "0 1 2\n");
+    TestData.write(dir, "test.txt", "0 3\n");
+    Map<String, Object> lgcn = new HashMap<>();
+    lgcn.put("path", dir.toString());
+    lgcn.put("validation-ratio", 0.1);
+    lgcn.put("validation-split", "leave-last-out");
+    assertRefused(tmp, "lightgcn", lgcn, "which a LightGCN directory does not have");
+  }
+
+  private static void assertRefused(
+      Path tmp, String format, Map<String, Object> o, String message) {
+    assertThatThrownBy(
+            () -> DatasetImporter.run(format, Options.of("import", o), tmp.resolve("never")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("validation-split")
+        .hasMessageContaining(message);
+    assertThat(tmp.resolve("never")).doesNotExist();
   }
 }
