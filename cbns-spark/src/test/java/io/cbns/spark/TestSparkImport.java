@@ -91,37 +91,14 @@ final class TestSparkImport {
 
   private static SparkImport.Options sparkOptions(
       Path input, String format, SplitMethod split, double validation) {
-    return options(input, format, split, validation, "log", null, "2", null, IdMapping.DENSE);
+    return options(input, format, split, validation, "log", null, "2", null, IdMapping.DENSE, null);
   }
 
   /**
    * An import of columns 0 (user) and 1 (item), separator {@code ,}, no header, no rating, test
-   * ratio 0.2, seed 7, unseen held-out rows dropped, 3 partitions; the rest as given.
+   * ratio 0.2, seed 7, unseen held-out rows dropped, 3 partitions; the rest as given ({@code
+   * validationSplit}: the carve of a given train, {@code --validation-split}, or null).
    */
-  private static SparkImport.Options options(
-      Path input,
-      String format,
-      SplitMethod split,
-      double validation,
-      String name,
-      Path testInput,
-      String timestampColumn,
-      String weightColumn,
-      IdMapping ids) {
-    return options(
-        input,
-        format,
-        split,
-        validation,
-        name,
-        testInput,
-        timestampColumn,
-        weightColumn,
-        ids,
-        null);
-  }
-
-  /** As above, with the validation carve of a given train ({@code --validation-split}). */
   private static SparkImport.Options options(
       Path input,
       String format,
@@ -487,7 +464,8 @@ final class TestSparkImport {
         testInput,
         timestamps ? "2" : null,
         "3",
-        ids);
+        ids,
+        null);
   }
 
   /** The same columns and options for cbns import delimited. */
