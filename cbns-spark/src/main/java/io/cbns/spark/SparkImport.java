@@ -184,7 +184,9 @@ public final class SparkImport {
                 + " is carved with --split's method");
       }
       if (validationSplit != null && validationRatio == 0) {
-        throw new CbnsException("--validation-split only applies with --validation-ratio > 0");
+        throw new CbnsException(
+            "--validation-split only applies with --validation-ratio > 0; set --validation-ratio"
+                + " or leave --validation-split out");
       }
       if (givenTrain && validationRatio > 0 && validationSplit == null) {
         throw new CbnsException(
@@ -790,7 +792,7 @@ public final class SparkImport {
    * validation), on partitions of whole users sorted by (user, item): a {@code code} per row.
    */
   private static Dataset<Row> perUserSplit(Dataset<Row> pairs, Options o) {
-    return perUser(pairs, o, o.split(), o.testRatio());
+    return perUser(pairs, o, o.split(), false);
   }
 
   /**
@@ -799,17 +801,18 @@ public final class SparkImport {
    * DatasetAssembler#TRAIN}; the pairs unchanged without a validation ratio.
    */
   private static Dataset<Row> carveValidation(Dataset<Row> trainPairs, Options o) {
-    return o.validationRatio() > 0 ? perUser(trainPairs, o, o.validationSplit(), 0) : trainPairs;
+    return o.validationRatio() > 0 ? perUser(trainPairs, o, o.validationSplit(), true) : trainPairs;
   }
 
   /**
    * Codes for the rows of {@code pairs} on partitions of whole users sorted by (user, item): test
-   * held out with {@code method} and {@code testRatio} then validation carved from the rest ({@link
-   * DatasetAssembler#splitCodes}), or with {@code testRatio} 0 validation alone ({@link
+   * held out with {@code method} and the test ratio, then validation carved from the rest ({@link
+   * DatasetAssembler#splitCodes}), or with {@code validationOnly} validation alone ({@link
    * DatasetAssembler#validationCodes}).
    */
   private static Dataset<Row> perUser(
-      Dataset<Row> pairs, Options o, SplitMethod method, double testRatio) {
+      Dataset<Row> pairs, Options o, SplitMethod method, boolean validationOnly) {
+    double testRatio = o.testRatio();
     Dataset<Row> values = pairs.select(columns(o.splitColumns()));
     StructType coded = values.schema().add("code", DataTypes.ByteType, false);
     double validationRatio = o.validationRatio();
@@ -821,7 +824,9 @@ public final class SparkImport {
         .sortWithinPartitions("uid", "iid")
         .mapPartitions(
             (MapPartitionsFunction<Row, Row>)
-                it -> splitPartition(it, ts, ws, method, testRatio, validationRatio, seed),
+                it ->
+                    splitPartition(
+                        it, ts, ws, method, validationOnly, testRatio, validationRatio, seed),
             Encoders.row(coded));
   }
 
@@ -1105,14 +1110,15 @@ public final class SparkImport {
       boolean ts,
       boolean ws,
       SplitMethod method,
+      boolean validationOnly,
       double testRatio,
       double validationRatio,
       long seed) {
     InteractionTable rows = table(it, ts, ws);
     byte[] codes =
-        testRatio > 0
-            ? DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed)
-            : DatasetAssembler.validationCodes(rows, method, validationRatio, seed);
+        validationOnly
+            ? DatasetAssembler.validationCodes(rows, method, validationRatio, seed)
+            : DatasetAssembler.splitCodes(rows, method, testRatio, validationRatio, seed);
     List<Row> out = new ArrayList<>(rows.size());
     for (int r = 0; r < rows.size(); r++) {
       List<Object> values = new ArrayList<>(List.of(rows.userIds()[r], rows.itemIds()[r]));

@@ -43,18 +43,15 @@ public record CommonImportOptions(
                 "unseen-test", UnseenPolicy.DROP.optionValue(), UnseenPolicy.optionValues()));
     double validation = o.getDouble("validation-ratio", 0.0, 0.0, 0.9);
     long seed = o.getLong("seed", 42, Long.MIN_VALUE, Long.MAX_VALUE);
-    // read (and so recorded with its default) whether given or not; null when not given
-    String carve =
-        o.getChoice(
-            "validation-split", SplitMethod.RATIO.optionValue(), SplitMethod.optionValues());
-    SplitMethod validationSplit = null;
-    if (o.has("validation-split")) {
-      validationSplit = SplitMethod.fromOption(carve);
-      if (validation == 0) {
-        throw new ConfigException(
-            o.keyPath("validation-split"),
-            "only applies with validation-ratio > 0 (no validation split is carved without one)");
-      }
+    // no default value: a key left out stays out of the resolved options (a run's config.yaml),
+    // so that the options read back (a resumed run) are the ones given
+    String carve = o.getChoice("validation-split", null, SplitMethod.optionValues());
+    SplitMethod validationSplit = carve == null ? null : SplitMethod.fromOption(carve);
+    if (validationSplit != null && validation == 0) {
+      throw new ConfigException(
+          o.keyPath("validation-split"),
+          "only applies with validation-ratio > 0 (no validation split is carved without one);"
+              + " set validation-ratio or leave validation-split out");
     }
     return new CommonImportOptions(name.trim(), unseen, validation, seed, validationSplit);
   }

@@ -178,19 +178,23 @@ public record DelimitedImport(
     Columns columns = new Columns(refs[0], refs[1], refs[2], refs[3], refs[4]);
     double threshold =
         o.getDouble("rating-threshold", -Double.MAX_VALUE, -Double.MAX_VALUE, Double.MAX_VALUE);
-    if (o.has("rating-threshold") && columns.rating() == null) {
+    // the default (keep all) is accepted without a rating column: a run's resolved options hold it
+    if (threshold > -Double.MAX_VALUE && columns.rating() == null) {
       throw new ConfigException(
           o.keyPath("rating-threshold"), "needs rating-column (which column holds the rating)");
     }
     IdMapping mapping =
         IdMapping.fromOption(
             o.getChoice("id-mapping", IdMapping.DENSE.optionValue(), IdMapping.optionValues()));
-    String splitValue =
-        o.getChoice("split", SplitMethod.RATIO.optionValue(), SplitMethod.optionValues());
-    double testRatio = o.getDouble("test-ratio", 0.2, 0.0, 1.0);
     SplitMethod split = null;
+    double testRatio = 0;
     if (path != null) {
-      split = SplitMethod.fromOption(splitValue);
+      // read for a single path only: read for train-path too, their defaults would go into the
+      // resolved options (a run's config.yaml), which this check would then refuse on resume
+      split =
+          SplitMethod.fromOption(
+              o.getChoice("split", SplitMethod.RATIO.optionValue(), SplitMethod.optionValues()));
+      testRatio = o.getDouble("test-ratio", 0.2, 0.0, 1.0);
       if (split.byRatio() && !(testRatio > 0 && testRatio < 1)) {
         throw new ConfigException(o.keyPath("test-ratio"), "must be > 0 and < 1, got " + testRatio);
       }

@@ -12,6 +12,7 @@ import io.cbns.data.arrow.format.InteractionTable;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -168,6 +169,52 @@ final class TestHashRatioSplit {
     // hash-ratio holds out as many rows per user, other ones
     assertThat(carved.get("ratio")).isEqualTo(carved.get("default"));
     assertThat(carved.get("hash-ratio")).isNotEqualTo(carved.get("ratio"));
+  }
+
+  @Test
+  void optionsReadBackFromTheirResolvedFormGiveTheSameImport(@TempDir Path tmp) {
+    // a run writes the resolved options into its config.yaml and a resumed run reads them again:
+    // every default they hold must be accepted back
+    Path log = TestData.write(tmp, "log.csv", "1,10,5\n1,20,6\n2,10,7\n2,30,8\n");
+    Path dir = tmp.resolve("lgcn");
+    TestData.write(dir, "train.txt", "0 1 2\n1 2 3\n");
+    TestData.write(dir, "test.txt", "0 3\n");
+    List<Map<String, Object>> delimited =
+        List.of(
+            Map.of("path", log.toString()),
+            Map.of("train-path", log.toString(), "test-path", log.toString()),
+            Map.of(
+                "train-path",
+                log.toString(),
+                "test-path",
+                log.toString(),
+                "timestamp-column",
+                2,
+                "validation-ratio",
+                0.2,
+                "validation-split",
+                "leave-last-out"));
+    for (Map<String, Object> given : delimited) {
+      Options o = Options.of("data", given);
+      ImportSpec first = DelimitedImport.fromOptions(o);
+      ImportSpec again = DelimitedImport.fromOptions(Options.of("data", o.resolved()));
+      assertThat(again.resolvedOptions()).as("%s", given).isEqualTo(first.resolvedOptions());
+    }
+    for (Map<String, Object> given :
+        List.<Map<String, Object>>of(
+            Map.of("path", dir.toString()),
+            Map.of(
+                "path",
+                dir.toString(),
+                "validation-ratio",
+                0.3,
+                "validation-split",
+                "hash-ratio"))) {
+      Options o = Options.of("data", given);
+      ImportSpec first = LightGcnImport.fromOptions(o);
+      ImportSpec again = LightGcnImport.fromOptions(Options.of("data", o.resolved()));
+      assertThat(again.resolvedOptions()).as("%s", given).isEqualTo(first.resolvedOptions());
+    }
   }
 
   @Test
