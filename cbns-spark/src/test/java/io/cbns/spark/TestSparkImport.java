@@ -96,8 +96,9 @@ final class TestSparkImport {
 
   /**
    * An import of columns 0 (user) and 1 (item), separator {@code ,}, no header, no rating, test
-   * ratio 0.2, seed 7, unseen held-out rows dropped, 3 partitions; the rest as given ({@code
-   * validationSplit}: the carve of a given train, {@code --validation-split}, or null).
+   * ratio 0.2 (0 with leave-last-out, which ignores it, as cbns import does), seed 7, unseen
+   * held-out rows dropped, 3 partitions; the rest as given ({@code validationSplit}: the carve of a
+   * given train, {@code --validation-split}, or null).
    */
   private static SparkImport.Options options(
       Path input,
@@ -121,7 +122,7 @@ final class TestSparkImport {
         null,
         -Double.MAX_VALUE,
         split,
-        0.2,
+        split == SplitMethod.LEAVE_LAST_OUT ? 0 : 0.2,
         validation,
         7,
         true,
