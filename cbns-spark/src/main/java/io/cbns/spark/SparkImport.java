@@ -604,10 +604,14 @@ public final class SparkImport {
       }
       // validation carved from the whole train (after the overlap with test is removed, as cbns
       // import does); held-out rows are then checked against what is left in train
-      Dataset<Row> carved = cache(cached, carveValidation(train, o));
-      Dataset<Row> trainLeft = carved.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
-      Dataset<Row> heldOut =
-          carved.filter(col("code").notEqual(lit(DatasetAssembler.TRAIN))).unionByName(freshTest);
+      Dataset<Row> trainLeft = train;
+      Dataset<Row> heldOut = freshTest;
+      if (o.validationRatio() > 0) {
+        Dataset<Row> carved = cache(cached, carveValidation(train, o));
+        trainLeft = carved.filter(col("code").equalTo(lit(DatasetAssembler.TRAIN)));
+        heldOut =
+            carved.filter(col("code").notEqual(lit(DatasetAssembler.TRAIN))).unionByName(freshTest);
+      }
       Dataset<Row> seenHeldOut = seenInTrain(heldOut, trainLeft);
       long unseen = heldOut.count() - seenHeldOut.count();
       Dataset<Row> kept = trainLeft.unionByName(o.dropUnseen() ? seenHeldOut : heldOut);

@@ -170,9 +170,6 @@ public final class SampledSoftmaxLoss {
       throw new IllegalArgumentException(
           "rowFactors has " + rowFactors.size() + " values for " + b + " rows");
     }
-    if (config.refinedLogQ()) {
-      return new NDArray[] {refinedLosses(userEmbeddings, candidates, positiveItemIds), null};
-    }
     NDManager m = userEmbeddings.getManager();
     // (u / t) v^T: scaling the [B, d] users is cheaper than the [B, C] logits, forward and back
     NDArray users =
@@ -189,11 +186,26 @@ public final class SampledSoftmaxLoss {
           logQWeight == 1.0
               ? candidates.logQ()
               : candidates.logQ().mul(scalar(m, logQWeight, candidates.logQ()));
+      if (config.refinedLogQ()) {
+        // log(K q): the columns' expected counts among the K negative draws
+        long draws = Math.max(1, candidates.batchNegatives() ? c - 1 : c - b);
+        logQ = logQ.add(scalar(m, Math.log(draws), logQ));
+      }
       // in place: the product's backward does not read its output, so the [B, C] logits are
       // written once instead of copied into a second array
       logits.subi(logQ.reshape(1, c));
     }
     NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
+    if (config.refinedLogQ()) {
+      // the positives keep their raw scores: their correction is added back, a constant shift of
+      // b entries written through a detached alias as removeEntries writes (no derivative changes)
+      try (NDArray alias = logits.stopGradient();
+          NDArray flat = alias.reshape(-1);
+          NDArray diagonal = rowIndex.mul(c + 1)) {
+        NDIndex at = new NDIndex("{}", diagonal);
+        flat.set(at, flat.get(at).add(logQ.get(new NDIndex(":{}", b))));
+      }
+    }
     removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
     NDArray userSide = null;
     if (batchUsers != null) {
@@ -217,6 +229,9 @@ public final class SampledSoftmaxLoss {
     logits.close();
     NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1).reshape(b);
     logProbabilities.close();
+    if (config.refinedLogQ()) {
+      return new NDArray[] {refinedLosses(m, users, candidates, picked), null};
+    }
     double w = config.negativeWeight();
     if (w == 1.0 && rowFactors == null) {
       return new NDArray[] {picked.neg(), userSide};
@@ -264,41 +279,20 @@ public final class SampledSoftmaxLoss {
    * expected count among the K draws: C - 1 with batch negatives, C - B without); the gradient of
    * the full softmax is then that of the bracket scaled by {@code 1 - p_i}, taken without gradient
    * ({@code sg}). With the removed entries (accidental hits, other rows' columns) at minus infinity
-   * as in the standard loss. The bracket is computed from the row's log-softmax as {@code (w - 1)
-   * x_ii - w log p_i + w log(1 - p_i)}, so that the {@code [B, C]} work is the standard loss's.
+   * as in the standard loss. {@link #losses} builds those logits and picks {@code log p_i} (the
+   * {@code [B, C]} work is the standard loss's); the bracket is computed from it here as {@code (w
+   * - 1) x_ii - w log p_i + w log(1 - p_i)}.
+   *
+   * @param users the users scaled by the temperature, {@code [B, d]}
+   * @param picked {@code log p_i}, {@code [B]}
    */
-  private NDArray refinedLosses(
-      NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
-    long b = userEmbeddings.getShape().get(0);
-    long c = candidates.size();
-    NDManager m = userEmbeddings.getManager();
-    NDArray users =
-        config.temperature() != 1.0
-            ? userEmbeddings.div(scalar(m, config.temperature(), userEmbeddings))
-            : userEmbeddings;
-    NDArray logits = users.matMul(candidates.embeddings().transpose());
-    long draws = Math.max(1, candidates.batchNegatives() ? c - 1 : c - b);
-    NDArray correction = candidates.logQ().add(scalar(m, Math.log(draws), candidates.logQ()));
-    logits.subi(correction.reshape(1, c));
-    NDArray rowIndex = m.arange(0, (int) b, 1, DataType.INT64);
-    // the positives' entries get their correction back: a constant shift of b entries, written
-    // through a detached alias as removeEntries writes (it changes no derivative)
-    try (NDArray alias = logits.stopGradient();
-        NDArray flat = alias.reshape(-1);
-        NDArray diagonal = rowIndex.mul(c + 1)) {
-      NDIndex at = new NDIndex("{}", diagonal);
-      flat.set(at, flat.get(at).add(correction.get(new NDIndex(":{}", b))));
-    }
-    removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
-    NDArray logProbabilities = logits.logSoftmax(1);
-    logits.close();
-    NDArray picked = logProbabilities.gather(rowIndex.reshape(b, 1), 1).reshape(b);
-    logProbabilities.close();
+  private NDArray refinedLosses(NDManager m, NDArray users, Candidates candidates, NDArray picked) {
     double w = config.negativeWeight();
     // 1 - p_i, kept away from 0: a row whose positive has all the mass has (almost) no weight
     NDArray miss = scalar(m, 1, picked).sub(picked.exp()).clip(1e-7f, 1f);
     NDArray bracket = picked.mul(scalar(m, -w, picked)).add(miss.log().mul(scalar(m, w, picked)));
     if (w != 1.0) {
+      long b = picked.size();
       NDArray positiveDots = users.mul(batchColumns(candidates, b)).sum(new int[] {1});
       bracket = bracket.add(positiveDots.mul(scalar(m, w - 1, picked)));
     }
