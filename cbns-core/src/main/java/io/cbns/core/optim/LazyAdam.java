@@ -2,6 +2,7 @@ package io.cbns.core.optim;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.tracker.ParameterTracker;
@@ -37,6 +38,7 @@ public final class LazyAdam extends CheckpointableOptimizer {
   private final boolean dense;
   private final Map<String, NDArray> means = new TreeMap<>();
   private final Map<String, NDArray> variances = new TreeMap<>();
+  private final Map<String, Constants> constants = new TreeMap<>();
   private final Map<String, StateIo.HostArray> pendingMeans = new TreeMap<>();
   private final Map<String, StateIo.HostArray> pendingVariances = new TreeMap<>();
 
@@ -103,7 +105,24 @@ public final class LazyAdam extends CheckpointableOptimizer {
    * at that count, and its moments (created on first use).
    */
   private record Step(
-      float lr, float correction1, float correction2, NDArray mean, NDArray variance) {}
+      float lr,
+      float correction1,
+      float correction2,
+      NDArray mean,
+      NDArray variance,
+      Constants constants) {}
+
+  /**
+   * The update's constant factors as arrays on the parameter's device, made once: an operation with
+   * a Java number makes a new engine scalar each time (a few microseconds, 8 of them per row
+   * update); the same float values, so the same results.
+   */
+  private record Constants(
+      NDArray beta1,
+      NDArray oneMinusBeta1,
+      NDArray beta2,
+      NDArray oneMinusBeta2,
+      NDArray epsilon) {}
 
   private Step begin(String parameterId, NDArray weight) {
     int t = nextCount(parameterId);
@@ -112,22 +131,41 @@ public final class LazyAdam extends CheckpointableOptimizer {
         (float) (1 - Math.pow(beta1, t)),
         (float) (1 - Math.pow(beta2, t)),
         means.computeIfAbsent(parameterId, k -> moment(pendingMeans, k, weight)),
-        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight)));
+        variances.computeIfAbsent(parameterId, k -> moment(pendingVariances, k, weight)),
+        constants.computeIfAbsent(
+            parameterId,
+            k -> {
+              NDManager m = weight.getManager();
+              Constants c =
+                  new Constants(
+                      m.create(beta1),
+                      m.create(1 - beta1),
+                      m.create(beta2),
+                      m.create(1 - beta2),
+                      m.create(epsilon));
+              // kept for the optimizer's life, whatever scope is open when they are made
+              NDScope.unregister(
+                  c.beta1(), c.oneMinusBeta1(), c.beta2(), c.oneMinusBeta2(), c.epsilon());
+              return c;
+            }));
   }
 
   private void updateRows(NDArray rowIds, NDArray weight, NDArray rowGradients, Step st) {
     NDIndex index = new NDIndex("{}", rowIds);
     NDArray w = Rows.gather(weight, rowIds);
     NDArray g = prepare(rowGradients, w);
-    NDArray m = Rows.gather(st.mean(), rowIds).mul(beta1).add(g.mul(1 - beta1));
-    NDArray v = Rows.gather(st.variance(), rowIds).mul(beta2).add(g.square().mul(1 - beta2));
+    Constants k = st.constants();
+    // in place on the gathered copies where the operand is not needed again: Adam's arithmetic,
+    // operation for operation (so the same floats), with fewer [rows, d] arrays allocated; on a
+    // CPU each operation on ~1000 x 64 rows costs tens of microseconds, allocation included
+    NDArray m = Rows.gather(st.mean(), rowIds).muli(k.beta1()).addi(g.mul(k.oneMinusBeta1()));
+    NDArray v =
+        Rows.gather(st.variance(), rowIds).muli(k.beta2()).addi(g.square().muli(k.oneMinusBeta2()));
     st.mean().set(index, m);
     st.variance().set(index, v);
-    weight.set(index, w.sub(step(m, v, st.lr(), st.correction1(), st.correction2())));
-  }
-
-  private NDArray step(NDArray m, NDArray v, float lr, float c1, float c2) {
-    return m.div(c1).mul(lr).div(v.div(c2).sqrt().add(epsilon));
+    NDArray denominator = v.div(st.correction2()).sqrt().addi(k.epsilon());
+    NDArray step = m.div(st.correction1()).muli(st.lr()).divi(denominator);
+    weight.set(index, w.subi(step));
   }
 
   @Override
