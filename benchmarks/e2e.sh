@@ -42,6 +42,31 @@ common_cbns=(--set run.dir="$out/runs" --set data.source=lightgcn --set data.pat
   --set training.evaluate-every=0 --set training.max-steps=$((warmup + steps))
   --set "evaluation.k=[20]")
 
+# The peer's torch must have a real BLAS: Debian's python3-torch without libopenblas0-openmp falls
+# back to the reference BLAS, about 25x slower matrix products, and every ratio below would
+# flatter cbns by 5-10x. Refuse to compare then (a [1024, 64] x [64, 3072] product, 2 threads, on
+# the AMD EPYC 2-core machine: 5 ms with OpenBLAS, 68 ms with the reference BLAS).
+"$python" - "$threads" <<'PY' || exit 1
+import sys, time
+try:
+    import torch
+except ImportError:
+    sys.exit("the peer needs Debian's python3-torch and python3-numpy as " + sys.executable
+             + " (apt-get install -y python3-torch python3-numpy libopenblas0-openmp)")
+torch.set_num_threads(int(sys.argv[1]))
+a, b = torch.randn(1024, 64), torch.randn(64, 3072)
+for _ in range(3):
+    a @ b
+start = time.perf_counter()
+for _ in range(10):
+    a @ b
+ms = (time.perf_counter() - start) * 100
+if ms > 25:
+    sys.exit(f"the peer's torch takes {ms:.0f} ms for a [1024, 64] x [64, 3072] product (about 5"
+             " with OpenBLAS on 2 cores): it is using the reference BLAS. Install an optimised one"
+             " (apt-get install -y libopenblas0-openmp) and run again")
+PY
+
 # record SIDE ROUND SAMPLER BUSY: turns the run's JSON (stdin) into one result line
 record() {
   python3 -c '

@@ -359,8 +359,12 @@ public final class SampledSoftmaxLoss {
     if (candidates.batchNegatives() && config.maskAccidentalHits() && !logits.getDevice().isGpu()) {
       // only accidental hits to remove, and the ids are a free copy away on the CPU: the few
       // entries are found on the host instead of comparing all B x C pairs on the engine
-      long[] hits =
-          accidentalHits(positiveItemIds.toLongArray(), candidates.itemIds().toLongArray());
+      // one host copy when the columns' ids are the positives' own array (in-batch): a copy
+      // costs tens of microseconds whatever its size
+      long[] columns = candidates.itemIds().toLongArray();
+      long[] positives =
+          positiveItemIds == candidates.itemIds() ? columns : positiveItemIds.toLongArray();
+      long[] hits = accidentalHits(positives, columns);
       if (hits.length > 0) {
         try (NDArray alias = logits.stopGradient();
             NDArray flat = alias.reshape(-1);
@@ -433,29 +437,33 @@ public final class SampledSoftmaxLoss {
   }
 
   /**
-   * The accidental hits as linear indices into the row-major {@code [B, C]} logits: every entry
-   * {@code (i, j)} with {@code j != i} whose column holds row {@code i}'s positive item. Found by
-   * sorting the columns by item id on the host, O((B + C) log C), instead of comparing all B x C
-   * pairs on the engine: a batch has a few thousand hits at most, against millions of entries.
+   * The accidental hits as linear indices into the row-major {@code [B, C]} logits, in increasing
+   * order: every entry {@code (i, j)} with {@code j != i} whose column holds row {@code i}'s
+   * positive item. Found in O(B + C) with a hash table of the columns' items (each slot holds an
+   * item and the chain of its columns, in increasing order), instead of comparing all B x C pairs
+   * on the engine: a batch has a few thousand hits at most, against millions of entries. A hash
+   * table rather than a sort because the training JVM runs C1-compiled code, where sorting a few
+   * thousand keys costs more than the rest of this method.
    */
   static long[] accidentalHits(long[] positives, long[] columns) {
     int c = columns.length;
-    // (item, column) pairs packed as item * C + column (item ids are ints), sorted by item
-    long[] keys = new long[c];
-    for (int j = 0; j < c; j++) {
-      keys[j] = columns[j] * c + j;
+    int mask = Integer.highestOneBit(Math.max(2, 2 * c)) * 2 - 1;
+    long[] slotItem = new long[mask + 1];
+    // the first column of the slot's item, plus one (0: empty slot)
+    int[] slotHead = new int[mask + 1];
+    int[] next = new int[c];
+    // from the last column down, so that every chain lists its columns in increasing order
+    for (int j = c - 1; j >= 0; j--) {
+      int s = slot(slotItem, slotHead, mask, columns[j]);
+      slotItem[s] = columns[j];
+      next[j] = slotHead[s] - 1;
+      slotHead[s] = j + 1;
     }
-    java.util.Arrays.sort(keys);
     long[] out = new long[16];
     int n = 0;
     for (int i = 0; i < positives.length; i++) {
-      long first = positives[i] * c;
-      int at = java.util.Arrays.binarySearch(keys, first);
-      if (at < 0) {
-        at = -at - 1;
-      }
-      for (; at < c && keys[at] < first + c; at++) {
-        int j = (int) (keys[at] - first);
+      int s = slot(slotItem, slotHead, mask, positives[i]);
+      for (int j = slotHead[s] - 1; j >= 0; j = next[j]) {
         if (j != i) {
           if (n == out.length) {
             out = java.util.Arrays.copyOf(out, 2 * n);
@@ -465,6 +473,18 @@ public final class SampledSoftmaxLoss {
       }
     }
     return java.util.Arrays.copyOf(out, n);
+  }
+
+  /**
+   * The slot of {@code item}: where it is, or the empty slot where it would go (linear probing).
+   */
+  private static int slot(long[] slotItem, int[] slotHead, int mask, long item) {
+    // a multiplicative hash (Fibonacci hashing), so that consecutive ids spread over the table
+    int s = (int) ((item * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+    while (slotHead[s] != 0 && slotItem[s] != item) {
+      s = (s + 1) & mask;
+    }
+    return s;
   }
 
   /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */

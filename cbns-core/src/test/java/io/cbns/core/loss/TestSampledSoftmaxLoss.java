@@ -41,6 +41,29 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
+  void accidentalHitsEqualEveryPairComparedInOrder() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    // few distinct items (many hits, long chains), many (few hits), and ids far apart
+    for (long bound : new long[] {3, 50, 1L << 40}) {
+      for (int[] sizes : new int[][] {{1, 1}, {7, 7}, {64, 64}, {64, 300}, {1000, 4000}}) {
+        long[] columns = random.longs(sizes[1], 0, bound).toArray();
+        long[] positives = java.util.Arrays.copyOf(columns, sizes[0]);
+        java.util.List<Long> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < positives.length; i++) {
+          for (int j = 0; j < columns.length; j++) {
+            if (j != i && columns[j] == positives[i]) {
+              expected.add((long) i * columns.length + j);
+            }
+          }
+        }
+        assertThat(SampledSoftmaxLoss.accidentalHits(positives, columns))
+            .as("bound %d, B %d, C %d", bound, sizes[0], sizes[1])
+            .containsExactly(expected.stream().mapToLong(Long::longValue).toArray());
+      }
+    }
+  }
+
+  @Test
   void matchesHandComputedReferenceInAllSettings() {
     for (double t : new double[] {1.0, 0.2}) {
       for (boolean logQ : new boolean[] {false, true}) {
