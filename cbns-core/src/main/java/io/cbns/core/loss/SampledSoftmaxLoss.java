@@ -3,6 +3,8 @@ package io.cbns.core.loss;
 import static java.util.Objects.requireNonNull;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -178,7 +180,7 @@ public final class SampledSoftmaxLoss {
             : userEmbeddings;
     // per-row temperatures scale the users too: (r_i u_i / t) . c_j
     NDArray scaledUsers = rowFactors == null ? users : users.mul(rowFactors.reshape(b, 1));
-    NDArray logits = scaledUsers.matMul(candidates.embeddings().transpose());
+    NDArray logits = logits(scaledUsers, candidates);
     double logQWeight = config.effectiveLogQWeight();
     NDArray logQ = null;
     if (logQWeight != 0) {
@@ -297,6 +299,32 @@ public final class SampledSoftmaxLoss {
       bracket = bracket.add(positiveDots.mul(scalar(m, w - 1, picked)));
     }
     return bracket.mul(miss.stopGradient());
+  }
+
+  /**
+   * {@code users . columns^T}, {@code [B, C]}. When the candidates' trailing columns are constants
+   * ({@link Candidates#gradientColumns()} below C) their block is a product of its own with the
+   * columns detached, so the backward pass computes no gradient for them: with a bank of M cached
+   * embeddings that is a {@code [M, B] x [B, d]} product less per step, for one more copy of the
+   * {@code [B, C]} logits (the concatenation).
+   */
+  private static NDArray logits(NDArray users, Candidates candidates) {
+    NDArray columns = candidates.embeddings();
+    long g = candidates.gradientColumns();
+    long c = candidates.size();
+    if (g == c) {
+      return users.matMul(columns.transpose());
+    }
+    if (g == 0) {
+      try (NDArray constant = columns.stopGradient()) {
+        return users.matMul(constant.transpose());
+      }
+    }
+    NDArray head = columns.get(new NDIndex(":{}", g));
+    try (NDArray constant = columns.get(new NDIndex("{}:", g)).stopGradient()) {
+      return NDArrays.concat(
+          new NDList(users.matMul(head.transpose()), users.matMul(constant.transpose())), 1);
+    }
   }
 
   /** The first B columns' embeddings: the rows' positives. */

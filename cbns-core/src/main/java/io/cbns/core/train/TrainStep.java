@@ -258,6 +258,7 @@ public final class TrainStep implements AutoCloseable {
     int to = from + s.host.size();
     List<String> slices = new java.util.ArrayList<>();
     slices.add(from + ":" + to);
+    long batchColumns = to - from;
     if (all.batchNegatives()) {
       if (from > 0) {
         slices.add("0:" + from);
@@ -265,15 +266,23 @@ public final class TrainStep implements AutoCloseable {
       if (to < batchSize) {
         slices.add(to + ":" + batchSize);
       }
+      batchColumns = batchSize;
     }
     if (all.size() > batchSize) {
       slices.add(batchSize + ":");
     }
+    NDArray embeddings = columns(all.embeddings(), slices, rm);
+    // the extra columns keep their order after the batch's, so the constant ones stay last
+    long gradientColumns =
+        all.gradientColumns() < batchSize
+            ? embeddings.getShape().get(0)
+            : batchColumns + all.gradientColumns() - batchSize;
     return new Candidates(
-        columns(all.embeddings(), slices, rm),
+        embeddings,
         columns(all.logQ(), slices, rm),
         columns(all.itemIds(), slices, rm),
-        all.batchNegatives());
+        all.batchNegatives(),
+        gradientColumns);
   }
 
   /** The rows {@code slices} of {@code a}, concatenated, on the device of {@code m}. */

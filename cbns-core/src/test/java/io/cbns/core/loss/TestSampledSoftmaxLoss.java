@@ -720,6 +720,61 @@ final class TestSampledSoftmaxLoss {
   }
 
   @Test
+  void constantColumnsGiveTheSameLossAndGradientsWithoutOneToThem() {
+    // the two extra columns declared constant (as a cached-embedding bank's are), against the
+    // same candidates with every column carrying gradient: the same loss, the same gradient to
+    // the users and to the batch columns, and none to the constant columns
+    for (boolean refined : new boolean[] {false, true}) {
+      for (boolean batchNegatives : new boolean[] {true, false}) {
+        LossConfig cfg = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, refined);
+        String setting = "refined=" + refined + " batchNeg=" + batchNegatives;
+        float[][][] full = lossAndGradients(cfg, batchNegatives, COLUMN_IDS.length);
+        float[][][] split = lossAndGradients(cfg, batchNegatives, B);
+        assertThat(split[0][0][0]).as(setting).isCloseTo(full[0][0][0], within(1e-6f));
+        for (int part = 1; part <= 2; part++) {
+          for (int r = 0; r < B; r++) {
+            for (int k = 0; k < D; k++) {
+              assertThat(split[part][r][k])
+                  .as("%s part %d row %d", setting, part, r)
+                  .isCloseTo(full[part][r][k], within(1e-6f));
+            }
+          }
+        }
+        assertThat(full[2][3]).as(setting).isNotEqualTo(new float[D]);
+        assertThat(split[2][3]).as(setting).containsOnly(0f);
+        assertThat(split[2][4]).as(setting).containsOnly(0f);
+      }
+    }
+  }
+
+  /** {loss}, the users' gradient and the columns' gradient, with g gradient columns. */
+  private float[][][] lossAndGradients(LossConfig cfg, boolean batchNegatives, long g) {
+    try (NDManager m = NDManager.newBaseManager();
+        GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDArray u = m.create(users);
+      NDArray c = m.create(columns);
+      u.setRequiresGradient(true);
+      c.setRequiresGradient(true);
+      Candidates cands =
+          new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives, g);
+      NDArray loss = new SampledSoftmaxLoss(cfg).compute(u, cands, ids(m));
+      gc.backward(loss);
+      return new float[][][] {
+        {{loss.getFloat()}}, rows(u.getGradient(), B), rows(c.getGradient(), COLUMN_IDS.length)
+      };
+    }
+  }
+
+  private static float[][] rows(NDArray a, int n) {
+    float[] flat = a.toFloatArray();
+    float[][] out = new float[n][D];
+    for (int r = 0; r < n; r++) {
+      System.arraycopy(flat, r * D, out[r], 0, D);
+    }
+    return out;
+  }
+
+  @Test
   void maskedColumnsDoNotAffectLossOrGradient() {
     // changing the embedding of a column that is masked for every row changes nothing
     long[] positives = {11, 11, 11};

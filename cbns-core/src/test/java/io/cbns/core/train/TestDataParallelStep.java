@@ -62,6 +62,30 @@ final class TestDataParallelStep {
               true);
         }
       };
+
+  /**
+   * The same extra items as constants, as a cached-embedding bank's are: detached, and declared
+   * constant ({@link Candidates#gradientColumns()}) when {@code declared}.
+   */
+  private static NegativeSampler withConstantExtra(boolean declared) {
+    return new NegativeSampler() {
+      @Override
+      public Candidates candidates(StepContext ctx, StepBatch batch, NDArray v) {
+        long[] extra = {9, 8, 3};
+        NDArray encoded = ctx.itemEncoder().encode(ctx.manager().create(extra)).stopGradient();
+        float[] extraLogQ = new float[extra.length];
+        LOG_Q.logQ(extra, extraLogQ);
+        NDArray columns = NDArrays.concat(new NDList(v, encoded));
+        return new Candidates(
+            columns,
+            NDArrays.concat(new NDList(batch.itemLogQ(), ctx.manager().create(extraLogQ))),
+            NDArrays.concat(new NDList(batch.itemIds(), ctx.manager().create(extra))),
+            true,
+            declared ? v.getShape().get(0) : columns.getShape().get(0));
+      }
+    };
+  }
+
   // seven rows over two replicas (blocks of 3 and 4); item 3 is a positive in both blocks, so an
   // accidental hit crosses replicas; user 5 appears in both blocks, so its rows merge
   private static final InteractionBatch[] BATCHES = {
@@ -85,6 +109,36 @@ final class TestDataParallelStep {
     // extra columns encoded with gradient on the first device (as an ids bank's are) reach every
     // block's rows
     sameAsOneDevice(true, WITH_EXTRA_IDS, 2, sgd());
+  }
+
+  @Test
+  void constantExtraColumnsGiveTheOneDeviceStep() {
+    // each block's candidates keep the constant columns last and say so
+    sameAsOneDevice(true, withConstantExtra(true), 2, sgd());
+    sameAsOneDevice(true, withConstantExtra(true), 3, sgd());
+  }
+
+  @Test
+  void declaringConstantColumnsChangesNoStep() {
+    try (NDManager root = NDManager.newBaseManager();
+        TestingMfModel declared = new TestingMfModel(root, USERS, ITEMS, DIM);
+        TestingMfModel detached = new TestingMfModel(root, USERS, ITEMS, DIM);
+        TrainStep a = step(declared, root, true, List.of(), withConstantExtra(true), sgd().get());
+        TrainStep b =
+            step(detached, root, true, List.of(), withConstantExtra(false), sgd().get())) {
+      for (int s = 0; s < BATCHES.length; s++) {
+        assertThat(a.run(BATCHES[s], s, 0)).isCloseTo(b.run(BATCHES[s], s, 0), offset(1e-6));
+        float[][] expected = parameters(detached);
+        float[][] actual = parameters(declared);
+        for (int t = 0; t < 2; t++) {
+          for (int i = 0; i < actual[t].length; i++) {
+            assertThat(actual[t][i])
+                .as("step %d table %d entry %d", s, t, i)
+                .isCloseTo(expected[t][i], offset(1e-6f));
+          }
+        }
+      }
+    }
   }
 
   @Test

@@ -143,11 +143,16 @@ public final class CrossBatchSampler implements NegativeSampler {
             // a copy: the encoder's graph may keep its index input, and the bank is rewritten in
             // place at the end of the step
             : ctx.itemEncoder().encode(bankIds.duplicate());
+    NDArray embeddings = NDArrays.concat(new NDList(batchItemEmbeddings, bankEmbeddings));
     return new Candidates(
-        NDArrays.concat(new NDList(batchItemEmbeddings, bankEmbeddings)),
+        embeddings,
         NDArrays.concat(new NDList(batch.itemLogQ(), bank.logQ(m))),
         NDArrays.concat(new NDList(batch.itemIds(), bankIds)),
-        true);
+        true,
+        // cached embeddings are constants: the loss skips their gradient
+        mode == BankMode.EMBEDDINGS
+            ? batchItemEmbeddings.getShape().get(0)
+            : embeddings.getShape().get(0));
   }
 
   @Override
