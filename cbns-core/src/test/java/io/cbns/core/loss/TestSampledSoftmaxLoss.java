@@ -566,35 +566,23 @@ final class TestSampledSoftmaxLoss {
           LossConfig cfg = new LossConfig(0.5, true, mask, 1.0, w, 0, 0, true);
           String setting = "w=" + w + " mask=" + mask + " batchNeg=" + batchNegatives;
           double[] weights = refinedWeights(cfg, batchNegatives, users, columns);
-          try (NDManager m = NDManager.newBaseManager()) {
-            NDArray u = m.create(users);
-            NDArray c = m.create(columns);
-            u.setRequiresGradient(true);
-            c.setRequiresGradient(true);
-            double value;
-            try (GradientCollector g = Engine.getInstance().newGradientCollector()) {
-              NDArray loss =
-                  new SampledSoftmaxLoss(cfg).compute(u, candidates(m, c, batchNegatives), ids(m));
-              value = loss.getFloat();
-              g.backward(loss);
-            }
-            assertThat(value)
-                .as(setting)
-                .isCloseTo(refined(cfg, batchNegatives, users, columns, weights), within(1e-5));
-            // the row weights are constants of the gradient: finite differences with them frozen
-            assertGradient(
-                u.getGradient().toFloatArray(),
-                users,
-                x -> refined(cfg, batchNegatives, x, columns, weights),
-                setting + " dL/du",
-                1e-3);
-            assertGradient(
-                c.getGradient().toFloatArray(),
-                columns,
-                x -> refined(cfg, batchNegatives, users, x, weights),
-                setting + " dL/dc",
-                1e-3);
-          }
+          float[][] out = lossAndGradients(cfg, batchNegatives, COLUMN_IDS.length);
+          assertThat((double) out[0][0])
+              .as(setting)
+              .isCloseTo(refined(cfg, batchNegatives, users, columns, weights), within(1e-5));
+          // the row weights are constants of the gradient: finite differences with them frozen
+          assertGradient(
+              out[1],
+              users,
+              x -> refined(cfg, batchNegatives, x, columns, weights),
+              setting + " dL/du",
+              1e-3);
+          assertGradient(
+              out[2],
+              columns,
+              x -> refined(cfg, batchNegatives, users, x, weights),
+              setting + " dL/dc",
+              1e-3);
         }
       }
     }
@@ -728,27 +716,31 @@ final class TestSampledSoftmaxLoss {
       for (boolean batchNegatives : new boolean[] {true, false}) {
         LossConfig cfg = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, refined);
         String setting = "refined=" + refined + " batchNeg=" + batchNegatives;
-        float[][][] full = lossAndGradients(cfg, batchNegatives, COLUMN_IDS.length);
-        float[][][] split = lossAndGradients(cfg, batchNegatives, B);
-        assertThat(split[0][0][0]).as(setting).isCloseTo(full[0][0][0], within(1e-6f));
+        float[][] full = lossAndGradients(cfg, batchNegatives, COLUMN_IDS.length);
+        float[][] split = lossAndGradients(cfg, batchNegatives, B);
+        assertThat(split[0][0]).as(setting).isCloseTo(full[0][0], within(1e-6f));
+        // the users' gradient, and the batch columns' (the first B rows of dL/dc)
         for (int part = 1; part <= 2; part++) {
-          for (int r = 0; r < B; r++) {
-            for (int k = 0; k < D; k++) {
-              assertThat(split[part][r][k])
-                  .as("%s part %d row %d", setting, part, r)
-                  .isCloseTo(full[part][r][k], within(1e-6f));
-            }
+          for (int e = 0; e < B * D; e++) {
+            assertThat(split[part][e])
+                .as("%s part %d row %d", setting, part, e / D)
+                .isCloseTo(full[part][e], within(1e-6f));
           }
         }
-        assertThat(full[2][3]).as(setting).isNotEqualTo(new float[D]);
-        assertThat(split[2][3]).as(setting).containsOnly(0f);
-        assertThat(split[2][4]).as(setting).containsOnly(0f);
+        float[] constantRows = Arrays.copyOfRange(split[2], B * D, COLUMN_IDS.length * D);
+        assertThat(Arrays.copyOfRange(full[2], 3 * D, 4 * D))
+            .as(setting)
+            .isNotEqualTo(new float[D]);
+        assertThat(constantRows).as(setting).containsOnly(0f);
       }
     }
   }
 
-  /** {loss}, the users' gradient and the columns' gradient, with g gradient columns. */
-  private float[][][] lossAndGradients(LossConfig cfg, boolean batchNegatives, long g) {
+  /**
+   * {loss}, dL/du and dL/dc (row-major) for the test's users and columns, with {@code g} gradient
+   * columns.
+   */
+  private float[][] lossAndGradients(LossConfig cfg, boolean batchNegatives, long g) {
     try (NDManager m = NDManager.newBaseManager();
         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
       NDArray u = m.create(users);
@@ -758,20 +750,12 @@ final class TestSampledSoftmaxLoss {
       Candidates cands =
           new Candidates(c, m.create(LOG_Q), m.create(COLUMN_IDS), batchNegatives, g);
       NDArray loss = new SampledSoftmaxLoss(cfg).compute(u, cands, ids(m));
+      float value = loss.getFloat();
       gc.backward(loss);
-      return new float[][][] {
-        {{loss.getFloat()}}, rows(u.getGradient(), B), rows(c.getGradient(), COLUMN_IDS.length)
+      return new float[][] {
+        {value}, u.getGradient().toFloatArray(), c.getGradient().toFloatArray()
       };
     }
-  }
-
-  private static float[][] rows(NDArray a, int n) {
-    float[] flat = a.toFloatArray();
-    float[][] out = new float[n][D];
-    for (int r = 0; r < n; r++) {
-      System.arraycopy(flat, r * D, out[r], 0, D);
-    }
-    return out;
   }
 
   @Test

@@ -128,15 +128,7 @@ final class TestDataParallelStep {
             step(detached, root, true, List.of(), withConstantExtra(false), sgd().get())) {
       for (int s = 0; s < BATCHES.length; s++) {
         assertThat(a.run(BATCHES[s], s, 0)).isCloseTo(b.run(BATCHES[s], s, 0), offset(1e-6));
-        float[][] expected = parameters(detached);
-        float[][] actual = parameters(declared);
-        for (int t = 0; t < 2; t++) {
-          for (int i = 0; i < actual[t].length; i++) {
-            assertThat(actual[t][i])
-                .as("step %d table %d entry %d", s, t, i)
-                .isCloseTo(expected[t][i], offset(1e-6f));
-          }
-        }
+        assertSameParameters(detached, declared, s, 1e-6f);
       }
     }
   }
@@ -168,15 +160,21 @@ final class TestDataParallelStep {
         double expectedLoss = oneStep.run(BATCHES[s], s, 0);
         double loss = manyStep.run(BATCHES[s], s, 0);
         assertThat(loss).as("loss of step %d", s).isCloseTo(expectedLoss, offset(1e-5));
-        float[][] expected = parameters(one);
-        float[][] actual = parameters(many);
-        for (int t = 0; t < 2; t++) {
-          for (int i = 0; i < actual[t].length; i++) {
-            assertThat(actual[t][i])
-                .as("step %d table %d entry %d", s, t, i)
-                .isCloseTo(expected[t][i], offset(2e-6f));
-          }
-        }
+        assertSameParameters(one, many, s, 2e-6f);
+      }
+    }
+  }
+
+  /** Both tables of {@code actual} equal those of {@code expected} after step {@code s}. */
+  private static void assertSameParameters(
+      TestingMfModel expected, TestingMfModel actual, int s, float tolerance) {
+    float[][] want = parameters(expected);
+    float[][] got = parameters(actual);
+    for (int t = 0; t < 2; t++) {
+      for (int i = 0; i < got[t].length; i++) {
+        assertThat(got[t][i])
+            .as("step %d table %d entry %d", s, t, i)
+            .isCloseTo(want[t][i], offset(tolerance));
       }
     }
   }
