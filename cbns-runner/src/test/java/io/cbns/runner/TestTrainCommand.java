@@ -68,6 +68,45 @@ final class TestTrainCommand {
   }
 
   @Test
+  void masksKnownPositivesWithABankAndAValidationSplit() throws IOException {
+    // the users' known positives (their train split, the validation part excluded) are removed
+    // from the in-batch and the bank's columns alike; the run learns and records the key
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "train",
+                "--set",
+                "run.dir=" + tmp,
+                "--set",
+                "run.name=known",
+                "--set",
+                "data.users=300",
+                "--set",
+                "data.items=200",
+                "--set",
+                "data.validation-ratio=0.2",
+                "--set",
+                "loss.mask-known-positives=true",
+                "--set",
+                "sampler.name=cross-batch",
+                "--set",
+                "sampler.mode=ids",
+                "--set",
+                "sampler.bank-size=256",
+                "--set",
+                "training.epochs=3",
+                "--set",
+                "training.batch-size=128"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Path run = tmp.resolve("known");
+    assertThat(Files.readString(run.resolve("config.yaml"))).contains("mask-known-positives: true");
+    JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+    assertThat(summary.at("/model/recall@20").asDouble())
+        .as(r.out())
+        .isGreaterThan(summary.at("/most_popular/recall@20").asDouble());
+  }
+
+  @Test
   void runJsonAndTheOnnxMetadataSayWhichBankAndWarmUpAutoChose() throws IOException {
     for (String tower : List.of("mf", "lightgcn")) {
       CliRun r =

@@ -23,6 +23,12 @@ package io.cbns.core.loss;
  *     of the partition function, and each row is weighted by the model's probability of missing its
  *     positive; needs the full correction ({@code logQCorrection}, {@code logQWeight} 1) and
  *     neither the user-side term nor per-user temperatures
+ * @param maskKnownPositives whether every column holding an item that the row's user has in the
+ *     train split is removed from that row's softmax (except the row's own positive column): the
+ *     user's other train items are known positives, never negatives. Needs each user's train items
+ *     ({@link SampledSoftmaxLoss#SampledSoftmaxLoss(LossConfig, io.cbns.core.data.CsrMatrix)}) and
+ *     the batch's users; with {@code maskAccidentalHits} the row's positive item is removed from
+ *     its other columns too, whether or not it is among the known items
  */
 public record LossConfig(
     double temperature,
@@ -32,7 +38,8 @@ public record LossConfig(
     double negativeWeight,
     double userSoftmaxWeight,
     double userTemperatureSpread,
-    boolean refinedLogQ) {
+    boolean refinedLogQ,
+    boolean maskKnownPositives) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
@@ -60,6 +67,28 @@ public record LossConfig(
           "the refined log q correction does not combine with the user-side term or per-user"
               + " temperatures");
     }
+  }
+
+  /** Without masking the users' known positives. */
+  public LossConfig(
+      double temperature,
+      boolean logQCorrection,
+      boolean maskAccidentalHits,
+      double logQWeight,
+      double negativeWeight,
+      double userSoftmaxWeight,
+      double userTemperatureSpread,
+      boolean refinedLogQ) {
+    this(
+        temperature,
+        logQCorrection,
+        maskAccidentalHits,
+        logQWeight,
+        negativeWeight,
+        userSoftmaxWeight,
+        userTemperatureSpread,
+        refinedLogQ,
+        false);
   }
 
   /** Without per-user temperatures. */

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.sampling.Candidates;
 
 /**
@@ -30,6 +31,11 @@ import io.cbns.core.sampling.Candidates;
  * nor to the gradient) when it is a batch column other than {@code i} and the candidates say batch
  * columns are not negatives, or, with masking on, when it holds row {@code i}'s positive item
  * without being column {@code i} (an accidental hit).
+ *
+ * <p>With {@link LossConfig#maskKnownPositives()} a column is also removed from row {@code i}'s
+ * softmax when it holds any item that row {@code i}'s user has in the train split (other than
+ * column {@code i} itself): those items are positives the trainer knows of, and pushing them down
+ * as negatives works against the evaluation, which never ranks a user's train items.
  *
  * <p>With a user-side weight {@code lambda > 0} ({@link LossConfig#userSoftmaxWeight()}) and batch
  * columns that are negatives, each of the first B columns also gets a softmax over the batch's
@@ -64,9 +70,30 @@ import io.cbns.core.sampling.Candidates;
  */
 public final class SampledSoftmaxLoss {
   private final LossConfig config;
+  private final CsrMatrix knownPositives;
 
+  /**
+   * A loss that needs no known positives.
+   *
+   * @throws IllegalArgumentException when {@link LossConfig#maskKnownPositives()} is on
+   */
   public SampledSoftmaxLoss(LossConfig config) {
+    this(config, null);
+  }
+
+  /**
+   * @param knownPositives each user's known positives, users x items (the train split by user), for
+   *     {@link LossConfig#maskKnownPositives()}; null when that is off
+   * @throws IllegalArgumentException when masking known positives is on and {@code knownPositives}
+   *     is null
+   */
+  public SampledSoftmaxLoss(LossConfig config, CsrMatrix knownPositives) {
     this.config = requireNonNull(config, "config is null");
+    if (config.maskKnownPositives() && knownPositives == null) {
+      throw new IllegalArgumentException(
+          "masking known positives needs each user's train items (knownPositives)");
+    }
+    this.knownPositives = config.maskKnownPositives() ? knownPositives : null;
   }
 
   public LossConfig config() {
@@ -86,26 +113,32 @@ public final class SampledSoftmaxLoss {
   }
 
   /**
-   * The batch's users, for the user-side term.
+   * The batch's users, for the user-side term and for masking known positives.
    *
    * @param ids each row's user id, {@code [B]}
-   * @param logQ {@code float32 [B]}: each row's user's {@code log q}
+   * @param logQ {@code float32 [B]}: each row's user's {@code log q}; needed by the user-side term
+   *     only, null without it
    */
   public record BatchUsers(long[] ids, NDArray logQ) {
     public BatchUsers {
       requireNonNull(ids, "ids is null");
-      requireNonNull(logQ, "logQ is null");
+    }
+
+    /** The rows' users without their {@code log q}. */
+    public BatchUsers(long[] ids) {
+      this(ids, null);
     }
   }
 
   /**
    * The mean loss over the batch, with the user-side term when its weight is positive.
    *
-   * @param batchUsers the rows' users; required when {@link LossConfig#userSoftmaxWeight()} is
-   *     positive and the batch columns are negatives, ignored otherwise
+   * @param batchUsers the rows' users; required when {@link LossConfig#maskKnownPositives()} is on,
+   *     and with their {@code log q} when {@link LossConfig#userSoftmaxWeight()} is positive and
+   *     the batch columns are negatives; ignored otherwise
    * @return a {@code float32} scalar
-   * @throws IllegalArgumentException when the user-side term needs {@code batchUsers} and it is
-   *     null
+   * @throws IllegalArgumentException when the user-side term or the masking needs {@code
+   *     batchUsers} and it is null
    */
   public NDArray compute(
       NDArray userEmbeddings,
@@ -132,12 +165,17 @@ public final class SampledSoftmaxLoss {
       BatchUsers batchUsers,
       NDArray rowFactors) {
     boolean userSide = config.userSoftmaxWeight() > 0 && candidates.batchNegatives();
-    if (userSide && batchUsers == null) {
-      throw new IllegalArgumentException("the user-side term needs the batch's users");
+    if (userSide && (batchUsers == null || batchUsers.logQ() == null)) {
+      throw new IllegalArgumentException("the user-side term needs the batch's users and log q");
     }
     NDArray[] losses =
         losses(
-            userEmbeddings, candidates, positiveItemIds, userSide ? batchUsers : null, rowFactors);
+            userEmbeddings,
+            candidates,
+            positiveItemIds,
+            userSide ? batchUsers : null,
+            rowUsers(batchUsers, userEmbeddings),
+            rowFactors);
     NDArray mean = losses[0].mean();
     if (losses[1] == null) {
       return mean;
@@ -152,15 +190,61 @@ public final class SampledSoftmaxLoss {
    * @see #compute
    */
   public NDArray perRow(NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
-    return losses(userEmbeddings, candidates, positiveItemIds, null, null)[0];
+    return perRow(userEmbeddings, candidates, positiveItemIds, null);
   }
 
-  /** Each row's loss {@code [B]}, and each column's user-side loss {@code [B]} (or null). */
+  /**
+   * The loss of each row, {@code float32 [B]}, with the rows' users.
+   *
+   * @param batchUsers the rows' users, required when masking known positives, else may be null
+   * @see #compute
+   */
+  public NDArray perRow(
+      NDArray userEmbeddings,
+      Candidates candidates,
+      NDArray positiveItemIds,
+      BatchUsers batchUsers) {
+    return losses(
+        userEmbeddings,
+        candidates,
+        positiveItemIds,
+        null,
+        rowUsers(batchUsers, userEmbeddings),
+        null)[0];
+  }
+
+  /**
+   * The rows' users when known positives are masked, else null.
+   *
+   * @throws IllegalArgumentException when the masking needs them and they are missing or not one
+   *     per row
+   */
+  private long[] rowUsers(BatchUsers batchUsers, NDArray userEmbeddings) {
+    if (knownPositives == null) {
+      return null;
+    }
+    if (batchUsers == null) {
+      throw new IllegalArgumentException("masking known positives needs the batch's users");
+    }
+    long b = userEmbeddings.getShape().get(0);
+    if (batchUsers.ids().length != b) {
+      throw new IllegalArgumentException(
+          "batchUsers has " + batchUsers.ids().length + " users for " + b + " rows");
+    }
+    return batchUsers.ids();
+  }
+
+  /**
+   * Each row's loss {@code [B]}, and each column's user-side loss {@code [B]} (or null).
+   *
+   * @param rowUsers each row's user when known positives are masked, else null
+   */
   private NDArray[] losses(
       NDArray userEmbeddings,
       Candidates candidates,
       NDArray positiveItemIds,
       BatchUsers batchUsers,
+      long[] rowUsers,
       NDArray rowFactors) {
     long b = userEmbeddings.getShape().get(0);
     long c = candidates.size();
@@ -208,7 +292,7 @@ public final class SampledSoftmaxLoss {
         flat.set(at, flat.get(at).add(logQ.get(new NDIndex(":{}", b))));
       }
     }
-    removeEntries(m, logits, rowIndex, candidates, positiveItemIds);
+    removeEntries(m, logits, rowIndex, candidates, positiveItemIds, rowUsers);
     NDArray userSide = null;
     if (batchUsers != null) {
       // the user-side term reads the batch block at the configured temperature: with per-row
@@ -223,7 +307,7 @@ public final class SampledSoftmaxLoss {
                 candidates.logQ().get(new NDIndex(":{}", b)),
                 candidates.itemIds().get(new NDIndex(":{}", b)),
                 true);
-        removeEntries(m, block, rowIndex, batchOnly, positiveItemIds);
+        removeEntries(m, block, rowIndex, batchOnly, positiveItemIds, rowUsers);
       }
       userSide = userSide(m, block, rowIndex, logQWeight, batchUsers);
     }
@@ -345,6 +429,20 @@ public final class SampledSoftmaxLoss {
    */
   public float[] positiveLogOdds(
       NDArray userEmbeddings, Candidates candidates, NDArray positiveItemIds) {
+    return positiveLogOdds(userEmbeddings, candidates, positiveItemIds, null);
+  }
+
+  /**
+   * Each row's hardness, with the rows' users (required when masking known positives).
+   *
+   * @see #positiveLogOdds(NDArray, Candidates, NDArray)
+   */
+  public float[] positiveLogOdds(
+      NDArray userEmbeddings,
+      Candidates candidates,
+      NDArray positiveItemIds,
+      BatchUsers batchUsers) {
+    long[] rowUsers = rowUsers(batchUsers, userEmbeddings);
     long b = userEmbeddings.getShape().get(0);
     NDManager m = userEmbeddings.getManager();
     try (NDManager scope = m.newSubManager()) {
@@ -355,7 +453,7 @@ public final class SampledSoftmaxLoss {
       NDArray scores = users.matMul(columns.transpose());
       NDArray rowIndex = scope.arange(0, (int) b, 1, DataType.INT64);
       NDArray positives = scores.gather(rowIndex.reshape(b, 1), 1).reshape(b);
-      removeEntries(scope, scores, rowIndex, candidates, positiveItemIds);
+      removeEntries(scope, scores, rowIndex, candidates, positiveItemIds, rowUsers);
       // the row's own column out too: logsumexp over the negatives alone, so that an easy row
       // keeps its (large, negative) value instead of rounding to log(1) in float
       scores.set(new NDIndex("{}, {}", rowIndex, rowIndex), Float.NEGATIVE_INFINITY);
@@ -367,14 +465,18 @@ public final class SampledSoftmaxLoss {
 
   /**
    * Sets the removed entries of {@code [B, C]} logits to minus infinity: batch columns other than
-   * the row's own when they are not negatives, and, with masking, accidental hits.
+   * the row's own when they are not negatives, and, with masking, accidental hits and the rows'
+   * users' known positives.
+   *
+   * @param rowUsers each row's user when known positives are masked, else null
    */
   private void removeEntries(
       NDManager m,
       NDArray logits,
       NDArray rowIndex,
       Candidates candidates,
-      NDArray positiveItemIds) {
+      NDArray positiveItemIds,
+      long[] rowUsers) {
     long c = candidates.size();
     // Removed entries get -inf, written through a detached alias of the logits (same storage), so
     // autograd does not record the write. It need not: a removed entry's softmax probability is
@@ -384,7 +486,25 @@ public final class SampledSoftmaxLoss {
     // in-batch step, docs/PERFORMANCE.md). Safe because nothing saved the logits for backward:
     // neither the product nor the subtraction reads them, and log_softmax saves its own output,
     // computed after the write.
-    if (candidates.batchNegatives() && config.maskAccidentalHits() && !logits.getDevice().isGpu()) {
+    if (rowUsers != null) {
+      // the known positives are on the host (a users x items matrix), so the entries are found
+      // there, from the columns' ids, on every device (on a GPU the ids' copy waits for it)
+      long[] columns = candidates.itemIds().toLongArray();
+      long[] positives =
+          !config.maskAccidentalHits()
+              ? null
+              : positiveItemIds == candidates.itemIds() ? columns : positiveItemIds.toLongArray();
+      removeHostEntries(m, logits, knownHits(knownPositives, rowUsers, positives, columns));
+      if (!candidates.batchNegatives()) {
+        NDArray batchBlock = removedColumns(m, rowIndex, c, candidates, null);
+        try (NDArray alias = logits.stopGradient()) {
+          alias.set(batchBlock, Float.NEGATIVE_INFINITY);
+        }
+        batchBlock.close();
+      }
+    } else if (candidates.batchNegatives()
+        && config.maskAccidentalHits()
+        && !logits.getDevice().isGpu()) {
       // only accidental hits to remove, and the ids are a free copy away on the CPU: the few
       // entries are found on the host instead of comparing all B x C pairs on the engine
       // one host copy when the columns' ids are the positives' own array (in-batch): a copy
@@ -392,17 +512,12 @@ public final class SampledSoftmaxLoss {
       long[] columns = candidates.itemIds().toLongArray();
       long[] positives =
           positiveItemIds == candidates.itemIds() ? columns : positiveItemIds.toLongArray();
-      long[] hits = accidentalHits(positives, columns);
-      if (hits.length > 0) {
-        try (NDArray alias = logits.stopGradient();
-            NDArray flat = alias.reshape(-1);
-            NDArray index = m.create(hits)) {
-          flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
-        }
-      }
+      removeHostEntries(m, logits, accidentalHits(positives, columns));
     } else {
       // on a GPU a host copy would wait for the device: the mask is built there
-      NDArray removed = removedColumns(m, rowIndex, c, candidates, positiveItemIds);
+      NDArray removed =
+          removedColumns(
+              m, rowIndex, c, candidates, config.maskAccidentalHits() ? positiveItemIds : null);
       if (removed != null) {
         try (NDArray alias = logits.stopGradient()) {
           alias.set(removed, Float.NEGATIVE_INFINITY);
@@ -474,24 +589,12 @@ public final class SampledSoftmaxLoss {
    * thousand keys costs more than the rest of this method.
    */
   static long[] accidentalHits(long[] positives, long[] columns) {
+    ColumnTable table = new ColumnTable(columns);
     int c = columns.length;
-    int mask = Integer.highestOneBit(Math.max(2, 2 * c)) * 2 - 1;
-    long[] slotItem = new long[mask + 1];
-    // the first column of the slot's item, plus one (0: empty slot)
-    int[] slotHead = new int[mask + 1];
-    int[] next = new int[c];
-    // from the last column down, so that every chain lists its columns in increasing order
-    for (int j = c - 1; j >= 0; j--) {
-      int s = slot(slotItem, slotHead, mask, columns[j]);
-      slotItem[s] = columns[j];
-      next[j] = slotHead[s] - 1;
-      slotHead[s] = j + 1;
-    }
     long[] out = new long[16];
     int n = 0;
     for (int i = 0; i < positives.length; i++) {
-      int s = slot(slotItem, slotHead, mask, positives[i]);
-      for (int j = slotHead[s] - 1; j >= 0; j = next[j]) {
+      for (int j = table.first(positives[i]); j >= 0; j = table.next[j]) {
         if (j != i) {
           if (n == out.length) {
             out = java.util.Arrays.copyOf(out, 2 * n);
@@ -504,22 +607,111 @@ public final class SampledSoftmaxLoss {
   }
 
   /**
-   * The slot of {@code item}: where it is, or the empty slot where it would go (linear probing).
+   * The columns of each item: a hash table (open addressing, linear probing) whose slots hold an
+   * item and the chain of its columns, in increasing order.
    */
-  private static int slot(long[] slotItem, int[] slotHead, int mask, long item) {
-    // a multiplicative hash (Fibonacci hashing), so that consecutive ids spread over the table
-    int s = (int) ((item * 0x9E3779B97F4A7C15L) >>> 32) & mask;
-    while (slotHead[s] != 0 && slotItem[s] != item) {
-      s = (s + 1) & mask;
+  private static final class ColumnTable {
+    private final int mask;
+    private final long[] slotItem;
+    // the first column of the slot's item, plus one (0: empty slot)
+    private final int[] slotHead;
+    // the next column of the same item, or -1
+    final int[] next;
+
+    ColumnTable(long[] columns) {
+      int c = columns.length;
+      mask = Integer.highestOneBit(Math.max(2, 2 * c)) * 2 - 1;
+      slotItem = new long[mask + 1];
+      slotHead = new int[mask + 1];
+      next = new int[c];
+      // from the last column down, so that every chain lists its columns in increasing order
+      for (int j = c - 1; j >= 0; j--) {
+        int s = slot(columns[j]);
+        slotItem[s] = columns[j];
+        next[j] = slotHead[s] - 1;
+        slotHead[s] = j + 1;
+      }
     }
-    return s;
+
+    /** The first column holding {@code item}, or -1; the others follow through {@link #next}. */
+    int first(long item) {
+      return slotHead[slot(item)] - 1;
+    }
+
+    /** The slot of {@code item}: where it is, or the empty slot where it would go. */
+    private int slot(long item) {
+      // a multiplicative hash (Fibonacci hashing), so that consecutive ids spread over the table
+      int s = (int) ((item * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+      while (slotHead[s] != 0 && slotItem[s] != item) {
+        s = (s + 1) & mask;
+      }
+      return s;
+    }
+  }
+
+  /** Sets the entries at {@code linear} indices of the row-major logits to minus infinity. */
+  private static void removeHostEntries(NDManager m, NDArray logits, long[] linear) {
+    if (linear.length == 0) {
+      return;
+    }
+    // through a detached alias, as removeEntries explains
+    try (NDArray alias = logits.stopGradient();
+        NDArray flat = alias.reshape(-1);
+        NDArray index = m.create(linear)) {
+      flat.set(new NDIndex("{}", index), Float.NEGATIVE_INFINITY);
+    }
+  }
+
+  /**
+   * The known positives as linear indices into the row-major {@code [B, C]} logits: every entry
+   * {@code (i, j)} with {@code j != i} whose column holds an item of row {@code i}'s user's row of
+   * {@code known}, or row {@code i}'s positive when {@code positives} is given. In no particular
+   * order, possibly repeated. O(C + the rows' known items) with the hash table of {@link
+   * #accidentalHits}: a row's known items are looked up among the columns, not the other way round.
+   *
+   * @param positives each row's positive item, or null to look up the known items only
+   * @throws IllegalArgumentException when a row's user is not a row of {@code known}
+   */
+  static long[] knownHits(CsrMatrix known, long[] rowUsers, long[] positives, long[] columns) {
+    ColumnTable table = new ColumnTable(columns);
+    int[] offsets = known.rowOffsets();
+    int[] items = known.columns();
+    long[] out = new long[16];
+    int n = 0;
+    for (int i = 0; i < rowUsers.length; i++) {
+      long user = rowUsers[i];
+      if (user < 0 || user >= known.numRows()) {
+        throw new IllegalArgumentException(
+            "row "
+                + i
+                + "'s user "
+                + user
+                + " has no known positives ("
+                + known.numRows()
+                + " users)");
+      }
+      int from = offsets[(int) user];
+      int to = offsets[(int) user + 1];
+      for (int k = positives == null ? from : from - 1; k < to; k++) {
+        long item = k < from ? positives[i] : items[k];
+        for (int j = table.first(item); j >= 0; j = table.next[j]) {
+          if (j != i) {
+            if (n == out.length) {
+              out = java.util.Arrays.copyOf(out, 2 * n);
+            }
+            out[n++] = (long) i * columns.length + j;
+          }
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(out, n);
   }
 
   /** The entries to remove, {@code [B, C]} boolean, or null; {@code rowIndex} is {@code 0..B-1}. */
   private NDArray removedColumns(
       NDManager m, NDArray rowIndex, long c, Candidates candidates, NDArray positiveItemIds) {
     long b = rowIndex.size();
-    boolean maskHits = config.maskAccidentalHits();
+    boolean maskHits = positiveItemIds != null;
     boolean maskBatch = !candidates.batchNegatives();
     if (!maskHits && !maskBatch) {
       return null;

@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import io.cbns.core.CbnsException;
+import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
@@ -67,7 +68,7 @@ public final class TrainStep implements AutoCloseable {
     this.model = b.model;
     this.sampler = b.sampler;
     this.frequency = b.frequency;
-    this.loss = new SampledSoftmaxLoss(b.loss);
+    this.loss = new SampledSoftmaxLoss(b.loss, b.knownPositives);
     this.optimizer = b.optimizer;
     this.manager = b.manager;
     this.seed = b.seed;
@@ -176,7 +177,12 @@ public final class TrainStep implements AutoCloseable {
           if (userTemperatures != null) {
             hardness = new float[batch.size()];
             for (Shard s : shards) {
-              float[] part = loss.positiveLogOdds(s.users, s.candidates, s.batch.itemIds());
+              float[] part =
+                  loss.positiveLogOdds(
+                      s.users,
+                      s.candidates,
+                      s.batch.itemIds(),
+                      batchUsers(s.batch.userIds().getManager(), s.host));
               System.arraycopy(part, 0, hardness, s.from, part.length);
             }
           }
@@ -326,10 +332,15 @@ public final class TrainStep implements AutoCloseable {
     }
   }
 
-  /** The rows' users for the loss's user-side term, or null when it is off. */
+  /**
+   * The rows' users for the loss's user-side term (with their log q) and for masking known
+   * positives, or null when neither is on.
+   */
   private SampledSoftmaxLoss.BatchUsers batchUsers(NDManager m, InteractionBatch batch) {
     if (userLogQ == null) {
-      return null;
+      return loss.config().maskKnownPositives()
+          ? new SampledSoftmaxLoss.BatchUsers(batch.userIds())
+          : null;
     }
     long[] ids = batch.userIds();
     float[] rowLogQ = new float[ids.length];
@@ -346,7 +357,7 @@ public final class TrainStep implements AutoCloseable {
    *
    * @param trainByUser the train interactions by user
    */
-  public static float[] userLogQ(io.cbns.core.data.CsrMatrix trainByUser) {
+  public static float[] userLogQ(CsrMatrix trainByUser) {
     double logTotal = Math.log(Math.max(trainByUser.columns().length, 1));
     float[] out = new float[trainByUser.numRows()];
     for (int u = 0; u < out.length; u++) {
@@ -447,6 +458,7 @@ public final class TrainStep implements AutoCloseable {
     private long seed;
     private boolean rowSparse = true;
     private float[] userLogQ;
+    private CsrMatrix knownPositives;
     private UserTemperatures userTemperatures;
     private List<Device> devices = List.of();
 
@@ -510,6 +522,16 @@ public final class TrainStep implements AutoCloseable {
     }
 
     /**
+     * Each user's train items (the train split by user), the known positives that {@link
+     * LossConfig#maskKnownPositives()} removes from each row's negatives; needed when that is on,
+     * ignored otherwise.
+     */
+    public Builder optKnownPositives(CsrMatrix knownPositives) {
+      this.knownPositives = knownPositives;
+      return this;
+    }
+
+    /**
      * The loss's adaptive per-user temperatures, needed when {@link
      * LossConfig#userTemperatureSpread()} is positive; ignored otherwise. The step records each
      * batch's hardness into them; the caller owns their state (checkpoints) and calls {@link
@@ -549,6 +571,10 @@ public final class TrainStep implements AutoCloseable {
       }
       if (loss.userSoftmaxWeight() == 0) {
         userLogQ = null;
+      }
+      if (loss.maskKnownPositives() && knownPositives == null) {
+        throw new IllegalStateException(
+            "masking the loss's known positives needs optKnownPositives");
       }
       if (loss.userTemperatureSpread() > 0 && userTemperatures == null) {
         throw new IllegalStateException(

@@ -104,6 +104,7 @@ public final class Trainer {
             .optRowSparse(b.rowSparse)
             .optUserLogQ(
                 b.loss.userSoftmaxWeight() > 0 ? TrainStep.userLogQ(dataset.trainByUser()) : null)
+            .optKnownPositives(b.loss.maskKnownPositives() ? dataset.trainByUser() : null)
             .optUserTemperatures(userTemperatures)
             .optDevices(b.devices)
             .build();

@@ -8,6 +8,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.sampling.Candidates;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -664,9 +665,19 @@ final class TestSampledSoftmaxLoss {
    */
   private static double refined(
       LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, double[] weights) {
+    return refined(cfg, batchNegatives, u, c, weights, null);
+  }
+
+  private static double refined(
+      LossConfig cfg,
+      boolean batchNegatives,
+      float[][] u,
+      float[][] c,
+      double[] weights,
+      long[][] known) {
     double total = 0;
     for (int i = 0; i < B; i++) {
-      double[] terms = refinedRow(cfg, batchNegatives, u, c, i);
+      double[] terms = refinedRow(cfg, batchNegatives, u, c, i, known);
       total += weights[i] * (-terms[0] + cfg.negativeWeight() * terms[1]);
     }
     return total / B;
@@ -675,17 +686,22 @@ final class TestSampledSoftmaxLoss {
   /** Each row's {@code 1 - p_i}, p_i its positive's share of {@code exp(x_ii) + sum_neg}. */
   private static double[] refinedWeights(
       LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c) {
+    return refinedWeights(cfg, batchNegatives, u, c, null);
+  }
+
+  private static double[] refinedWeights(
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, long[][] known) {
     double[] out = new double[B];
     for (int i = 0; i < B; i++) {
-      double[] terms = refinedRow(cfg, batchNegatives, u, c, i);
+      double[] terms = refinedRow(cfg, batchNegatives, u, c, i, known);
       out[i] = 1 - 1 / (1 + Math.exp(terms[1] - terms[0]));
     }
     return out;
   }
 
-  /** {@code x_ii} and {@code log sum_neg exp(x_ij)} of row i. */
+  /** {@code x_ii} and {@code log sum_neg exp(x_ij)} of row i; {@code known} as in reference. */
   private static double[] refinedRow(
-      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, int i) {
+      LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, int i, long[][] known) {
     int draws = batchNegatives ? c.length - 1 : c.length - B;
     double positive = 0;
     double sum = 0;
@@ -699,7 +715,8 @@ final class TestSampledSoftmaxLoss {
         continue;
       }
       if ((j < B && !batchNegatives)
-          || (cfg.maskAccidentalHits() && COLUMN_IDS[j] == POSITIVES[i])) {
+          || (cfg.maskAccidentalHits() && COLUMN_IDS[j] == POSITIVES[i])
+          || (known != null && contains(known[i], COLUMN_IDS[j]))) {
         continue;
       }
       sum += Math.exp(dot / cfg.temperature() - LOG_Q[j] - Math.log(draws));
@@ -807,6 +824,20 @@ final class TestSampledSoftmaxLoss {
    */
   private static double reference(
       LossConfig cfg, boolean batchNegatives, float[][] u, float[][] c, double[] r) {
+    return reference(cfg, batchNegatives, u, c, r, null);
+  }
+
+  /**
+   * With {@code known[i]} the items of row i's user that are removed from its negatives (null:
+   * none).
+   */
+  private static double reference(
+      LossConfig cfg,
+      boolean batchNegatives,
+      float[][] u,
+      float[][] c,
+      double[] r,
+      long[][] known) {
     double total = 0;
     for (int i = 0; i < B; i++) {
       double[] logits = new double[c.length];
@@ -829,6 +860,9 @@ final class TestSampledSoftmaxLoss {
         if (j != i && cfg.maskAccidentalHits() && COLUMN_IDS[j] == POSITIVES[i]) {
           keep[j] = false;
         }
+        if (j != i && known != null && contains(known[i], COLUMN_IDS[j])) {
+          keep[j] = false;
+        }
       }
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < c.length; j++) {
@@ -845,6 +879,138 @@ final class TestSampledSoftmaxLoss {
       total += -positive + cfg.negativeWeight() * (max + Math.log(sum));
     }
     return total / B;
+  }
+
+  private static boolean contains(long[] items, long item) {
+    return Arrays.stream(items).anyMatch(x -> x == item);
+  }
+
+  @Test
+  void knownHitsAreEveryOtherColumnOfEachRowsKnownItems() {
+    SplittableRandom random = new SplittableRandom(7);
+    for (int numItems : new int[] {5, 40, 5000}) {
+      for (int[] sizes : new int[][] {{1, 1}, {8, 8}, {64, 200}, {500, 2000}}) {
+        int numUsers = 30;
+        int[] userOf = random.ints(200 * numUsers, 0, numUsers).toArray();
+        int[] itemOf = random.ints(userOf.length, 0, numItems).toArray();
+        CsrMatrix known = CsrMatrix.fromPairs(numUsers, numItems, userOf, itemOf);
+        long[] rowUsers = random.longs(sizes[0], 0, numUsers).toArray();
+        long[] columns = random.longs(sizes[1], 0, numItems).toArray();
+        long[] positives = Arrays.copyOf(columns, sizes[0]);
+        for (boolean withPositives : new boolean[] {false, true}) {
+          List<Long> expected = new ArrayList<>();
+          for (int i = 0; i < sizes[0]; i++) {
+            for (int j = 0; j < columns.length; j++) {
+              boolean hit =
+                  known.contains((int) rowUsers[i], (int) columns[j])
+                      || (withPositives && columns[j] == positives[i]);
+              if (j != i && hit) {
+                expected.add((long) i * columns.length + j);
+              }
+            }
+          }
+          long[] actual =
+              SampledSoftmaxLoss.knownHits(
+                  known, rowUsers, withPositives ? positives : null, columns);
+          // in no particular order, and an entry may come twice (a known item that is also the
+          // row's positive): compared as sets
+          assertThat(Arrays.stream(actual).sorted().distinct().toArray())
+              .as("items %d, B %d, C %d, positives %s", numItems, sizes[0], sizes[1], withPositives)
+              .isEqualTo(expected.stream().mapToLong(Long::longValue).toArray());
+        }
+      }
+    }
+    assertThatThrownBy(
+            () ->
+                SampledSoftmaxLoss.knownHits(
+                    CsrMatrix.fromPairs(2, 3, new int[0], new int[0]),
+                    new long[] {2},
+                    null,
+                    new long[] {0}))
+        .hasMessageContaining("row 0's user 2 has no known positives (2 users)");
+  }
+
+  // rows' users 0, 2, 2; user 0 knows items 10 and 99, user 2 items 11 and 12, user 1 nothing:
+  // row 0 loses column 4 (99), row 1 columns 2 (12) and 3 (11), row 2 columns 1 and 3 (11)
+  private static final long[] ROW_USERS = {0, 2, 2};
+  private static final long[][] KNOWN = {{10, 99}, {11, 12}, {11, 12}};
+
+  private static CsrMatrix knownPositives() {
+    return CsrMatrix.fromPairs(3, 100, new int[] {0, 0, 2, 2}, new int[] {10, 99, 11, 12});
+  }
+
+  @Test
+  void maskingKnownPositivesMatchesTheReference() {
+    for (boolean refined : new boolean[] {false, true}) {
+      for (double w : new double[] {1.0, 1.2}) {
+        for (boolean accidental : new boolean[] {false, true}) {
+          for (boolean batchNegatives : new boolean[] {true, false}) {
+            LossConfig cfg = new LossConfig(0.5, true, accidental, 1.0, w, 0, 0, refined, true);
+            double expected =
+                refined
+                    ? refined(
+                        cfg,
+                        batchNegatives,
+                        users,
+                        columns,
+                        refinedWeights(cfg, batchNegatives, users, columns, KNOWN),
+                        KNOWN)
+                    : reference(cfg, batchNegatives, users, columns, null, KNOWN);
+            double unmasked =
+                refined
+                    ? refined(
+                        cfg,
+                        batchNegatives,
+                        users,
+                        columns,
+                        refinedWeights(cfg, batchNegatives, users, columns))
+                    : reference(cfg, batchNegatives, users, columns);
+            try (NDManager m = NDManager.newBaseManager()) {
+              double actual =
+                  new SampledSoftmaxLoss(cfg, knownPositives())
+                      .compute(
+                          m.create(users),
+                          candidates(m, columns, batchNegatives),
+                          ids(m),
+                          new SampledSoftmaxLoss.BatchUsers(ROW_USERS))
+                      .getFloat();
+              String setting =
+                  "refined="
+                      + refined
+                      + " w="
+                      + w
+                      + " accidental="
+                      + accidental
+                      + " batchNeg="
+                      + batchNegatives;
+              assertThat(actual).as(setting).isCloseTo(expected, within(1e-5));
+              // the masking matters in every setting: the reference without it differs
+              assertThat(unmasked).as(setting).isNotCloseTo(expected, within(1e-3));
+            }
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void maskingKnownPositivesNeedsThemAndTheBatchsUsers() {
+    LossConfig cfg = new LossConfig(0.5, true, true, 1.0, 1.0, 0, 0, false, true);
+    assertThatThrownBy(() -> new SampledSoftmaxLoss(cfg))
+        .hasMessageContaining("needs each user's train items");
+    try (NDManager m = NDManager.newBaseManager()) {
+      SampledSoftmaxLoss loss = new SampledSoftmaxLoss(cfg, knownPositives());
+      assertThatThrownBy(() -> loss.compute(m.create(users), candidates(m, columns, true), ids(m)))
+          .hasMessageContaining("needs the batch's users");
+      assertThatThrownBy(
+              () ->
+                  loss.compute(
+                      m.create(users),
+                      candidates(m, columns, true),
+                      ids(m),
+                      new SampledSoftmaxLoss.BatchUsers(new long[] {0, 2})))
+          .hasMessageContaining("has 2 users for 3 rows");
+    }
   }
 
   private static float[][] random(int rows, int cols, long seed) {

@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.tracker.Tracker;
+import io.cbns.core.data.CsrMatrix;
 import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.frequency.FrequencyEstimator;
 import io.cbns.core.loss.LossConfig;
@@ -134,6 +135,19 @@ final class TestDataParallelStep {
   }
 
   @Test
+  void knownPositivesMaskedOverReplicasGiveTheOneDeviceStep() {
+    // each row's user's known items are removed from its negatives in every block, whichever
+    // replica holds the column: user 5 (rows in both blocks of the first batch) knows items 1, 6
+    // and 8, so its rows lose columns of the other block, and user 0 knows the extra column's 9
+    int[] users = {0, 0, 5, 5, 5, 2, 3, 7, 9, 1, 4, 6, 8, 10, 11, 5};
+    int[] items = {3, 9, 1, 6, 8, 4, 3, 8, 0, 2, 7, 9, 5, 3, 1, 3};
+    CsrMatrix known = CsrMatrix.fromPairs(USERS, ITEMS, users, items);
+    LossConfig loss = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, true, true);
+    sameAsOneDevice(true, IN_BATCH, 2, sgd(), loss, known);
+    sameAsOneDevice(true, WITH_EXTRA_IDS, 3, sgd(), loss, known);
+  }
+
+  @Test
   void lazyAdamOverReplicasFollowsOneDevice() {
     sameAsOneDevice(true, IN_BATCH, 2, () -> LazyAdam.builder().build());
   }
@@ -149,17 +163,29 @@ final class TestDataParallelStep {
       NegativeSampler sampler,
       int k,
       java.util.function.Supplier<CheckpointableOptimizer> optimizer) {
+    sameAsOneDevice(rowSparse, sampler, k, optimizer, LOSS, null);
+  }
+
+  private void sameAsOneDevice(
+      boolean rowSparse,
+      NegativeSampler sampler,
+      int k,
+      java.util.function.Supplier<CheckpointableOptimizer> optimizer,
+      LossConfig loss,
+      CsrMatrix known) {
     List<Device> devices = java.util.Collections.nCopies(k, Device.cpu());
     try (NDManager root = NDManager.newBaseManager();
         TestingMfModel one = new TestingMfModel(root, USERS, ITEMS, DIM);
         TestingMfModel many = new TestingMfModel(root, USERS, ITEMS, DIM);
-        TrainStep oneStep = step(one, root, rowSparse, List.of(), sampler, optimizer.get());
-        TrainStep manyStep = step(many, root, rowSparse, devices, sampler, optimizer.get())) {
+        TrainStep oneStep =
+            step(one, root, rowSparse, List.of(), sampler, optimizer.get(), loss, known);
+        TrainStep manyStep =
+            step(many, root, rowSparse, devices, sampler, optimizer.get(), loss, known)) {
       assertThat(manyStep.replicas()).isEqualTo(k);
       for (int s = 0; s < BATCHES.length; s++) {
         double expectedLoss = oneStep.run(BATCHES[s], s, 0);
-        double loss = manyStep.run(BATCHES[s], s, 0);
-        assertThat(loss).as("loss of step %d", s).isCloseTo(expectedLoss, offset(1e-5));
+        double actualLoss = manyStep.run(BATCHES[s], s, 0);
+        assertThat(actualLoss).as("loss of step %d", s).isCloseTo(expectedLoss, offset(1e-5));
         assertSameParameters(one, many, s, 2e-6f);
       }
     }
@@ -253,13 +279,26 @@ final class TestDataParallelStep {
       List<Device> devices,
       NegativeSampler sampler,
       CheckpointableOptimizer optimizer) {
+    return step(model, root, rowSparse, devices, sampler, optimizer, LOSS, null);
+  }
+
+  private static TrainStep step(
+      TestingMfModel model,
+      NDManager root,
+      boolean rowSparse,
+      List<Device> devices,
+      NegativeSampler sampler,
+      CheckpointableOptimizer optimizer,
+      LossConfig loss,
+      CsrMatrix known) {
     return TrainStep.builder()
         .setModel(model)
         .setSampler(sampler)
         .setFrequencyEstimator(LOG_Q)
         .setOptimizer(optimizer)
         .setManager(root)
-        .optLoss(LOSS)
+        .optLoss(loss)
+        .optKnownPositives(known)
         .optRowSparse(rowSparse)
         .optDevices(devices)
         .build();

@@ -199,6 +199,7 @@ public record RunConfig(
     double userSoftmaxWeight = lossO.getDouble("user-softmax-weight", 0.0, 0, 10);
     double userTemperatureSpread = lossO.getDouble("user-temperature-spread", 0.0, 0, 100);
     boolean refinedLogQ = lossO.getBoolean("refined-logq", false);
+    boolean maskKnownPositives = lossO.getBoolean("mask-known-positives", false);
     lossO.requireAllConsumed();
     if (refinedLogQ
         && (!logQCorrection
@@ -219,7 +220,8 @@ public record RunConfig(
             negativeWeight,
             userSoftmaxWeight,
             userTemperatureSpread,
-            refinedLogQ);
+            refinedLogQ,
+            maskKnownPositives);
 
     Options optO = root.section("optimizer");
     OptimizerSection optimizer =
@@ -358,6 +360,10 @@ public record RunConfig(
     if (loss.refinedLogQ()) {
       // likewise only when on
       lossMap.put("refined-logq", true);
+    }
+    if (loss.maskKnownPositives()) {
+      // likewise only when on
+      lossMap.put("mask-known-positives", true);
     }
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
