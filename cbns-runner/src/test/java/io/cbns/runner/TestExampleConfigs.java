@@ -25,4 +25,25 @@ final class TestExampleConfigs {
       assertThat(cfg.data().name()).as(f.toString()).isEqualTo("lightgcn");
     }
   }
+
+  @Test
+  void everyGowallaRowParsesOnTheBase() throws IOException {
+    // the rows of docs/RESULTS.md: examples/gowalla/ROW.yaml layered on base.yaml (best-* files
+    // are whole configurations, layered the same way they still parse)
+    Path dir = Path.of("..", "examples", "gowalla");
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files =
+          s.filter(p -> p.toString().endsWith(".yaml") && !p.endsWith("base.yaml"))
+              .sorted()
+              .toList();
+    }
+    assertThat(files).hasSizeGreaterThan(10);
+    for (Path f : files) {
+      RunConfig cfg =
+          RunConfig.parse(
+              ConfigLoader.load(List.of(dir.resolve("base.yaml"), f), List.of()), List.of("drift"));
+      assertThat(cfg.data().name()).as(f.toString()).isEqualTo("lightgcn");
+    }
+  }
 }
