@@ -34,6 +34,16 @@ final class TestConfigErrors {
   }
 
   @Test
+  void maskingKnownPositivesWithoutAccidentalHitsNamesTheKeyAndTheFix() throws IOException {
+    CliRun r = train("loss.mask-known-positives=true", "loss.mask-accidental-hits=false");
+    assertThat(r.exitCode()).isEqualTo(2);
+    assertThat(r.err())
+        .contains("error: config loss.mask-known-positives: needs mask-accidental-hits: true")
+        .contains("or mask-known-positives: false");
+    assertNoRunDirectory();
+  }
+
+  @Test
   void theRefinedCorrectionWithoutTheFullCorrectionNamesTheKeyAndTheFix() throws IOException {
     CliRun r = train("loss.refined-logq=true", "loss.logq-weight=0.5");
     assertThat(r.exitCode()).isEqualTo(2);

@@ -69,8 +69,8 @@ final class TestTrainCommand {
 
   @Test
   void masksKnownPositivesWithABankAndAValidationSplit() throws IOException {
-    // the users' known positives (their train split, the validation part excluded) are removed
-    // from the in-batch and the bank's columns alike; the run learns and records the key
+    // the CLI wiring of the users' known positives, with a bank and a validation split: the run
+    // trains, learns and records the key (what is masked is TestSampledSoftmaxLoss's subject)
     CliRun r =
         CliRun.of(
             List.of(

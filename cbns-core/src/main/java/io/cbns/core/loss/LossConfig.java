@@ -27,8 +27,10 @@ package io.cbns.core.loss;
  *     train split is removed from that row's softmax (except the row's own positive column): the
  *     user's other train items are known positives, never negatives. Needs each user's train items
  *     ({@link SampledSoftmaxLoss#SampledSoftmaxLoss(LossConfig, io.cbns.core.data.CsrMatrix)}) and
- *     the batch's users; with {@code maskAccidentalHits} the row's positive item is removed from
- *     its other columns too, whether or not it is among the known items
+ *     the batch's users; needs {@code maskAccidentalHits} too (a training row's positive is one of
+ *     its user's train items, so its other columns are known positives: masking those and not the
+ *     accidental hits would contradict itself), and the row's positive item is removed from its
+ *     other columns whether or not it is among the known items
  */
 public record LossConfig(
     double temperature,
@@ -66,6 +68,11 @@ public record LossConfig(
       throw new IllegalArgumentException(
           "the refined log q correction does not combine with the user-side term or per-user"
               + " temperatures");
+    }
+    if (maskKnownPositives && !maskAccidentalHits) {
+      throw new IllegalArgumentException(
+          "masking known positives needs masking accidental hits (a row's positive is one of its"
+              + " user's known items)");
     }
   }
 

@@ -457,7 +457,9 @@ public final class SampledSoftmaxLoss {
       // the row's own column out too: logsumexp over the negatives alone, so that an easy row
       // keeps its (large, negative) value instead of rounding to log(1) in float
       scores.set(new NDIndex("{}, {}", rowIndex, rowIndex), Float.NEGATIVE_INFINITY);
-      NDArray max = scores.max(new int[] {1}, true);
+      // a row without negatives (all removed) has a max of minus infinity: kept finite, so that
+      // the row's log-sum-exp is log(0) = minus infinity instead of -inf - (-inf) = NaN
+      NDArray max = scores.max(new int[] {1}, true).maximum(-Float.MAX_VALUE);
       NDArray logSumExp = scores.sub(max).exp().sum(new int[] {1}).log().add(max.reshape(b));
       return logSumExp.sub(positives).toFloatArray();
     }
@@ -490,10 +492,10 @@ public final class SampledSoftmaxLoss {
       // the known positives are on the host (a users x items matrix), so the entries are found
       // there, from the columns' ids, on every device (on a GPU the ids' copy waits for it)
       long[] columns = candidates.itemIds().toLongArray();
+      // the rows' own positives too (LossConfig requires accidental-hit masking with this), in
+      // case a positive is not among its user's known items
       long[] positives =
-          !config.maskAccidentalHits()
-              ? null
-              : positiveItemIds == candidates.itemIds() ? columns : positiveItemIds.toLongArray();
+          positiveItemIds == candidates.itemIds() ? columns : positiveItemIds.toLongArray();
       removeHostEntries(m, logits, knownHits(knownPositives, rowUsers, positives, columns));
       if (!candidates.batchNegatives()) {
         NDArray batchBlock = removedColumns(m, rowIndex, c, candidates, null);

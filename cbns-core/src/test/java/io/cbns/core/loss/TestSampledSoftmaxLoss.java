@@ -934,40 +934,32 @@ final class TestSampledSoftmaxLoss {
   // row 0 loses column 4 (99), row 1 columns 2 (12) and 3 (11), row 2 columns 1 and 3 (11)
   private static final long[] ROW_USERS = {0, 2, 2};
   private static final long[][] KNOWN = {{10, 99}, {11, 12}, {11, 12}};
+  // the same users knowing 99 and 12 only, not all of their rows' positives: row 0 loses column 4,
+  // row 1 column 2 (12) and column 3 (its positive 11, an accidental hit), row 2 nothing
+  private static final long[][] KNOWN_WITHOUT_POSITIVES = {{99}, {12}, {12}};
 
   private static CsrMatrix knownPositives() {
     return CsrMatrix.fromPairs(3, 100, new int[] {0, 0, 2, 2}, new int[] {10, 99, 11, 12});
+  }
+
+  private static CsrMatrix knownPositivesWithoutPositives() {
+    return CsrMatrix.fromPairs(3, 100, new int[] {0, 2}, new int[] {99, 12});
   }
 
   @Test
   void maskingKnownPositivesMatchesTheReference() {
     for (boolean refined : new boolean[] {false, true}) {
       for (double w : new double[] {1.0, 1.2}) {
-        for (boolean accidental : new boolean[] {false, true}) {
+        for (boolean withPositives : new boolean[] {true, false}) {
+          long[][] known = withPositives ? KNOWN : KNOWN_WITHOUT_POSITIVES;
           for (boolean batchNegatives : new boolean[] {true, false}) {
-            LossConfig cfg = new LossConfig(0.5, true, accidental, 1.0, w, 0, 0, refined, true);
-            double expected =
-                refined
-                    ? refined(
-                        cfg,
-                        batchNegatives,
-                        users,
-                        columns,
-                        refinedWeights(cfg, batchNegatives, users, columns, KNOWN),
-                        KNOWN)
-                    : reference(cfg, batchNegatives, users, columns, null, KNOWN);
-            double unmasked =
-                refined
-                    ? refined(
-                        cfg,
-                        batchNegatives,
-                        users,
-                        columns,
-                        refinedWeights(cfg, batchNegatives, users, columns))
-                    : reference(cfg, batchNegatives, users, columns);
+            LossConfig cfg = new LossConfig(0.5, true, true, 1.0, w, 0, 0, refined, true);
+            double expected = referenceWithKnown(cfg, batchNegatives, known);
+            double unmasked = referenceWithKnown(cfg, batchNegatives, null);
             try (NDManager m = NDManager.newBaseManager()) {
               double actual =
-                  new SampledSoftmaxLoss(cfg, knownPositives())
+                  new SampledSoftmaxLoss(
+                          cfg, withPositives ? knownPositives() : knownPositivesWithoutPositives())
                       .compute(
                           m.create(users),
                           candidates(m, columns, batchNegatives),
@@ -979,8 +971,8 @@ final class TestSampledSoftmaxLoss {
                       + refined
                       + " w="
                       + w
-                      + " accidental="
-                      + accidental
+                      + " withPositives="
+                      + withPositives
                       + " batchNeg="
                       + batchNegatives;
               assertThat(actual).as(setting).isCloseTo(expected, within(1e-5));
@@ -993,8 +985,103 @@ final class TestSampledSoftmaxLoss {
     }
   }
 
+  /** The standard or refined reference, {@code known} as in {@link #reference}. */
+  private double referenceWithKnown(LossConfig cfg, boolean batchNegatives, long[][] known) {
+    if (!cfg.refinedLogQ()) {
+      return reference(cfg, batchNegatives, users, columns, null, known);
+    }
+    double[] weights = refinedWeights(cfg, batchNegatives, users, columns, known);
+    return refined(cfg, batchNegatives, users, columns, weights, known);
+  }
+
+  @Test
+  void anExtraColumnThatEveryRowsUserKnowsIsAsIfItWereNotThere() {
+    // every row's user knows its positive and item 99 (column 4): masked, column 4 must count
+    // nowhere, as if the candidates ended at column 3 and only accidental hits were masked. Checked
+    // on every path that removes entries: the loss with per-row factors, perRow, positiveLogOdds
+    CsrMatrix known =
+        CsrMatrix.fromPairs(
+            3, 100, new int[] {0, 0, 1, 1, 2, 2}, new int[] {10, 99, 11, 99, 12, 99});
+    LossConfig masked = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, false, true);
+    LossConfig plain = new LossConfig(0.5, true, true, 1.0, 1.2);
+    SampledSoftmaxLoss.BatchUsers rows = new SampledSoftmaxLoss.BatchUsers(new long[] {0, 1, 2});
+    try (NDManager m = NDManager.newBaseManager()) {
+      SampledSoftmaxLoss withKnown = new SampledSoftmaxLoss(masked, known);
+      SampledSoftmaxLoss without = new SampledSoftmaxLoss(plain);
+      Candidates all = candidates(m, columns, true);
+      Candidates four =
+          new Candidates(
+              m.create(Arrays.copyOf(columns, 4)),
+              m.create(Arrays.copyOf(LOG_Q, 4)),
+              m.create(Arrays.copyOf(COLUMN_IDS, 4)),
+              true);
+      NDArray factors = m.create(new float[] {0.8f, 1.3f, 1.1f});
+      NDArray u = m.create(users);
+      assertThat(withKnown.compute(u, all, ids(m), rows, factors).getFloat())
+          .isCloseTo(without.compute(u, four, ids(m), null, factors).getFloat(), within(1e-6f));
+      assertThat(withKnown.perRow(u, all, ids(m), rows).toFloatArray())
+          .containsExactly(without.perRow(u, four, ids(m)).toFloatArray(), within(1e-6f));
+      assertThat(withKnown.positiveLogOdds(u, all, ids(m), rows))
+          .containsExactly(without.positiveLogOdds(u, four, ids(m)), within(1e-6f));
+      // and column 4 does count without the masking
+      assertThat(without.perRow(u, all, ids(m)).toFloatArray())
+          .isNotEqualTo(without.perRow(u, four, ids(m)).toFloatArray());
+    }
+  }
+
+  @Test
+  void positiveLogOddsOfARowWithoutNegativesIsMinusInfinity() {
+    // batch columns not negatives and both extra columns (items 11 and 99) known to row 0's user:
+    // row 0 has no negative left
+    CsrMatrix known =
+        CsrMatrix.fromPairs(3, 100, new int[] {0, 0, 0, 1, 2}, new int[] {10, 11, 99, 11, 12});
+    LossConfig cfg = new LossConfig(0.5, true, true, 1.0, 1.0, 0, 0, false, true);
+    try (NDManager m = NDManager.newBaseManager()) {
+      float[] odds =
+          new SampledSoftmaxLoss(cfg, known)
+              .positiveLogOdds(
+                  m.create(users),
+                  candidates(m, columns, false),
+                  ids(m),
+                  new SampledSoftmaxLoss.BatchUsers(new long[] {0, 1, 2}));
+      assertThat(odds[0]).isEqualTo(Float.NEGATIVE_INFINITY);
+      assertThat(odds[2]).isFinite();
+    }
+  }
+
+  @Test
+  void unitRowFactorsChangeNothingWithKnownPositivesAndTheUserSideTerm() {
+    // with per-row factors the user-side term reads a block computed and masked again: with
+    // factors of 1 it must be the block the loss masked once, known positives included. User 0
+    // (rows 0 and 2) knows 11 (columns 1, 3, 6), user 1 (rows 1 and 5) knows 13 (column 4)
+    float[][] u = random(6, D, 3);
+    float[][] c = random(US_COLUMNS.length, D, 4);
+    CsrMatrix known =
+        CsrMatrix.fromPairs(
+            4, 100, new int[] {0, 0, 0, 1, 1, 1, 2, 3}, new int[] {10, 12, 11, 11, 14, 13, 11, 13});
+    LossConfig masked = new LossConfig(0.3, true, true, 1.0, 1.2, 0.7, 0, false, true);
+    try (NDManager m = NDManager.newBaseManager()) {
+      Candidates cand =
+          new Candidates(m.create(c), m.create(US_ITEM_LOG_Q), m.create(US_COLUMNS), true);
+      SampledSoftmaxLoss.BatchUsers rows =
+          new SampledSoftmaxLoss.BatchUsers(US_USERS, m.create(US_USER_LOG_Q));
+      SampledSoftmaxLoss loss = new SampledSoftmaxLoss(masked, known);
+      NDArray ones = m.ones(new ai.djl.ndarray.types.Shape(6));
+      float once = loss.compute(m.create(u), cand, m.create(US_ITEMS), rows, null).getFloat();
+      float again = loss.compute(m.create(u), cand, m.create(US_ITEMS), rows, ones).getFloat();
+      assertThat(again).isCloseTo(once, within(1e-6f));
+      float unmasked =
+          new SampledSoftmaxLoss(new LossConfig(0.3, true, true, 1.0, 1.2, 0.7))
+              .compute(m.create(u), cand, m.create(US_ITEMS), rows)
+              .getFloat();
+      assertThat(unmasked).isNotCloseTo(once, within(1e-3f));
+    }
+  }
+
   @Test
   void maskingKnownPositivesNeedsThemAndTheBatchsUsers() {
+    assertThatThrownBy(() -> new LossConfig(0.5, true, false, 1.0, 1.0, 0, 0, false, true))
+        .hasMessageContaining("needs masking accidental hits");
     LossConfig cfg = new LossConfig(0.5, true, true, 1.0, 1.0, 0, 0, false, true);
     assertThatThrownBy(() -> new SampledSoftmaxLoss(cfg))
         .hasMessageContaining("needs each user's train items");

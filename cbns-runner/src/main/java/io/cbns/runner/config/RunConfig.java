@@ -211,6 +211,12 @@ public record RunConfig(
           "needs logq-correction: true and logq-weight: 1, without user-softmax-weight or"
               + " user-temperature-spread; set those, or refined-logq: false");
     }
+    if (maskKnownPositives && !mask) {
+      throw new io.cbns.core.config.ConfigException(
+          "loss.mask-known-positives",
+          "needs mask-accidental-hits: true (a row's own positive is one of its user's known"
+              + " items); set it, or mask-known-positives: false");
+    }
     LossConfig loss =
         new LossConfig(
             temperature,
