@@ -153,13 +153,13 @@ public final class TrainStep implements AutoCloseable {
           for (Shard s : shards) {
             s.candidates = shards.length == 1 ? all : blockFirst(all, s, b.size());
             NDManager sm = s.batch.userIds().getManager();
+            s.batchUsers = batchUsers(sm, s.host);
             NDArray rowFactors =
                 userTemperatures == null
                     ? null
                     : sm.create(userTemperatures.factors(s.host.userIds()));
             NDArray shardLoss =
-                loss.compute(
-                    s.users, s.candidates, s.batch.itemIds(), batchUsers(sm, s.host), rowFactors);
+                loss.compute(s.users, s.candidates, s.batch.itemIds(), s.batchUsers, rowFactors);
             if (shards.length > 1) {
               // the mean over the whole batch: each block's mean weighted by its share of rows.
               // The weight is an engine-made array kept until the step ends: autograd saves it for
@@ -178,11 +178,7 @@ public final class TrainStep implements AutoCloseable {
             hardness = new float[batch.size()];
             for (Shard s : shards) {
               float[] part =
-                  loss.positiveLogOdds(
-                      s.users,
-                      s.candidates,
-                      s.batch.itemIds(),
-                      batchUsers(s.batch.userIds().getManager(), s.host));
+                  loss.positiveLogOdds(s.users, s.candidates, s.batch.itemIds(), s.batchUsers);
               System.arraycopy(part, 0, hardness, s.from, part.length);
             }
           }
@@ -322,6 +318,9 @@ public final class TrainStep implements AutoCloseable {
     NDArray users;
     NDArray items;
     Candidates candidates;
+    // the block's users for the loss (and its log q for the user-side term), or null; made once
+    // per step, read by the loss and by the hardness of per-user temperatures
+    SampledSoftmaxLoss.BatchUsers batchUsers;
 
     Shard(int from, InteractionBatch host, StepBatch batch, NDManager manager, ParameterStore ps) {
       this.from = from;
