@@ -107,6 +107,47 @@ final class TestTrainCommand {
   }
 
   @Test
+  void scoresByCosineInTrainingAndByTheRawDotProductInEvaluation() throws IOException {
+    // loss.cosine on towers that do not normalise: the run trains, learns, records the key, and
+    // evaluates the raw vectors (the step's normalisation is TestDataParallelStep's subject)
+    CliRun r =
+        CliRun.of(
+            List.of(
+                "train",
+                "--set",
+                "run.dir=" + tmp,
+                "--set",
+                "run.name=cosine",
+                "--set",
+                "data.users=300",
+                "--set",
+                "data.items=200",
+                "--set",
+                "model.tower=lightgcn",
+                "--set",
+                "model.normalize=false",
+                "--set",
+                "loss.cosine=true",
+                "--set",
+                "loss.temperature=0.2",
+                "--set",
+                "optimizer.name=adam",
+                "--set",
+                "optimizer.sparse-gradients=false",
+                "--set",
+                "training.epochs=3",
+                "--set",
+                "training.batch-size=128"));
+    assertThat(r.exitCode()).as(r.err()).isZero();
+    Path run = tmp.resolve("cosine");
+    assertThat(Files.readString(run.resolve("config.yaml"))).contains("cosine: true");
+    JsonNode summary = new ObjectMapper().readTree(run.resolve("summary.json").toFile());
+    assertThat(summary.at("/model/recall@20").asDouble())
+        .as(r.out())
+        .isGreaterThan(summary.at("/most_popular/recall@20").asDouble());
+  }
+
+  @Test
   void runJsonAndTheOnnxMetadataSayWhichBankAndWarmUpAutoChose() throws IOException {
     for (String tower : List.of("mf", "lightgcn")) {
       CliRun r =

@@ -31,6 +31,11 @@ package io.cbns.core.loss;
  *     its user's train items, so its other columns are known positives: masking those and not the
  *     accidental hits would contradict itself), and the row's positive item is removed from its
  *     other columns whether or not it is among the known items
+ * @param cosine whether the training step scores by cosine: it L2-normalises the towers' outputs
+ *     (the batch's users and items, and every item it encodes for a sampler) before the sampler and
+ *     this loss see them, while evaluation, export and serving score by the raw dot product, so the
+ *     vectors' norms rank as well as their directions. Meant for towers without {@code
+ *     model.normalize}; with normalised towers it changes nothing
  */
 public record LossConfig(
     double temperature,
@@ -41,7 +46,8 @@ public record LossConfig(
     double userSoftmaxWeight,
     double userTemperatureSpread,
     boolean refinedLogQ,
-    boolean maskKnownPositives) {
+    boolean maskKnownPositives,
+    boolean cosine) {
   public LossConfig {
     if (!(temperature > 0) || Double.isInfinite(temperature)) {
       throw new IllegalArgumentException("temperature must be positive and finite: " + temperature);
@@ -74,6 +80,30 @@ public record LossConfig(
           "masking known positives needs masking accidental hits (a row's positive is one of its"
               + " user's known items)");
     }
+  }
+
+  /** Scoring as the towers' outputs are (no cosine in the step). */
+  public LossConfig(
+      double temperature,
+      boolean logQCorrection,
+      boolean maskAccidentalHits,
+      double logQWeight,
+      double negativeWeight,
+      double userSoftmaxWeight,
+      double userTemperatureSpread,
+      boolean refinedLogQ,
+      boolean maskKnownPositives) {
+    this(
+        temperature,
+        logQCorrection,
+        maskAccidentalHits,
+        logQWeight,
+        negativeWeight,
+        userSoftmaxWeight,
+        userTemperatureSpread,
+        refinedLogQ,
+        maskKnownPositives,
+        false);
   }
 
   /** Without masking the users' known positives. */

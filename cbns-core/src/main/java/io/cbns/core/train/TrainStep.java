@@ -57,6 +57,8 @@ public final class TrainStep implements AutoCloseable {
   private final boolean rowSparse;
   // each user's log q (share of the train interactions), for the loss's user-side term; or null
   private final float[] userLogQ;
+  // whether the towers' outputs are L2-normalised before the sampler and the loss see them
+  private final boolean cosine;
   // adaptive per-user temperatures of the loss, or null
   private final UserTemperatures userTemperatures;
   // no parameter server: parameters are read in place and updated by update()
@@ -69,6 +71,7 @@ public final class TrainStep implements AutoCloseable {
     this.sampler = b.sampler;
     this.frequency = b.frequency;
     this.loss = new SampledSoftmaxLoss(b.loss, b.knownPositives);
+    this.cosine = b.loss.cosine();
     this.optimizer = b.optimizer;
     this.manager = b.manager;
     this.seed = b.seed;
@@ -133,7 +136,8 @@ public final class TrainStep implements AutoCloseable {
       StepBatch b =
           new StepBatch(m.create(batch.userIds()), m.create(itemIds), m.create(logQ), itemIds);
       StepContext ctx =
-          new StepContext(step, epoch, m, ids -> model.encodeItems(ps, ids, true), frequency);
+          new StepContext(
+              step, epoch, m, ids -> scored(model.encodeItems(ps, ids, true)), frequency);
       Shard[] shards = shards(batch, b, m, ps);
       try {
         NDArray itemEmbeddings;
@@ -142,8 +146,8 @@ public final class TrainStep implements AutoCloseable {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
           for (Shard s : shards) {
             NDList encoded = model.encodeBatch(s.ps, s.batch.userIds(), s.batch.itemIds(), true);
-            s.users = encoded.get(0);
-            s.items = encoded.get(1);
+            s.users = scored(encoded.get(0));
+            s.items = scored(encoded.get(1));
           }
           // the whole batch's items, in row order on the training device, with gradient: the
           // sampler sees the batch as on one device, once per step
@@ -197,6 +201,14 @@ public final class TrainStep implements AutoCloseable {
         }
       }
     }
+  }
+
+  /**
+   * The vectors the sampler and the loss score: the towers' outputs, L2-normalised when the loss
+   * scores by cosine ({@link LossConfig#cosine()}).
+   */
+  private NDArray scored(NDArray encodings) {
+    return cosine ? encodings.normalize(2, 1, 1e-12) : encodings;
   }
 
   /**

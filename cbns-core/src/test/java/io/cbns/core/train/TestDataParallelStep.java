@@ -251,6 +251,49 @@ final class TestDataParallelStep {
   }
 
   @Test
+  void cosineScoringOfRawTowersIsTheStepOfNormalisedTowers() {
+    // loss.cosine normalises the batch's encodings and the items encoded for the sampler inside
+    // the step: the same losses and updates as towers that normalise their own outputs, on one
+    // device and over replicas, while the raw towers still serve unnormalised vectors
+    LossConfig cosine = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, false, false, true);
+    LossConfig plain = new LossConfig(0.5, true, true, 1.0, 1.2, 0, 0, false, false, false);
+    for (List<Device> devices : List.of(List.<Device>of(), List.of(Device.cpu(), Device.cpu()))) {
+      try (NDManager root = NDManager.newBaseManager(Device.cpu());
+          TestingMfModel normalised = new TestingMfModel(root, USERS, ITEMS, DIM, true);
+          TestingMfModel raw = new TestingMfModel(root, USERS, ITEMS, DIM, false);
+          TrainStep a =
+              step(normalised, root, true, devices, WITH_EXTRA_IDS, sgd().get(), plain, null);
+          TrainStep b = step(raw, root, true, devices, WITH_EXTRA_IDS, sgd().get(), cosine, null)) {
+        for (int s = 0; s < BATCHES.length; s++) {
+          assertThat(b.run(BATCHES[s], s, 0)).isCloseTo(a.run(BATCHES[s], s, 0), offset(1e-5));
+          assertSameParameters(normalised, raw, s, 1e-5f);
+        }
+        float[] norms =
+            raw.encodeItems(
+                    new ai.djl.training.ParameterStore(root, false),
+                    root.create(new long[] {0, 1, 2}),
+                    false)
+                .norm(new int[] {1})
+                .toFloatArray();
+        float farthest = 0;
+        for (float n : norms) {
+          farthest = Math.max(farthest, Math.abs(n - 1));
+        }
+        assertThat(farthest).isGreaterThan(0.1f);
+      }
+    }
+    // the same loss without cosine scoring trains the raw towers differently
+    try (NDManager root = NDManager.newBaseManager(Device.cpu());
+        TestingMfModel normalised = new TestingMfModel(root, USERS, ITEMS, DIM, true);
+        TestingMfModel raw = new TestingMfModel(root, USERS, ITEMS, DIM, false);
+        TrainStep a =
+            step(normalised, root, true, List.of(), WITH_EXTRA_IDS, sgd().get(), plain, null);
+        TrainStep b = step(raw, root, true, List.of(), WITH_EXTRA_IDS, sgd().get(), plain, null)) {
+      assertThat(b.run(BATCHES[0], 0, 0)).isNotCloseTo(a.run(BATCHES[0], 0, 0), offset(1e-3));
+    }
+  }
+
+  @Test
   void theFirstDeviceMustBeTheManagers() {
     try (NDManager root = NDManager.newBaseManager(Device.cpu());
         TestingMfModel model = new TestingMfModel(root, USERS, ITEMS, DIM)) {

@@ -20,10 +20,17 @@ final class TestingMfModel implements TwoTowerModel {
   private final Tables tables;
   private final NDManager manager;
   private final int dim;
+  private final boolean normalize;
 
   TestingMfModel(NDManager parent, int users, int items, int dim) {
+    this(parent, users, items, dim, false);
+  }
+
+  /** With {@code normalize}, both towers L2-normalise their outputs, as the real ones can. */
+  TestingMfModel(NDManager parent, int users, int items, int dim, boolean normalize) {
     this.manager = parent.newSubManager();
     this.dim = dim;
+    this.normalize = normalize;
     this.tables = new Tables(users, items, dim);
     tables.setInitializer(new NormalInitializer(0.1f), Parameter.Type.WEIGHT);
     tables.initialize(manager, DataType.FLOAT32);
@@ -53,12 +60,16 @@ final class TestingMfModel implements TwoTowerModel {
 
   @Override
   public NDArray encodeUsers(ParameterStore ps, NDArray ids, NDArray targets, boolean training) {
-    return rows(ps, tables.users, ids, training);
+    return unit(rows(ps, tables.users, ids, training));
   }
 
   @Override
   public NDArray encodeItems(ParameterStore ps, NDArray ids, boolean training) {
-    return rows(ps, tables.items, ids, training);
+    return unit(rows(ps, tables.items, ids, training));
+  }
+
+  private NDArray unit(NDArray x) {
+    return normalize ? x.normalize(2, 1, 1e-12) : x;
   }
 
   private static NDArray rows(ParameterStore ps, Parameter p, NDArray ids, boolean training) {

@@ -200,6 +200,7 @@ public record RunConfig(
     double userTemperatureSpread = lossO.getDouble("user-temperature-spread", 0.0, 0, 100);
     boolean refinedLogQ = lossO.getBoolean("refined-logq", false);
     boolean maskKnownPositives = lossO.getBoolean("mask-known-positives", false);
+    boolean cosine = lossO.getBoolean("cosine", false);
     lossO.requireAllConsumed();
     if (refinedLogQ
         && (!logQCorrection
@@ -227,7 +228,8 @@ public record RunConfig(
             userSoftmaxWeight,
             userTemperatureSpread,
             refinedLogQ,
-            maskKnownPositives);
+            maskKnownPositives,
+            cosine);
 
     Options optO = root.section("optimizer");
     OptimizerSection optimizer =
@@ -370,6 +372,10 @@ public record RunConfig(
     if (loss.maskKnownPositives()) {
       // likewise only when on
       lossMap.put("mask-known-positives", true);
+    }
+    if (loss.cosine()) {
+      // likewise only when on
+      lossMap.put("cosine", true);
     }
     out.put("loss", lossMap);
     Map<String, Object> opt = new LinkedHashMap<>();
