@@ -107,9 +107,10 @@ final class TestTrainCommand {
   }
 
   @Test
-  void scoresByCosineInTrainingAndByTheRawDotProductInEvaluation() throws IOException {
-    // loss.cosine on towers that do not normalise: the run trains, learns, records the key, and
-    // evaluates the raw vectors (the step's normalisation is TestDataParallelStep's subject)
+  void trainsRawTowersWithCosineScores() throws IOException {
+    // the CLI wiring of loss.cosine on towers that do not normalise: the run trains, learns and
+    // records the key (the step's normalisation, and raw towers after it, are
+    // TestDataParallelStep's subject)
     CliRun r =
         CliRun.of(
             List.of(

@@ -207,7 +207,7 @@ public final class TrainStep implements AutoCloseable {
    * The vectors the sampler and the loss score: the towers' outputs, L2-normalised when the loss
    * scores by cosine ({@link LossConfig#cosine()}).
    */
-  private NDArray scored(NDArray encodings) {
+  NDArray scored(NDArray encodings) {
     return cosine ? encodings.normalize(2, 1, 1e-12) : encodings;
   }
 

@@ -350,9 +350,10 @@ public final class Trainer {
     return ev;
   }
 
+  /** The items as the training step scores them (unit vectors with the loss's cosine). */
   private NDArray encodeItemsForInference(NDManager m, long[] itemIds) {
     ParameterStore ps = new ParameterStore(m, false);
-    return model.encodeItems(ps, m.create(itemIds), false);
+    return trainStep.scored(model.encodeItems(ps, m.create(itemIds), false));
   }
 
   /**

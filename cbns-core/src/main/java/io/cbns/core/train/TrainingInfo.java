@@ -12,7 +12,9 @@ import io.cbns.core.data.DatasetInfo;
  * @param stepsPerEpoch steps in each epoch
  * @param batchSize the batch size
  * @param dimension the embedding dimension
- * @param itemEncoder encodes items with the current parameters, without gradient (for monitors)
+ * @param itemEncoder encodes items with the current parameters, without gradient, as the training
+ *     step scores them (L2-normalised with {@link io.cbns.core.loss.LossConfig#cosine()}; for
+ *     monitors)
  * @param resumedAtStep 0 for a fresh run; for a resumed one, the global steps already done (the
  *     first step to run): listeners that write files drop what they wrote after that point
  * @param resumedAtEpoch 0 for a fresh run; for a resumed one, the epochs already completed

@@ -93,6 +93,55 @@ final class TestTrainer {
   }
 
   @Test
+  void cosineScoresTrainRawTowersAndMonitorsSeeTheUnitVectors() {
+    // loss.cosine: the towers stay raw (evaluation ranks their dot products), monitors see the
+    // unit vectors the step scores, and the model learns
+    long[] probe = {0, 7, 21, 59};
+    float[][] monitored = new float[2][];
+    try (NDManager root = NDManager.newBaseManager();
+        TestingMfModel model = new TestingMfModel(root, 120, 60, 16)) {
+      TrainingSummary s =
+          Trainer.builder()
+              .setModel(model)
+              .setDataset(new TestingDataset(120, 60, 6))
+              .setSampler(IN_BATCH)
+              .setFrequencyEstimator(UNIFORM)
+              .setOptimizer(LazyAdam.builder().optLearningRateTracker(Tracker.fixed(0.05f)).build())
+              .setConfig(new TrainingConfig(12, 32, false, 0, 1, 0, 0, 0))
+              .setManager(root)
+              .optLoss(new LossConfig(0.2, false, true, 1.0, 1.0, 0, 0, false, false, true))
+              .optEvaluator(new FullRankingEvaluator(List.of(5), 50))
+              .addListener(
+                  new TrainingListener() {
+                    @Override
+                    public void onTrainingBegin(TrainingInfo info) {
+                      try (NDManager m = root.newSubManager()) {
+                        monitored[0] =
+                            info.itemEncoder().encode(m, probe).norm(new int[] {1}).toFloatArray();
+                        monitored[1] =
+                            model
+                                .encodeItems(
+                                    new ai.djl.training.ParameterStore(m, false),
+                                    m.create(probe),
+                                    false)
+                                .norm(new int[] {1})
+                                .toFloatArray();
+                      }
+                    }
+                  })
+              .build()
+              .fit();
+      EvaluationInfo ev = s.finalEvaluation().orElseThrow();
+      assertThat(ev.model().recallAt(5)).isGreaterThan(2 * ev.mostPopular().recallAt(5));
+    }
+    for (int i = 0; i < probe.length; i++) {
+      assertThat(monitored[0][i]).isCloseTo(1f, org.assertj.core.data.Offset.offset(1e-5f));
+      // the testing tables start with entries in [-0.1, 0.1): far from unit rows
+      assertThat(monitored[1][i]).isLessThan(0.5f);
+    }
+  }
+
+  @Test
   void rowSparseGradientsGiveWhatDenseGradientsGive() {
     float[][] results = new float[2][];
     List<List<Double>> losses = List.of(new ArrayList<>(), new ArrayList<>());
