@@ -28,8 +28,15 @@ import java.util.Map;
  * @param itemFeatures whether the dataset gets item features derived from the hidden item factors
  *     ({@code item-features}, default false; see {@link SyntheticGenerator})
  * @param sampling how each user's items are drawn ({@code sampling}: {@code auto}, the default,
- *     {@code scan} or {@code rejection}); both methods draw from the same distribution, with
- *     different random draws, see {@link SyntheticGenerator}
+ *     {@code scan}, {@code rejection} or {@code clustered}); every method draws from the same
+ *     distribution, with different random draws, see {@link SyntheticGenerator}
+ * @param itemClusters when positive, the hidden item factors are grouped around this many random
+ *     directions ({@code item-clusters}, default 0: independent directions), which lets {@code
+ *     clustered} sampling draw in O(interactions) at any temperature
+ * @param clusterSpread how far an item's factor lies from its cluster's direction: the factor is
+ *     {@code unit(centre + clusterSpread * z)} with {@code z} Gaussian of variance {@code 1 /
+ *     latentDim} per coordinate ({@code cluster-spread}, default 0.3; used with {@code
+ *     item-clusters} only)
  */
 public record SyntheticConfig(
     int users,
@@ -42,7 +49,9 @@ public record SyntheticConfig(
     double validationRatio,
     long seed,
     boolean itemFeatures,
-    Sampling sampling) {
+    Sampling sampling,
+    int itemClusters,
+    double clusterSpread) {
   /** Bump when the generator's algorithm changes, so that caches of the old output are rebuilt. */
   public static final int GENERATOR_VERSION = 1;
 
@@ -53,7 +62,12 @@ public record SyntheticConfig(
     /** Gumbel top-k over every item: O(users x items x latentDim). */
     SCAN,
     /** Popularity proposals accepted by affinity: O(interactions x proposals per draw). */
-    REJECTION
+    REJECTION,
+    /**
+     * Proposals from a cluster chosen by its affinity bound, accepted by affinity: O(users x
+     * itemClusters x latentDim + interactions x proposals per draw); needs {@code itemClusters}.
+     */
+    CLUSTERED
   }
 
   public SyntheticConfig {
@@ -72,6 +86,13 @@ public record SyntheticConfig(
     }
     if (!(testRatio > 0 && testRatio < 1) || !(validationRatio >= 0 && validationRatio < 1)) {
       throw new IllegalArgumentException("testRatio in (0, 1), validationRatio in [0, 1)");
+    }
+    if (itemClusters < 0 || itemClusters > items || !(clusterSpread >= 0 && clusterSpread <= 10)) {
+      throw new IllegalArgumentException(
+          "itemClusters in [0, items] and clusterSpread in [0, 10] required");
+    }
+    if (sampling == Sampling.CLUSTERED && itemClusters == 0) {
+      throw new IllegalArgumentException("sampling: clustered needs item-clusters > 0");
     }
   }
 
@@ -98,6 +119,8 @@ public record SyntheticConfig(
     private long seed = 42;
     private boolean itemFeatures;
     private Sampling sampling = Sampling.AUTO;
+    private int itemClusters;
+    private double clusterSpread = 0.3;
 
     private Builder() {}
 
@@ -156,6 +179,16 @@ public record SyntheticConfig(
       return this;
     }
 
+    public Builder optItemClusters(int itemClusters) {
+      this.itemClusters = itemClusters;
+      return this;
+    }
+
+    public Builder optClusterSpread(double clusterSpread) {
+      this.clusterSpread = clusterSpread;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException when a value is out of range
      */
@@ -171,7 +204,9 @@ public record SyntheticConfig(
           validationRatio,
           seed,
           itemFeatures,
-          sampling);
+          sampling,
+          itemClusters,
+          clusterSpread);
     }
   }
 
@@ -188,6 +223,9 @@ public record SyntheticConfig(
     double validation = o.getDouble("validation-ratio", d.validationRatio(), 0.0, 0.9);
     long seed = o.getLong("seed", d.seed(), Long.MIN_VALUE, Long.MAX_VALUE);
     boolean itemFeatures = o.getBoolean("item-features", d.itemFeatures());
+    // no declared defaults (off when unset), for the same reason as sampling below
+    int itemClusters = (int) optionalNumber(o, "item-clusters", 0, 0, 10_000_000, true);
+    double clusterSpread = optionalNumber(o, "cluster-spread", 0.3, 0, 10, false);
     // no declared default (auto when unset), so that the resolved options (a run's config.yaml
     // and its checkpoint fingerprint) of a configuration without the key stay what they were
     String samplingName = o.getString("sampling", null);
@@ -199,7 +237,16 @@ public record SyntheticConfig(
       sampling = Sampling.valueOf(samplingName.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(
-          o.keyPath("sampling"), "must be auto, scan or rejection, got '" + samplingName + "'");
+          o.keyPath("sampling"),
+          "must be auto, scan, rejection or clustered, got '" + samplingName + "'");
+    }
+    if (itemClusters > items) {
+      throw new ConfigException(
+          o.keyPath("item-clusters"), "must be <= items (" + items + "), got " + itemClusters);
+    }
+    if (sampling == Sampling.CLUSTERED && itemClusters == 0) {
+      throw new ConfigException(
+          o.keyPath("sampling"), "clustered needs item-clusters > 0 (e.g. item-clusters: 1000)");
     }
     if (perUser > items) {
       throw new ConfigException(
@@ -230,6 +277,8 @@ public record SyntheticConfig(
             .optSeed(seed)
             .optItemFeatures(itemFeatures)
             .optSampling(sampling)
+            .optItemClusters(itemClusters)
+            .optClusterSpread(clusterSpread)
             .build();
     try {
       SyntheticGenerator.resolve(config); // refuses a hopeless rejection before generating
@@ -237,6 +286,28 @@ public record SyntheticConfig(
       throw new ConfigException(o.keyPath("sampling"), e.getMessage());
     }
     return config;
+  }
+
+  /** A number read without declaring a default (so it is absent from the resolved options). */
+  private static double optionalNumber(
+      Options o, String key, double absent, double min, double max, boolean integer) {
+    String text = o.getString(key, null);
+    if (text == null) {
+      return absent;
+    }
+    double x;
+    try {
+      String t = text.trim().replace("_", "");
+      x = integer ? Long.parseLong(t) : Double.parseDouble(t);
+    } catch (NumberFormatException e) {
+      throw new ConfigException(
+          o.keyPath(key), "expected " + (integer ? "an integer" : "a number") + ", got " + text);
+    }
+    if (!(x >= min && x <= max)) {
+      throw new ConfigException(
+          o.keyPath(key), "must be in [" + min + ", " + max + "], got " + text);
+    }
+    return x;
   }
 
   /**
@@ -260,8 +331,14 @@ public record SyntheticConfig(
       // only when on, so that the cache key (and cached data) of the default stays the same
       m.put("item-features", true);
     }
-    if (SyntheticGenerator.resolve(this) == Sampling.REJECTION) {
-      m.put("sampling", "rejection");
+    if (itemClusters > 0) {
+      // likewise only when on
+      m.put("item-clusters", itemClusters);
+      m.put("cluster-spread", clusterSpread);
+    }
+    Sampling resolved = SyntheticGenerator.resolve(this);
+    if (resolved != Sampling.SCAN) {
+      m.put("sampling", resolved.name().toLowerCase(java.util.Locale.ROOT));
     }
     return m;
   }

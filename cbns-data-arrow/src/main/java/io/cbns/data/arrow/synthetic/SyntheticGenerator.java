@@ -29,14 +29,25 @@ import java.util.stream.IntStream;
  * mean {@code m}. A seeded per-user random {@code test-ratio} of each user's items is held out as
  * test.
  *
- * <p>Two methods draw from that same law ({@link SyntheticConfig.Sampling}; {@link #resolve} picks
- * one for {@code auto}): {@code scan}, the Gumbel top-k over every item, costs O(users x items x
- * latentDim); {@code rejection} proposes items in proportion to their popularity (an alias table)
- * and accepts one with probability {@code exp((cos - 1) / T)} unless the user has it already, which
- * costs O(interactions x latentDim / acceptance), where the acceptance ({@link #acceptance})
- * depends only on the latent dimension and the temperature (about 1/1400 at the defaults, 1/70 at
- * temperature 0.2). The two give different draws of the same distribution, so a dataset's content
- * depends on the method, which is part of the cache key when it is {@code rejection}. Users are
+ * <p>With {@link SyntheticConfig#itemClusters()} {@code K > 0} the item factors are grouped: item
+ * {@code i} belongs to cluster {@code i mod K}, whose direction {@code c_k} is a random unit
+ * vector, and {@code q_i = unit(c_k + clusterSpread * z_i)} with {@code z_i} Gaussian of variance
+ * {@code 1 / latentDim} per coordinate; the rest of the model is unchanged.
+ *
+ * <p>Three methods draw from that same law ({@link SyntheticConfig.Sampling}; {@link #resolve}
+ * picks one for {@code auto}): {@code scan}, the Gumbel top-k over every item, costs O(users x
+ * items x latentDim); {@code rejection} proposes items in proportion to their popularity (an alias
+ * table) and accepts one with probability {@code exp((cos - 1) / T)} unless the user has it
+ * already, which costs O(interactions x latentDim / acceptance), where the acceptance ({@link
+ * #acceptance}) depends only on the latent dimension and the temperature (about 1/1400 at the
+ * defaults, 1/70 at temperature 0.2); {@code clustered} (grouped factors only) first picks a
+ * cluster in proportion to its popularity times {@code exp(bound / T)}, where the bound is the
+ * largest cosine the user can have with an item of the cluster (from the angle between {@code p_u}
+ * and {@code c_k} less the cluster's angular radius), then an item of the cluster in proportion to
+ * its popularity, and accepts it with probability {@code exp((cos - bound) / T)}: O(users x K x
+ * latentDim + interactions x latentDim / acceptance), with an acceptance that grows as the clusters
+ * tighten. The methods give different draws of the same distribution, so a dataset's content
+ * depends on the method, which is part of the cache key when it is not {@code scan}. Users are
  * drawn in parallel on the common fork-join pool, each from its own random stream split off in user
  * order, so the content does not depend on the thread count.
  *
@@ -66,6 +77,9 @@ public final class SyntheticGenerator {
   private static final double SCAN_FIXED = 16;
 
   private static final double PROPOSAL_FIXED = 36;
+
+  /** Cost of one cluster's bound for one user (a dot product, an arc cosine, a cosine, an exp). */
+  private static final double CLUSTER_FIXED = 60;
 
   /** Above this many expected proposals per accepted draw, rejection is refused. */
   static final double MAX_PROPOSALS_PER_DRAW = 1e6;
@@ -97,13 +111,19 @@ public final class SyntheticGenerator {
       }
       return c.sampling();
     }
-    if (c.sampling() == SyntheticConfig.Sampling.SCAN) {
+    if (c.sampling() == SyntheticConfig.Sampling.SCAN
+        || c.sampling() == SyntheticConfig.Sampling.CLUSTERED) {
       return c.sampling();
     }
     double scan = (double) c.items() * (c.latentDim() + SCAN_FIXED);
     double rejection = c.interactionsPerUser() * perDraw * (c.latentDim() + PROPOSAL_FIXED);
     // a user who draws a large share of the items would find few of them left to accept
     boolean sparse = c.interactionsPerUser() * 3L / 2 <= c.items() / 4;
+    if (sparse
+        && c.itemClusters() > 0
+        && (double) c.itemClusters() * (c.latentDim() + CLUSTER_FIXED) < scan / 4) {
+      return SyntheticConfig.Sampling.CLUSTERED;
+    }
     return sparse && rejection < scan
         ? SyntheticConfig.Sampling.REJECTION
         : SyntheticConfig.Sampling.SCAN;
@@ -141,7 +161,11 @@ public final class SyntheticGenerator {
     SplittableRandom featureRng = root.split();
     int d = c.latentDim();
     double[] userFactors = unitVectors(c.users(), d, factorRng);
-    double[] itemFactors = unitVectors(c.items(), d, factorRng);
+    double[] centres = c.itemClusters() > 0 ? unitVectors(c.itemClusters(), d, factorRng) : null;
+    double[] itemFactors =
+        centres == null
+            ? unitVectors(c.items(), d, factorRng)
+            : clusteredVectors(c.items(), d, centres, c.clusterSpread(), factorRng);
     double[] logPopularity = logPopularity(c.items(), c.zipfExponent(), popularityRng);
 
     InteractionBuffer all = new InteractionBuffer(false, false);
@@ -155,7 +179,8 @@ public final class SyntheticGenerator {
             userFactors,
             itemFactors,
             logPopularity,
-            resolve(c) == SyntheticConfig.Sampling.REJECTION);
+            resolve(c),
+            centres);
     // users in waves: their random streams split in user order (as a sequential loop would),
     // their draws in parallel, their interactions appended in user order, so the content does
     // not depend on the number of threads
@@ -249,6 +274,16 @@ public final class SyntheticGenerator {
     private final double[] itemFactors;
     private final double[] logPopularity;
     private final boolean rejection;
+    // clustered sampling: the clusters' directions, angular radii, log popularity mass, and each
+    // cluster's alias table of its items' popularity (cluster k holds items k, k + K, k + 2K, ...;
+    // its entries start at clusterOffset[k]); null otherwise
+    private final double[] centres;
+    private final int clusters;
+    private final double[] clusterRadius;
+    private final double[] clusterLogMass;
+    private final int[] clusterOffset;
+    private final double[] clusterAliasProbability;
+    private final int[] clusterAlias;
     // Vose's alias table of the popularity, for rejection's proposals
     private final double[] aliasProbability;
     private final int[] alias;
@@ -262,14 +297,26 @@ public final class SyntheticGenerator {
         double[] userFactors,
         double[] itemFactors,
         double[] logPopularity,
-        boolean rejection) {
+        SyntheticConfig.Sampling method,
+        double[] centres) {
       this.items = items;
       this.d = d;
       this.invT = invT;
       this.userFactors = userFactors;
       this.itemFactors = itemFactors;
       this.logPopularity = logPopularity;
-      this.rejection = rejection;
+      this.rejection = method == SyntheticConfig.Sampling.REJECTION;
+      boolean clustered = method == SyntheticConfig.Sampling.CLUSTERED;
+      this.centres = clustered ? centres : null;
+      this.clusters = clustered ? centres.length / d : 0;
+      this.clusterRadius = clustered ? new double[clusters] : null;
+      this.clusterLogMass = clustered ? new double[clusters] : null;
+      this.clusterOffset = clustered ? new int[clusters + 1] : null;
+      this.clusterAliasProbability = clustered ? new double[items] : null;
+      this.clusterAlias = clustered ? new int[items] : null;
+      if (clustered) {
+        buildClusters();
+      }
       this.aliasProbability = rejection ? new double[items] : null;
       this.alias = rejection ? new int[items] : null;
       this.rejectBelow = rejection ? new double[1100] : null;
@@ -292,14 +339,20 @@ public final class SyntheticGenerator {
       int size = 0;
       int[] chosen = new int[hi];
       Scratch scratch = new Scratch(items, hi);
-      boolean[] taken = rejection ? new boolean[items] : null;
+      boolean[] taken = rejection || centres != null ? new boolean[items] : null;
+      double[] bounds = centres != null ? new double[clusters] : null;
+      double[] cumulative = centres != null ? new double[clusters] : null;
       for (int u = from; u < to; u++) {
         SplittableRandom rng = rngs[u - rngBase];
         int n = lo + rng.nextInt(hi - lo + 1);
-        int count =
-            rejection
-                ? reject(u, n, rng, chosen, taken, scratch)
-                : scan(u, n, rng, scratch.keys(), chosen, scratch.heapKeys());
+        int count;
+        if (rejection) {
+          count = reject(u, n, rng, chosen, taken, scratch);
+        } else if (centres != null) {
+          count = rejectByCluster(u, n, rng, chosen, taken, scratch, bounds, cumulative);
+        } else {
+          count = scan(u, n, rng, scratch.keys(), chosen, scratch.heapKeys());
+        }
         for (int j = 0; j < count; j++) {
           out[size++] = u;
           out[size++] = chosen[j];
@@ -359,6 +412,106 @@ public final class SyntheticGenerator {
       return count;
     }
 
+    /**
+     * Sequential draws without replacement by rejection from cluster proposals: a cluster is
+     * proposed in proportion to {@code mass_k x exp(bound_k / T)}, an item of it in proportion to
+     * its popularity, and the item is accepted with probability {@code exp((cos - bound_k) / T)}
+     * (at most 1, as the bound is at least the cosine) unless the user has it already, so each
+     * accepted item is drawn in proportion to {@code popularity x exp(cos / T)} among the items not
+     * yet drawn: the law of {@link #scan}.
+     */
+    private int rejectByCluster(
+        int u,
+        int n,
+        SplittableRandom rng,
+        int[] chosen,
+        boolean[] taken,
+        Scratch scratch,
+        double[] bounds,
+        double[] cumulative) {
+      double maxLog = Double.NEGATIVE_INFINITY;
+      for (int k = 0; k < clusters; k++) {
+        double dot = 0;
+        int uo = u * d;
+        int co = k * d;
+        for (int j = 0; j < d; j++) {
+          dot += userFactors[uo + j] * centres[co + j];
+        }
+        double angle = StrictMath.acos(Math.max(-1, Math.min(1, dot)));
+        bounds[k] = StrictMath.cos(Math.max(0, angle - clusterRadius[k]));
+        cumulative[k] = clusterLogMass[k] + bounds[k] * invT;
+        maxLog = Math.max(maxLog, cumulative[k]);
+      }
+      double total = 0;
+      for (int k = 0; k < clusters; k++) {
+        total += StrictMath.exp(cumulative[k] - maxLog);
+        cumulative[k] = total;
+      }
+      int count = 0;
+      long budget = 2L * items + 64;
+      for (long proposals = 0; count < n; proposals++) {
+        if (proposals == budget) {
+          count = finishByScan(u, n, count, rng, chosen, taken, scratch);
+          break;
+        }
+        double x = rng.nextDouble() * total;
+        int k = Arrays.binarySearch(cumulative, x);
+        k = k >= 0 ? k + 1 : -k - 1; // the first cluster whose cumulative weight exceeds x
+        if (k >= clusters) {
+          k = clusters - 1; // only through rounding
+        }
+        int size = clusterOffset[k + 1] - clusterOffset[k];
+        int j = rng.nextInt(size);
+        if (rng.nextDouble() >= clusterAliasProbability[clusterOffset[k] + j]) {
+          j = clusterAlias[clusterOffset[k] + j];
+        }
+        int i = k + j * clusters;
+        double coin = rng.nextDouble();
+        if (coin < StrictMath.exp((dot(u, i) - bounds[k]) * invT) && !taken[i]) {
+          taken[i] = true;
+          chosen[count++] = i;
+        }
+      }
+      for (int j = 0; j < count; j++) {
+        taken[chosen[j]] = false;
+      }
+      return count;
+    }
+
+    /**
+     * Each cluster's angular radius (the largest angle between its direction and one of its items,
+     * plus a margin for rounding, so that bounds are never below a cosine), log popularity mass and
+     * alias table.
+     */
+    private void buildClusters() {
+      for (int k = 0; k < clusters; k++) {
+        clusterOffset[k + 1] = clusterOffset[k] + (items - k + clusters - 1) / clusters;
+      }
+      for (int k = 0; k < clusters; k++) {
+        int size = clusterOffset[k + 1] - clusterOffset[k];
+        double[] weights = new double[size];
+        double maxLog = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < size; j++) {
+          maxLog = Math.max(maxLog, logPopularity[k + j * clusters]);
+        }
+        double mass = 0;
+        double radius = 0;
+        for (int j = 0; j < size; j++) {
+          int i = k + j * clusters;
+          weights[j] = StrictMath.exp(logPopularity[i] - maxLog);
+          mass += weights[j];
+          double dot = 0;
+          for (int t = 0; t < d; t++) {
+            dot += centres[k * d + t] * itemFactors[i * d + t];
+          }
+          radius = Math.max(radius, StrictMath.acos(Math.max(-1, Math.min(1, dot))));
+        }
+        clusterRadius[k] = radius + 1e-9;
+        clusterLogMass[k] = maxLog + StrictMath.log(mass);
+        vose(weights, clusterAliasProbability, clusterAlias, clusterOffset[k]);
+      }
+    }
+
     /** The Gumbel top-(n - count) of the items not taken, appended to {@code chosen}. */
     private int finishByScan(
         int u,
@@ -394,10 +547,22 @@ public final class SyntheticGenerator {
 
     /** Vose's alias method over {@code exp(logPopularity)}. */
     private void buildAlias() {
-      double[] scaled = new double[items];
+      double[] weights = new double[items];
+      for (int i = 0; i < items; i++) {
+        weights[i] = StrictMath.exp(logPopularity[i]);
+      }
+      vose(weights, aliasProbability, alias, 0);
+    }
+
+    /**
+     * Vose's alias table of {@code weights} (consumed), written to {@code probability} and {@code
+     * alias} from {@code offset}; the aliases are indices into {@code weights}.
+     */
+    private static void vose(double[] weights, double[] aliasProbability, int[] alias, int offset) {
+      int items = weights.length;
+      double[] scaled = weights;
       double total = 0;
       for (int i = 0; i < items; i++) {
-        scaled[i] = StrictMath.exp(logPopularity[i]);
         total += scaled[i];
       }
       int[] small = new int[items];
@@ -415,8 +580,8 @@ public final class SyntheticGenerator {
       while (ns > 0 && nl > 0) {
         int s = small[--ns];
         int l = large[--nl];
-        aliasProbability[s] = scaled[s];
-        alias[s] = l;
+        aliasProbability[offset + s] = scaled[s];
+        alias[offset + s] = l;
         scaled[l] = (scaled[l] + scaled[s]) - 1;
         if (scaled[l] < 1) {
           small[ns++] = l;
@@ -426,13 +591,13 @@ public final class SyntheticGenerator {
       }
       while (nl > 0) {
         int l = large[--nl];
-        aliasProbability[l] = 1;
-        alias[l] = l;
+        aliasProbability[offset + l] = 1;
+        alias[offset + l] = l;
       }
       while (ns > 0) { // only through rounding
         int s = small[--ns];
-        aliasProbability[s] = 1;
-        alias[s] = s;
+        aliasProbability[offset + s] = 1;
+        alias[offset + s] = s;
       }
     }
   }
@@ -498,6 +663,32 @@ public final class SyntheticGenerator {
       double norm = 0;
       for (int k = 0; k < d; k++) {
         double x = gaussian(rng);
+        v[r * d + k] = x;
+        norm += x * x;
+      }
+      norm = Math.sqrt(Math.max(norm, 1e-300));
+      for (int k = 0; k < d; k++) {
+        v[r * d + k] /= norm;
+      }
+    }
+    return v;
+  }
+
+  /**
+   * {@code n} unit vectors grouped around {@code centres} (row-major, K rows): row {@code i} is
+   * {@code unit(centre_(i mod K) + spread * z)} with {@code z} Gaussian of variance {@code 1 / d}
+   * per coordinate.
+   */
+  private static double[] clusteredVectors(
+      int n, int d, double[] centres, double spread, SplittableRandom rng) {
+    int clusters = centres.length / d;
+    double scale = spread / StrictMath.sqrt(d);
+    double[] v = new double[n * d];
+    for (int r = 0; r < n; r++) {
+      int co = (r % clusters) * d;
+      double norm = 0;
+      for (int k = 0; k < d; k++) {
+        double x = centres[co + k] + scale * gaussian(rng);
         v[r * d + k] = x;
         norm += x * x;
       }

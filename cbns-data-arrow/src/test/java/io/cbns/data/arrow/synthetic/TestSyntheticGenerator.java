@@ -1,5 +1,6 @@
 package io.cbns.data.arrow.synthetic;
 
+import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.CLUSTERED;
 import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.REJECTION;
 import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.SCAN;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -215,6 +216,89 @@ final class TestSyntheticGenerator {
   }
 
   @Test
+  void clusteredSamplingDrawsFromTheLawOfTheScan() {
+    // grouped item factors, drawn by the scan and by cluster proposals: the same expected counts
+    // of every item and every pair of items (see rejectionDrawsFromTheLawOfTheScan)
+    SyntheticConfig.Builder b =
+        SyntheticConfig.builder()
+            .optUsers(20000)
+            .optItems(40)
+            .optInteractionsPerUser(2)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.1)
+            .optItemClusters(6)
+            .optClusterSpread(0.4)
+            .optTestRatio(0.5)
+            .optSeed(5);
+    DatasetContent scan = SyntheticGenerator.generate(b.optSampling(SCAN).build()).content();
+    DatasetContent clustered =
+        SyntheticGenerator.generate(b.optSampling(CLUSTERED).build()).content();
+    assertThat(chiSquare(itemCounts(scan), itemCounts(clustered))).isLessThan(73);
+    int[] scanPairs = pairCounts(scan);
+    assertThat(chiSquare(scanPairs, pairCounts(clustered))).isLessThan(1.25 * 780);
+    // without the affinity the pairs are far from the scan's
+    DatasetContent popularityOnly =
+        SyntheticGenerator.generate(b.optSampling(SCAN).optAffinityTemperature(1000).build())
+            .content();
+    assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
+
+    // users who draw up to 30 of the 40 items: the budget runs out and the scan finishes
+    SyntheticConfig.Builder dense =
+        SyntheticConfig.builder()
+            .optUsers(3000)
+            .optItems(40)
+            .optInteractionsPerUser(20)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.05)
+            .optItemClusters(4)
+            .optTestRatio(0.5)
+            .optSeed(6);
+    DatasetContent denseScan =
+        SyntheticGenerator.generate(dense.optSampling(SCAN).build()).content();
+    DatasetContent denseClustered =
+        SyntheticGenerator.generate(dense.optSampling(CLUSTERED).build()).content();
+    assertThat(chiSquare(itemCounts(denseScan), itemCounts(denseClustered))).isLessThan(73);
+    assertThat(chiSquare(pairCounts(denseScan), pairCounts(denseClustered))).isLessThan(1.25 * 780);
+  }
+
+  @Test
+  void clusteredItemsAreAnOptInLawWithItsOwnCacheKey() {
+    SyntheticConfig plain = SyntheticConfig.builder().optUsers(200).optItems(100).build();
+    SyntheticConfig grouped =
+        SyntheticConfig.builder().optUsers(200).optItems(100).optItemClusters(10).build();
+    assertThat(plain.resolvedOptions()).doesNotContainKeys("item-clusters", "cluster-spread");
+    assertThat(grouped.resolvedOptions())
+        .containsEntry("item-clusters", 10)
+        .containsEntry("cluster-spread", 0.3);
+    assertThat(SyntheticGenerator.generate(grouped).content().fingerprint())
+        .isNotEqualTo(SyntheticGenerator.generate(plain).content().fingerprint());
+    // auto: cluster proposals once the scan is the dearer method
+    SyntheticConfig large =
+        SyntheticConfig.builder()
+            .optUsers(1000)
+            .optItems(100_000)
+            .optInteractionsPerUser(40)
+            .optItemClusters(1000)
+            .build();
+    assertThat(SyntheticGenerator.resolve(large)).isEqualTo(CLUSTERED);
+    assertThat(large.resolvedOptions()).containsEntry("sampling", "clustered");
+    assertThat(
+            SyntheticConfig.fromOptions(
+                    Options.of("data", Map.of("item-clusters", "8", "sampling", "clustered")))
+                .itemClusters())
+        .isEqualTo(8);
+    assertThatThrownBy(
+            () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "clustered"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling")
+        .hasMessageContaining("needs item-clusters > 0");
+    assertThatThrownBy(
+            () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("item-clusters", "-1"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.item-clusters");
+  }
+
+  @Test
   void theDefaultDatasetIsTheOneEveryEarlierVersionGenerated() {
     // the embedded default's content fingerprint, as generated before the users were drawn in
     // parallel: runs, docs and cached datasets depend on it
@@ -224,13 +308,14 @@ final class TestSyntheticGenerator {
 
   @Test
   void theContentDoesNotDependOnTheThreadCount() throws Exception {
-    for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION)) {
+    for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION, CLUSTERED)) {
       SyntheticConfig c =
           SyntheticConfig.builder()
               .optUsers(1500) // three parallel blocks
               .optItems(300)
               .optInteractionsPerUser(10)
               .optAffinityTemperature(0.3)
+              .optItemClusters(method == CLUSTERED ? 20 : 0)
               .optSampling(method)
               .build();
       String parallel = SyntheticGenerator.generate(c).content().fingerprint();
@@ -302,7 +387,7 @@ final class TestSyntheticGenerator {
     assertThatThrownBy(
             () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "gumbel"))))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("data.sampling: must be auto, scan or rejection");
+        .hasMessageContaining("data.sampling: must be auto, scan, rejection or clustered");
     assertThatThrownBy(
             () ->
                 SyntheticConfig.fromOptions(
