@@ -660,16 +660,10 @@ public final class SyntheticGenerator {
   private static double[] unitVectors(int n, int d, SplittableRandom rng) {
     double[] v = new double[n * d];
     for (int r = 0; r < n; r++) {
-      double norm = 0;
       for (int k = 0; k < d; k++) {
-        double x = gaussian(rng);
-        v[r * d + k] = x;
-        norm += x * x;
+        v[r * d + k] = gaussian(rng);
       }
-      norm = Math.sqrt(Math.max(norm, 1e-300));
-      for (int k = 0; k < d; k++) {
-        v[r * d + k] /= norm;
-      }
+      normalizeRow(v, r, d);
     }
     return v;
   }
@@ -686,18 +680,24 @@ public final class SyntheticGenerator {
     double[] v = new double[n * d];
     for (int r = 0; r < n; r++) {
       int co = (r % clusters) * d;
-      double norm = 0;
       for (int k = 0; k < d; k++) {
-        double x = centres[co + k] + scale * gaussian(rng);
-        v[r * d + k] = x;
-        norm += x * x;
+        v[r * d + k] = centres[co + k] + scale * gaussian(rng);
       }
-      norm = Math.sqrt(Math.max(norm, 1e-300));
-      for (int k = 0; k < d; k++) {
-        v[r * d + k] /= norm;
-      }
+      normalizeRow(v, r, d);
     }
     return v;
+  }
+
+  /** Divides row {@code r} of {@code v} (row-major, {@code d} columns) by its norm. */
+  private static void normalizeRow(double[] v, int r, int d) {
+    double norm = 0;
+    for (int k = 0; k < d; k++) {
+      norm += v[r * d + k] * v[r * d + k];
+    }
+    norm = Math.sqrt(Math.max(norm, 1e-300));
+    for (int k = 0; k < d; k++) {
+      v[r * d + k] /= norm;
+    }
   }
 
   /** log of a Zipf popularity {@code (rank + 1)^-s}, the ranks a random permutation. */

@@ -170,10 +170,8 @@ final class TestSyntheticGenerator {
 
   @Test
   void rejectionDrawsFromTheLawOfTheScan() {
-    // the same factors and popularity, drawn by both methods: the expected number of users of
-    // every item, and of every pair of items (which carries the user-item affinity), is the same,
-    // so the counts differ by sampling noise only
-    SyntheticConfig.Builder b =
+    assertDrawsTheLawOfTheScan(
+        REJECTION,
         SyntheticConfig.builder()
             .optUsers(20000)
             .optItems(40)
@@ -181,24 +179,7 @@ final class TestSyntheticGenerator {
             .optLatentDim(3)
             .optAffinityTemperature(0.3)
             .optTestRatio(0.5)
-            .optSeed(3);
-    DatasetContent scan = SyntheticGenerator.generate(b.optSampling(SCAN).build()).content();
-    DatasetContent rejection =
-        SyntheticGenerator.generate(b.optSampling(REJECTION).build()).content();
-    // 40 items: about chi-square with 40 degrees of freedom, 99.9% below 73
-    assertThat(chiSquare(itemCounts(scan), itemCounts(rejection))).isLessThan(73);
-    // 780 pairs, correlated through users with three items: a wide margin over the mean of 780
-    int[] scanPairs = pairCounts(scan);
-    assertThat(chiSquare(scanPairs, pairCounts(rejection))).isLessThan(1.25 * 780);
-    // without the affinity (a very high temperature) the pairs are far from the scan's
-    DatasetContent popularityOnly =
-        SyntheticGenerator.generate(b.optSampling(SCAN).optAffinityTemperature(1000).build())
-            .content();
-    assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
-
-    // users who draw up to 30 of the 40 items: most of them exhaust the rejection budget and
-    // finish with the scan over the items they do not hold, which continues the same law
-    SyntheticConfig.Builder dense =
+            .optSeed(3),
         SyntheticConfig.builder()
             .optUsers(3000)
             .optItems(40)
@@ -206,20 +187,13 @@ final class TestSyntheticGenerator {
             .optLatentDim(3)
             .optAffinityTemperature(0.05)
             .optTestRatio(0.5)
-            .optSeed(4);
-    DatasetContent denseScan =
-        SyntheticGenerator.generate(dense.optSampling(SCAN).build()).content();
-    DatasetContent denseRejection =
-        SyntheticGenerator.generate(dense.optSampling(REJECTION).build()).content();
-    assertThat(chiSquare(itemCounts(denseScan), itemCounts(denseRejection))).isLessThan(73);
-    assertThat(chiSquare(pairCounts(denseScan), pairCounts(denseRejection))).isLessThan(1.25 * 780);
+            .optSeed(4));
   }
 
   @Test
   void clusteredSamplingDrawsFromTheLawOfTheScan() {
-    // grouped item factors, drawn by the scan and by cluster proposals: the same expected counts
-    // of every item and every pair of items (see rejectionDrawsFromTheLawOfTheScan)
-    SyntheticConfig.Builder b =
+    assertDrawsTheLawOfTheScan(
+        CLUSTERED,
         SyntheticConfig.builder()
             .optUsers(20000)
             .optItems(40)
@@ -229,21 +203,7 @@ final class TestSyntheticGenerator {
             .optItemClusters(6)
             .optClusterSpread(0.4)
             .optTestRatio(0.5)
-            .optSeed(5);
-    DatasetContent scan = SyntheticGenerator.generate(b.optSampling(SCAN).build()).content();
-    DatasetContent clustered =
-        SyntheticGenerator.generate(b.optSampling(CLUSTERED).build()).content();
-    assertThat(chiSquare(itemCounts(scan), itemCounts(clustered))).isLessThan(73);
-    int[] scanPairs = pairCounts(scan);
-    assertThat(chiSquare(scanPairs, pairCounts(clustered))).isLessThan(1.25 * 780);
-    // without the affinity the pairs are far from the scan's
-    DatasetContent popularityOnly =
-        SyntheticGenerator.generate(b.optSampling(SCAN).optAffinityTemperature(1000).build())
-            .content();
-    assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
-
-    // users who draw up to 30 of the 40 items: the budget runs out and the scan finishes
-    SyntheticConfig.Builder dense =
+            .optSeed(5),
         SyntheticConfig.builder()
             .optUsers(3000)
             .optItems(40)
@@ -252,13 +212,40 @@ final class TestSyntheticGenerator {
             .optAffinityTemperature(0.05)
             .optItemClusters(4)
             .optTestRatio(0.5)
-            .optSeed(6);
+            .optSeed(6));
+  }
+
+  /**
+   * The same factors and popularity, drawn by the scan and by {@code method}: the expected number
+   * of users of every item, and of every pair of items (which carries the user-item affinity), is
+   * the same, so the counts differ by sampling noise only. {@code sparse} has users with two or
+   * three of 40 items; in {@code dense} users draw up to 30 of them, so most exhaust the proposal
+   * budget and finish with the scan over the items they do not hold, which continues the same law.
+   */
+  private static void assertDrawsTheLawOfTheScan(
+      SyntheticConfig.Sampling method,
+      SyntheticConfig.Builder sparse,
+      SyntheticConfig.Builder dense) {
+    DatasetContent scan = SyntheticGenerator.generate(sparse.optSampling(SCAN).build()).content();
+    DatasetContent other =
+        SyntheticGenerator.generate(sparse.optSampling(method).build()).content();
+    // 40 items: about chi-square with 40 degrees of freedom, 99.9% below 73
+    assertThat(chiSquare(itemCounts(scan), itemCounts(other))).isLessThan(73);
+    // 780 pairs, correlated through users with three items: a wide margin over the mean of 780
+    int[] scanPairs = pairCounts(scan);
+    assertThat(chiSquare(scanPairs, pairCounts(other))).isLessThan(1.25 * 780);
+    // without the affinity (a very high temperature) the pairs are far from the scan's
+    DatasetContent popularityOnly =
+        SyntheticGenerator.generate(sparse.optSampling(SCAN).optAffinityTemperature(1000).build())
+            .content();
+    assertThat(chiSquare(scanPairs, pairCounts(popularityOnly))).isGreaterThan(3 * 780);
+
     DatasetContent denseScan =
         SyntheticGenerator.generate(dense.optSampling(SCAN).build()).content();
-    DatasetContent denseClustered =
-        SyntheticGenerator.generate(dense.optSampling(CLUSTERED).build()).content();
-    assertThat(chiSquare(itemCounts(denseScan), itemCounts(denseClustered))).isLessThan(73);
-    assertThat(chiSquare(pairCounts(denseScan), pairCounts(denseClustered))).isLessThan(1.25 * 780);
+    DatasetContent denseOther =
+        SyntheticGenerator.generate(dense.optSampling(method).build()).content();
+    assertThat(chiSquare(itemCounts(denseScan), itemCounts(denseOther))).isLessThan(73);
+    assertThat(chiSquare(pairCounts(denseScan), pairCounts(denseOther))).isLessThan(1.25 * 780);
   }
 
   @Test
