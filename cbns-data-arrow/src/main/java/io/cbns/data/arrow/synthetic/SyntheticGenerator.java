@@ -431,12 +431,7 @@ public final class SyntheticGenerator {
         double[] cumulative) {
       double maxLog = Double.NEGATIVE_INFINITY;
       for (int k = 0; k < clusters; k++) {
-        double dot = 0;
-        int uo = u * d;
-        int co = k * d;
-        for (int j = 0; j < d; j++) {
-          dot += userFactors[uo + j] * centres[co + j];
-        }
+        double dot = dot(userFactors, u * d, centres, k * d, d);
         double angle = StrictMath.acos(Math.max(-1, Math.min(1, dot)));
         bounds[k] = StrictMath.cos(Math.max(0, angle - clusterRadius[k]));
         cumulative[k] = clusterLogMass[k] + bounds[k] * invT;
@@ -500,10 +495,7 @@ public final class SyntheticGenerator {
           int i = k + j * clusters;
           weights[j] = StrictMath.exp(logPopularity[i] - maxLog);
           mass += weights[j];
-          double dot = 0;
-          for (int t = 0; t < d; t++) {
-            dot += centres[k * d + t] * itemFactors[i * d + t];
-          }
+          double dot = dot(centres, k * d, itemFactors, i * d, d);
           radius = Math.max(radius, StrictMath.acos(Math.max(-1, Math.min(1, dot))));
         }
         clusterRadius[k] = radius + 1e-9;
@@ -536,11 +528,14 @@ public final class SyntheticGenerator {
     }
 
     private double dot(int u, int i) {
+      return dot(userFactors, u * d, itemFactors, i * d, d);
+    }
+
+    /** The dot product of rows {@code a[ao, ao + d)} and {@code b[bo, bo + d)}. */
+    private static double dot(double[] a, int ao, double[] b, int bo, int d) {
       double dot = 0;
-      int uo = u * d;
-      int io = i * d;
       for (int k = 0; k < d; k++) {
-        dot += userFactors[uo + k] * itemFactors[io + k];
+        dot += a[ao + k] * b[bo + k];
       }
       return dot;
     }
