@@ -66,8 +66,8 @@ import org.apache.spark.sql.types.StructType;
  * Imports a partitioned interaction log (CSV or Parquet files, one row per interaction) into a cbns
  * dataset directory on Spark, with the single-machine {@code delimited} importer's rules for the
  * steps it shares: ids trimmed, dense ids in the sorted order of the originals ({@link IdOrder}),
- * one row per (user, item) pair (the earliest timestamp), a per-user split ({@code hash-ratio} or
- * {@code leave-last-out}, then validation carved the same way: {@link
+ * one row per (user, item) pair (the earliest timestamp), a per-user split ({@code hash-ratio},
+ * {@code latest-ratio} or {@code leave-last-out}, then validation carved the same way: {@link
  * DatasetAssembler#splitCodes}), held-out rows whose user or item is not in train dropped or kept,
  * unused ids compacted. The same input gives the same dataset content, and so the same fingerprint,
  * as {@code cbns import} of the concatenated files. With a pre-split test input, no split is drawn:
@@ -89,9 +89,9 @@ import org.apache.spark.sql.types.StructType;
  * given ({@code id-mapping: identity}: non-negative ints, no id maps, no compaction).
  *
  * <p>A validation carve of a pre-split input's or a LightGCN directory's train is drawn with {@code
- * --validation-split} ({@code hash-ratio} or {@code leave-last-out}), as {@code cbns import} carves
- * it with the same {@code validation-split}. Not supported here (use {@code cbns import}): the
- * sequential {@code ratio} split, which partitions cannot reproduce.
+ * --validation-split} ({@code hash-ratio}, {@code latest-ratio} or {@code leave-last-out}), as
+ * {@code cbns import} carves it with the same {@code validation-split}. Not supported here (use
+ * {@code cbns import}): the sequential {@code ratio} split, which partitions cannot reproduce.
  */
 public final class SparkImport {
   /** The {@code --format} of a LightGCN directory ({@code train.txt}, {@code test.txt}). */
@@ -125,8 +125,8 @@ public final class SparkImport {
    * @param ratingColumn the rating column, or null
    * @param ratingThreshold rows whose rating is below it are dropped before anything else, as
    *     {@code cbns import} does; needs {@code ratingColumn}
-   * @param split {@code hash-ratio} or {@code leave-last-out}
-   * @param testRatio the held-out fraction of {@code hash-ratio}
+   * @param split {@code hash-ratio}, {@code latest-ratio} or {@code leave-last-out}
+   * @param testRatio the held-out fraction of {@code hash-ratio} and {@code latest-ratio}
    * @param validationRatio the validation fraction carved from train (0: none)
    * @param seed the seed of the random splits
    * @param dropUnseen whether held-out rows whose user or item is not in train are dropped
@@ -138,9 +138,9 @@ public final class SparkImport {
    * @param idMapping {@code dense} (ids numbered in the sorted order of the originals, id maps
    *     stored) or {@code identity} (ids are non-negative ints used as given, no id maps)
    * @param validationSplit how validation is carved from the train of a pre-split input or a
-   *     LightGCN directory ({@code hash-ratio} or {@code leave-last-out}; required there with a
-   *     validation ratio, since {@code cbns import} defaults to {@code ratio}), or null; a single
-   *     input's validation is carved with {@code split}
+   *     LightGCN directory ({@code hash-ratio}, {@code latest-ratio} or {@code leave-last-out};
+   *     required there with a validation ratio, since {@code cbns import} defaults to {@code
+   *     ratio}), or null; a single input's validation is carved with {@code split}
    */
   public record Options(
       Path input,
@@ -192,7 +192,7 @@ public final class SparkImport {
         throw new CbnsException(
             "--validation-ratio with "
                 + (testInput != null
-                    ? "--test-input needs --validation-split hash-ratio or leave-last-out"
+                    ? "--test-input needs --validation-split hash-ratio, latest-ratio or leave-last-out"
                     : "--format lightgcn needs --validation-split hash-ratio")
                 + ": cbns import carves a"
                 + " given train with ratio unless told otherwise, which partitions cannot"
@@ -204,11 +204,14 @@ public final class SparkImport {
                 + " reproduced by partitions; use hash-ratio (the same per-user counts) or"
                 + " leave-last-out");
       }
-      if (validationSplit == SplitMethod.LEAVE_LAST_OUT && timestampColumn == null) {
+      if (validationSplit != null && validationSplit.needsTimestamps() && timestampColumn == null) {
         throw new CbnsException(
-            "--validation-split leave-last-out needs "
+            "--validation-split "
+                + validationSplit.optionValue()
+                + " needs "
                 + (format.equals(LIGHTGCN)
-                    ? "timestamps, which a LightGCN directory does not have; use hash-ratio"
+                    ? "timestamps, which a LightGCN directory does not have here (cbns import"
+                        + " reads its line order as time with line-order: time); use hash-ratio"
                     : "--timestamp-column (which column is the time)"));
       }
       if (format.equals(LIGHTGCN)
@@ -223,13 +226,15 @@ public final class SparkImport {
       if (split == SplitMethod.RATIO) {
         throw new CbnsException(
             "--split ratio reads one random stream user after user and cannot be reproduced by"
-                + " partitions; use hash-ratio (the same per-user counts) or leave-last-out");
+                + " partitions; use hash-ratio (the same per-user counts), latest-ratio or leave-last-out");
       }
-      if (split == SplitMethod.LEAVE_LAST_OUT && timestampColumn == null) {
+      if (split != null && split.needsTimestamps() && timestampColumn == null) {
         throw new CbnsException(
-            "--split leave-last-out needs --timestamp-column (which column is the time)");
+            "--split "
+                + split.optionValue()
+                + " needs --timestamp-column (which column is the time)");
       }
-      if (split == SplitMethod.HASH_RATIO && !(testRatio > 0 && testRatio < 1)) {
+      if (split != null && split.byRatio() && !(testRatio > 0 && testRatio < 1)) {
         throw new CbnsException("--test-ratio must be > 0 and < 1, got " + testRatio);
       }
       if (!(validationRatio >= 0 && validationRatio <= 0.9)) {
@@ -792,8 +797,9 @@ public final class SparkImport {
   }
 
   /**
-   * The per-user split of deduplicated pairs ({@code hash-ratio} or {@code leave-last-out}, then
-   * validation), on partitions of whole users sorted by (user, item): a {@code code} per row.
+   * The per-user split of deduplicated pairs ({@code hash-ratio}, {@code latest-ratio} or {@code
+   * leave-last-out}, then validation), on partitions of whole users sorted by (user, item): a
+   * {@code code} per row.
    */
   private static Dataset<Row> perUserSplit(Dataset<Row> pairs, Options o) {
     return perUser(pairs, o, o.split(), false);

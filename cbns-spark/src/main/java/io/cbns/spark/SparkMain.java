@@ -223,7 +223,9 @@ public final class SparkMain implements Callable<Integer> {
                 + " ids used as given; default: dense).")
     String idMapping = IdMapping.DENSE.optionValue();
 
-    @Option(names = "--split", description = "hash-ratio or leave-last-out (default: hash-ratio).")
+    @Option(
+        names = "--split",
+        description = "hash-ratio, latest-ratio or leave-last-out (default: hash-ratio).")
     String split = SplitMethod.HASH_RATIO.optionValue();
 
     @Option(names = "--test-ratio", description = "Held-out fraction (default: 0.2).")
@@ -238,7 +240,8 @@ public final class SparkMain implements Callable<Integer> {
         names = "--validation-split",
         description =
             "With --test-input or --format lightgcn and --validation-ratio: how validation is"
-                + " carved from train, hash-ratio or leave-last-out (give cbns import the same"
+                + " carved from train, hash-ratio, latest-ratio or leave-last-out (give cbns import"
+                + " the same"
                 + " validation-split).")
     String validationSplit;
 

@@ -138,8 +138,9 @@ final class TestSparkImport {
   void importsTheSameDatasetAsTheSingleMachineImporter() throws IOException {
     Path[] log = log();
     try (SparkSession spark = localSession()) {
-      for (SplitMethod split : List.of(SplitMethod.HASH_RATIO, SplitMethod.LEAVE_LAST_OUT)) {
-        double validation = split == SplitMethod.HASH_RATIO ? 0.1 : 0.0;
+      for (SplitMethod split :
+          List.of(SplitMethod.HASH_RATIO, SplitMethod.LEAVE_LAST_OUT, SplitMethod.LATEST_RATIO)) {
+        double validation = split.byRatio() ? 0.1 : 0.0;
         Path single = tmp.resolve("single-" + split.optionValue());
         Path sharded = tmp.resolve("spark-" + split.optionValue());
         ImportReport expected = singleMachine(log[1], single, split.optionValue(), validation);

@@ -409,10 +409,11 @@ public final class DatasetAssembler {
 
   /**
    * Marks the held-out rows of a (user, item)-sorted table: per user with {@code n >= 2} rows,
-   * {@code min(round(ratio * n), n - 1)} random rows ({@link SplitMethod#RATIO}) or the latest one
-   * ({@link SplitMethod#LEAVE_LAST_OUT}). The random rows come from one stream seeded with {@code
-   * streamSeed} and read user after user ({@link SplitMethod#RATIO}), or from a stream per user
-   * seeded with {@link #userSeed} ({@link SplitMethod#HASH_RATIO}).
+   * {@code min(round(ratio * n), n - 1)} random rows ({@link SplitMethod#RATIO}), that many latest
+   * rows ({@link SplitMethod#LATEST_RATIO}) or the latest one ({@link SplitMethod#LEAVE_LAST_OUT}).
+   * The random rows come from one stream seeded with {@code streamSeed} and read user after user
+   * ({@link SplitMethod#RATIO}), or from a stream per user seeded with {@link #userSeed} ({@link
+   * SplitMethod#HASH_RATIO}).
    */
   static boolean[] holdOut(InteractionTable t, SplitMethod method, double ratio, long streamSeed) {
     SplittableRandom sequential = new SplittableRandom(streamSeed);
@@ -428,10 +429,12 @@ public final class DatasetAssembler {
       }
       int len = e - s;
       if (len >= 2) {
-        if (method == SplitMethod.LEAVE_LAST_OUT) {
-          if (!t.hasTimestamps()) {
-            throw new IllegalArgumentException("leave-last-out needs timestamps");
-          }
+        if (method.needsTimestamps() && !t.hasTimestamps()) {
+          throw new IllegalArgumentException(method.optionValue() + " needs timestamps");
+        }
+        if (method == SplitMethod.LATEST_RATIO) {
+          holdLatest(t.timestamps(), s, e, (int) Math.min(Math.round(ratio * len), len - 1L), held);
+        } else if (method == SplitMethod.LEAVE_LAST_OUT) {
           int best = s;
           for (int r = s + 1; r < e; r++) {
             if (t.timestamps()[r] >= t.timestamps()[best]) {
@@ -463,6 +466,32 @@ public final class DatasetAssembler {
       s = e;
     }
     return held;
+  }
+
+  /**
+   * Marks the {@code k} latest of the rows {@code [s, e)} (one user's, sorted by item): those with
+   * the largest timestamps, ties going to the larger item id (the later row).
+   */
+  private static void holdLatest(long[] ts, int s, int e, int k, boolean[] held) {
+    if (k <= 0) {
+      return;
+    }
+    long[] sorted = Arrays.copyOfRange(ts, s, e);
+    Arrays.sort(sorted);
+    long threshold = sorted[sorted.length - k]; // the k-th largest timestamp
+    int taken = 0;
+    for (int r = s; r < e; r++) {
+      if (ts[r] > threshold) {
+        held[r] = true;
+        taken++;
+      }
+    }
+    for (int r = e - 1; r >= s && taken < k; r--) { // ties: the largest item ids first
+      if (ts[r] == threshold) {
+        held[r] = true;
+        taken++;
+      }
+    }
   }
 
   /** Row codes of {@link #splitCodes}. */

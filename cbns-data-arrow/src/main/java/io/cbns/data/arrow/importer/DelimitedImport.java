@@ -198,9 +198,10 @@ public record DelimitedImport(
       if (split.byRatio() && !(testRatio > 0 && testRatio < 1)) {
         throw new ConfigException(o.keyPath("test-ratio"), "must be > 0 and < 1, got " + testRatio);
       }
-      if (split == SplitMethod.LEAVE_LAST_OUT && columns.timestamp() == null) {
+      if (split.needsTimestamps() && columns.timestamp() == null) {
         throw new ConfigException(
-            o.keyPath("split"), "leave-last-out needs timestamp-column (which column is the time)");
+            o.keyPath("split"),
+            split.optionValue() + " needs timestamp-column (which column is the time)");
       }
     } else if (o.has("split") || o.has("test-ratio")) {
       throw new ConfigException(
@@ -215,10 +216,13 @@ public record DelimitedImport(
           "only applies to train-path and test-path; one file's validation is carved with its"
               + " split method (set split)");
     }
-    if (common.validationSplit() == SplitMethod.LEAVE_LAST_OUT && columns.timestamp() == null) {
+    if (common.validationSplit() != null
+        && common.validationSplit().needsTimestamps()
+        && columns.timestamp() == null) {
       throw new ConfigException(
           o.keyPath("validation-split"),
-          "leave-last-out needs timestamp-column (which column is the time)");
+          common.validationSplit().optionValue()
+              + " needs timestamp-column (which column is the time)");
     }
     return new DelimitedImport(
         path, trainPath, testPath, separator, header, columns, threshold, mapping, split, testRatio,

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
+import io.cbns.data.arrow.format.InteractionTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,15 +20,27 @@ import java.util.Map;
  * are read with {@link TextLines} (UTF-8, a byte-order mark skipped, any line end).
  *
  * <p>Options: {@code path} (required), {@code name} (default: the directory's name), {@code
- * unseen-test}, {@code validation-ratio}, {@code seed}.
+ * unseen-test}, {@code validation-ratio}, {@code validation-split}, {@code seed}, {@code
+ * line-order}.
+ *
+ * <p>{@code line-order: time} states that each user's items are listed in time order, oldest first,
+ * and that the test file follows the train file in time. The importer then gives every row a
+ * timestamp column holding its position in the user's sequence (train rows 0, 1, ..., test rows
+ * numbered on after the user's train rows), which the time-based validation carves ({@code
+ * latest-ratio}, {@code leave-last-out}) read. Without it (the default) the rows carry no
+ * timestamps and the order of a line means nothing.
  *
  * @param directory the source directory
  * @param common name, unseen policy, validation ratio, seed
+ * @param lineOrderTime whether line order is time order ({@code line-order: time})
  */
-public record LightGcnImport(Path directory, CommonImportOptions common) implements ImportSpec {
+public record LightGcnImport(Path directory, CommonImportOptions common, boolean lineOrderTime)
+    implements ImportSpec {
   public static final String TRAIN_FILE = "train.txt";
   public static final String TEST_FILE = "test.txt";
   private static final String LINE_FORMAT = "lines are 'user item item ...', separated by spaces";
+  private static final String TIME = "time";
+  private static final List<String> LINE_ORDERS = List.of("none", TIME);
 
   public LightGcnImport {
     requireNonNull(directory, "directory is null");
@@ -41,13 +54,19 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     CommonImportOptions common =
         CommonImportOptions.read(
             o, dir.getFileName() == null ? "lightgcn" : dir.getFileName().toString());
-    if (common.validationSplit() == SplitMethod.LEAVE_LAST_OUT) {
+    // no default value: a key left out stays out of the resolved options, so that the options
+    // recorded for every dataset imported without it stay the same
+    boolean lineOrderTime = TIME.equals(o.getChoice("line-order", null, LINE_ORDERS));
+    SplitMethod carve = common.validationSplit();
+    if (carve != null && carve.needsTimestamps() && !lineOrderTime) {
       throw new ConfigException(
           o.keyPath("validation-split"),
-          "leave-last-out needs timestamps, which a LightGCN directory does not have; use ratio or"
+          carve.optionValue()
+              + " needs timestamps, which a LightGCN directory has only when its lines list each"
+              + " user's items in time order: set line-order: time if they do, else use ratio or"
               + " hash-ratio");
     }
-    return new LightGcnImport(dir, common);
+    return new LightGcnImport(dir, common, lineOrderTime);
   }
 
   @Override
@@ -65,6 +84,9 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("path", directory.toString());
     common.putInto(m);
+    if (lineOrderTime) {
+      m.put("line-order", TIME);
+    }
     return m;
   }
 
@@ -91,6 +113,15 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     if (train.size() == 0) {
       throw new CbnsException(trainFile + ": no interactions (" + LINE_FORMAT + ")");
     }
+    InteractionTable trainTable = train.toTable();
+    InteractionTable testTable = test.toTable();
+    if (lineOrderTime) {
+      // each user's rows in file order, train then test: one counter per user id (the id space
+      // was checked above to be no sparser than the rows)
+      int[] next = new int[(int) max[0] + 1];
+      trainTable = withPositions(trainTable, next);
+      testTable = withPositions(testTable, next);
+    }
     DatasetAssembler.Plan plan =
         DatasetAssembler.Plan.builder()
             .setName(common.name())
@@ -101,8 +132,7 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
             .optSeed(common.seed())
             .optValidationSplit(common.preSplitValidation())
             .build();
-    DatasetAssembler.Result r =
-        DatasetAssembler.assemble(plan, train.toTable(), test.toTable(), null, null);
+    DatasetAssembler.Result r = DatasetAssembler.assemble(plan, trainTable, testTable, null, null);
     return new Loaded(r.content(), ImportSupport.stats(lines[0], 0, r.stats()));
   }
 
@@ -116,6 +146,16 @@ public record LightGcnImport(Path directory, CommonImportOptions common) impleme
     String fix = "Re-number the ids densely from 0.";
     ImportSupport.checkIdSpace("user id", maxUser, rows, where, fix);
     ImportSupport.checkIdSpace("item id", maxItem, rows, where, fix);
+  }
+
+  /** The rows with a timestamp column: each row's position among its user's rows so far. */
+  private static InteractionTable withPositions(InteractionTable t, int[] next) {
+    int[] users = t.userIds();
+    long[] positions = new long[users.length];
+    for (int r = 0; r < users.length; r++) {
+      positions[r] = next[users[r]]++;
+    }
+    return new InteractionTable(users, t.itemIds(), positions, null);
   }
 
   private static InteractionBuffer parse(Path file, long[] max, long[] lines) {

@@ -22,7 +22,13 @@ public enum SplitMethod {
    * Per user with at least two interactions, the one with the latest timestamp is held out (ties:
    * the one with the largest item id). Needs a timestamp column.
    */
-  LEAVE_LAST_OUT("leave-last-out");
+  LEAVE_LAST_OUT("leave-last-out"),
+  /**
+   * The same per-user count as {@link #RATIO}, the user's latest rows: the rows held out are those
+   * with the largest timestamps (ties: the larger item id counts as later). Needs a timestamp
+   * column; this is the split that matches a test set made of each user's latest interactions.
+   */
+  LATEST_RATIO("latest-ratio");
 
   private final String optionValue;
 
@@ -30,9 +36,19 @@ public enum SplitMethod {
     this.optionValue = optionValue;
   }
 
-  /** Whether a fraction of each user's rows is held out ({@link #RATIO}, {@link #HASH_RATIO}). */
+  /**
+   * Whether a fraction of each user's rows is held out ({@link #RATIO}, {@link #HASH_RATIO}, {@link
+   * #LATEST_RATIO}).
+   */
   public boolean byRatio() {
     return this != LEAVE_LAST_OUT;
+  }
+
+  /**
+   * Whether the method reads the rows' timestamps ({@link #LEAVE_LAST_OUT}, {@link #LATEST_RATIO}).
+   */
+  public boolean needsTimestamps() {
+    return this == LEAVE_LAST_OUT || this == LATEST_RATIO;
   }
 
   /** The value as written in options. */

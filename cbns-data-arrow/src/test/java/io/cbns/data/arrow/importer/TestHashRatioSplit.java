@@ -76,6 +76,32 @@ final class TestHashRatioSplit {
   }
 
   @Test
+  void latestRatioHoldsOutEachUsersLatestRowsWithTiesToTheLargerItem() {
+    // user 0: items 1..5 at times 50, 10, 40, 40, 20; user 1: items 2, 7 at the same time; user 2:
+    // one row, which stays in train
+    InteractionTable t =
+        new InteractionTable(
+            new int[] {0, 0, 0, 0, 0, 1, 1, 2},
+            new int[] {1, 2, 3, 4, 5, 2, 7, 9},
+            new long[] {50, 10, 40, 40, 20, 3, 3, 1},
+            null);
+    // 0.4 x 5 = 2 of user 0's (item 1 at 50, then item 4 of the two at 40); 1 of user 1's
+    boolean[] held = DatasetAssembler.holdOut(t, SplitMethod.LATEST_RATIO, 0.4, 1);
+    assertThat(held).containsExactly(true, false, false, true, false, false, true, false);
+    // 0.6 x 5 = 3: both rows at 40; the counts never take a user's last row
+    held = DatasetAssembler.holdOut(t, SplitMethod.LATEST_RATIO, 0.6, 1);
+    assertThat(held).containsExactly(true, false, true, true, false, false, true, false);
+    assertThatThrownBy(
+            () ->
+                DatasetAssembler.holdOut(
+                    InteractionTable.of(new int[] {0, 0}, new int[] {1, 2}),
+                    SplitMethod.LATEST_RATIO,
+                    0.5,
+                    1))
+        .hasMessageContaining("latest-ratio needs timestamps");
+  }
+
+  @Test
   void eachUsersRowsDependOnlyOnThatUser() {
     InteractionTable all = table(300, 2);
     boolean[] whole = DatasetAssembler.holdOut(all, SplitMethod.HASH_RATIO, 0.2, 7);
@@ -142,7 +168,8 @@ final class TestHashRatioSplit {
     o.put("validation-ratio", 0.3);
     o.put("unseen-test", "keep"); // every carved row stays, whether its item is left in train
     Map<String, int[]> carved = new HashMap<>();
-    for (String method : new String[] {"default", "ratio", "hash-ratio", "leave-last-out"}) {
+    for (String method :
+        new String[] {"default", "ratio", "hash-ratio", "leave-last-out", "latest-ratio"}) {
       Map<String, Object> with = new HashMap<>(o);
       if (!method.equals("default")) {
         with.put("validation-split", method);
@@ -156,6 +183,11 @@ final class TestHashRatioSplit {
       if (method.equals("leave-last-out")) {
         for (int r = 0; r < validation.size(); r++) {
           assertThat(validation.timestamps()[r] / 100).as("the latest").isEqualTo(10);
+        }
+      }
+      if (method.equals("latest-ratio")) {
+        for (int r = 0; r < validation.size(); r++) {
+          assertThat(validation.timestamps()[r] / 100).as("the latest three").isBetween(8L, 10L);
         }
       }
       assertThat(DatasetReader.readManifest(out).build().options().get("validation-split"))
@@ -200,12 +232,16 @@ final class TestHashRatioSplit {
         List.<Map<String, Object>>of(
             Map.of("path", dir.toString()),
             Map.of(
+                "path", dir.toString(), "validation-ratio", 0.3, "validation-split", "hash-ratio"),
+            Map.of(
                 "path",
                 dir.toString(),
                 "validation-ratio",
                 0.3,
                 "validation-split",
-                "hash-ratio"))) {
+                "latest-ratio",
+                "line-order",
+                "time"))) {
       Options o = Options.of("data", given);
       ImportSpec first = LightGcnImport.fromOptions(o);
       ImportSpec again = LightGcnImport.fromOptions(Options.of("data", o.resolved()));
@@ -236,8 +272,16 @@ final class TestHashRatioSplit {
     Map<String, Object> lgcn = new HashMap<>();
     lgcn.put("path", dir.toString());
     lgcn.put("validation-ratio", 0.1);
-    lgcn.put("validation-split", "leave-last-out");
-    assertRefused(tmp, "lightgcn", lgcn, "which a LightGCN directory does not have");
+    for (String method : List.of("leave-last-out", "latest-ratio")) {
+      lgcn.put("validation-split", method);
+      assertRefused(tmp, "lightgcn", lgcn, method + " needs timestamps");
+      assertRefused(tmp, "lightgcn", lgcn, "set line-order: time if they do");
+    }
+    lgcn.put("line-order", "chronological");
+    assertThatThrownBy(
+            () -> DatasetImporter.run("lightgcn", Options.of("import", lgcn), tmp.resolve("never")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line-order");
   }
 
   private static void assertRefused(

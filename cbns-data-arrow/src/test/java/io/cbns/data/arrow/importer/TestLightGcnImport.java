@@ -11,6 +11,9 @@ import io.cbns.core.data.BatchSpec;
 import io.cbns.core.data.InteractionBatch;
 import io.cbns.data.arrow.ArrowInteractionDataset;
 import io.cbns.data.arrow.TestData;
+import io.cbns.data.arrow.format.DatasetContent;
+import io.cbns.data.arrow.format.DatasetReader;
+import io.cbns.data.arrow.format.InteractionTable;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -164,6 +167,46 @@ final class TestLightGcnImport {
         }
       }
     }
+  }
+
+  @Test
+  void lineOrderAsTimeCarvesEachUsersLastItems(@TempDir Path tmp) {
+    // items listed out of id order; user 1 has a second train line, which continues its sequence
+    Path src = fixture(tmp, "0 4 0 3 1 2\n1 5 2\n2 1 0\n1 3\n", "0 5\n1 0\n2 4\n");
+    Map<String, Object> o = new HashMap<>();
+    o.put("validation-ratio", 0.4);
+    o.put("validation-split", "latest-ratio");
+    o.put("line-order", "time");
+    ImportReport r = run(src, tmp.resolve("out"), o);
+    assertThat(r.validationInteractions()).isEqualTo(2 + 1 + 1);
+    DatasetContent c = DatasetReader.read(tmp.resolve("out")).content();
+    // validation: each user's last round(0.4 n) items in line order (user 2's 0.8 rounds to 1)
+    assertThat(rows(c.validation())).containsExactly("0:1@3", "0:2@4", "1:3@2", "2:0@1");
+    assertThat(rows(c.train()))
+        .containsExactly("0:0@1", "0:3@2", "0:4@0", "1:2@1", "1:5@0", "2:1@0");
+    // test rows are numbered on after the user's train rows: the test file follows train in time
+    assertThat(rows(c.test())).containsExactly("0:5@5", "1:0@3", "2:4@2");
+    assertThat(DatasetReader.readManifest(tmp.resolve("out")).build().options())
+        .containsEntry("line-order", "time");
+
+    // without the key the rows carry no time, and the options recorded for a dataset stay as
+    // they were (so does its fingerprint)
+    ImportReport plain = run(src, tmp.resolve("plain"), Map.of());
+    assertThat(DatasetReader.read(tmp.resolve("plain")).content().train().hasTimestamps())
+        .isFalse();
+    assertThat(DatasetReader.readManifest(tmp.resolve("plain")).build().options())
+        .doesNotContainKey("line-order");
+    ImportReport timed = run(src, tmp.resolve("timed"), Map.of("line-order", "time"));
+    assertThat(timed.fingerprint()).isNotEqualTo(plain.fingerprint());
+  }
+
+  /** The rows as {@code user:item@timestamp}, in the table's (user, item) order. */
+  private static List<String> rows(InteractionTable t) {
+    List<String> out = new ArrayList<>();
+    for (int r = 0; r < t.size(); r++) {
+      out.add(t.userIds()[r] + ":" + t.itemIds()[r] + "@" + t.timestamps()[r]);
+    }
+    return out;
   }
 
   @Test
