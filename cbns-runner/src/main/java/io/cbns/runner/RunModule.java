@@ -376,7 +376,9 @@ public final class RunModule extends AbstractModule {
 
   private long stepsPerEpoch(InteractionDataset dataset) {
     return Trainer.stepsPerEpoch(
-        dataset.info().numTrain(), config.training().batchSize(), config.training().dropLast());
+        dataset.epochRows(config.training().batchSpec()),
+        config.training().batchSize(),
+        config.training().dropLast());
   }
 
   /**

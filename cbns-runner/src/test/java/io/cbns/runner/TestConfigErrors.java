@@ -54,6 +54,20 @@ final class TestConfigErrors {
   }
 
   @Test
+  void recentRepeatsOnADatasetWithoutTimestampsNameTheKeyAndTheFix() throws IOException {
+    // the embedded synthetic dataset has no timestamps
+    CliRun r = train("training.recent-fraction=0.2");
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err())
+        .contains("training.recent-fraction needs the train interactions' timestamps")
+        .contains("line-order: time");
+    assertNoRunDirectory();
+    CliRun range = train("training.recent-fraction=1");
+    assertThat(range.exitCode()).isEqualTo(2);
+    assertThat(range.err()).contains("training.recent-fraction: must be in [0, 0.95], got 1");
+  }
+
+  @Test
   void wrongTypeIsAnError() throws IOException {
     CliRun r = train("training.batch-size=big");
     assertThat(r.exitCode()).isEqualTo(2);

@@ -57,12 +57,30 @@ public interface InteractionDataset extends AutoCloseable {
   long[] itemTrainCounts();
 
   /**
-   * The shuffled train batches of one epoch: every train interaction exactly once.
+   * The shuffled train batches of one epoch: every train interaction exactly once, and the repeats
+   * of {@link BatchSpec#recentRepeats()} when it is on.
    *
-   * @param spec batch size, last-batch policy, seed and prefetch depth
+   * @param spec batch size, last-batch policy, seed, prefetch depth and recent repeats
    * @param epoch the 0-based epoch number; with the seed it fixes the order
+   * @throws io.cbns.core.CbnsException when the dataset cannot make the repeats asked for
    */
   BatchIterator trainBatches(BatchSpec spec, int epoch);
+
+  /**
+   * How many rows one epoch of {@link #trainBatches} holds under {@code spec}: the train
+   * interactions, plus the repeats. This default makes no repeats.
+   *
+   * @throws io.cbns.core.CbnsException when the dataset cannot make the repeats asked for
+   */
+  default long epochRows(BatchSpec spec) {
+    if (!spec.recentRepeats().isOff()) {
+      throw new io.cbns.core.CbnsException(
+          info().name()
+              + ": this dataset cannot repeat recent interactions (training.recent-fraction);"
+              + " set it to 0");
+    }
+    return info().numTrain();
+  }
 
   @Override
   default void close() {}

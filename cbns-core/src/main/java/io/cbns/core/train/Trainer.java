@@ -142,11 +142,13 @@ public final class Trainer {
   private TrainingSummary train() {
     long started = System.nanoTime();
     sessionStart = started;
-    long spe = stepsPerEpoch(dataset.info().numTrain(), config.batchSize(), config.dropLast());
+    BatchSpec spec = config.batchSpec();
+    long rows = dataset.epochRows(spec);
+    long spe = stepsPerEpoch(rows, config.batchSize(), config.dropLast());
     if (spe == 0) {
       throw new CbnsException(
           "the train split ("
-              + dataset.info().numTrain()
+              + rows
               + " interactions) is smaller than one batch of "
               + config.batchSize()
               + " with drop-last on; lower training.batch-size or set training.drop-last: false");
@@ -168,8 +170,6 @@ public final class Trainer {
             p.epoch);
     listeners.forEach(l -> l.onTrainingBegin(info));
 
-    BatchSpec spec =
-        new BatchSpec(config.batchSize(), config.dropLast(), config.seed(), config.prefetch());
     boolean validation = dataset.validationByUser().isPresent();
     while (p.epoch < config.epochs() && p.stopReason == null) {
       int epoch = p.epoch;

@@ -1,5 +1,8 @@
 package io.cbns.core.train;
 
+import io.cbns.core.data.BatchSpec;
+import io.cbns.core.data.RecentRepeats;
+
 /**
  * How long and how the trainer trains.
  *
@@ -12,6 +15,7 @@ package io.cbns.core.train;
  * @param patience stop after this many periodic evaluations without improvement of the selection
  *     metric (0: never stop early)
  * @param maxSteps stop after this many steps in total (0: no limit); for smoke runs and timing
+ * @param recentRepeats extra visits of each user's latest train interactions per epoch
  */
 public record TrainingConfig(
     int epochs,
@@ -21,8 +25,39 @@ public record TrainingConfig(
     long seed,
     int evaluateEvery,
     int patience,
-    long maxSteps) {
+    long maxSteps,
+    RecentRepeats recentRepeats) {
+  /** A configuration without recent repeats. */
+  public TrainingConfig(
+      int epochs,
+      int batchSize,
+      boolean dropLast,
+      int prefetch,
+      long seed,
+      int evaluateEvery,
+      int patience,
+      long maxSteps) {
+    this(
+        epochs,
+        batchSize,
+        dropLast,
+        prefetch,
+        seed,
+        evaluateEvery,
+        patience,
+        maxSteps,
+        RecentRepeats.OFF);
+  }
+
+  /** The loader's spec for this configuration. */
+  public BatchSpec batchSpec() {
+    return new BatchSpec(batchSize, dropLast, seed, prefetch, recentRepeats);
+  }
+
   public TrainingConfig {
+    if (recentRepeats == null) {
+      throw new IllegalArgumentException("recentRepeats is null");
+    }
     if (epochs < 1) {
       throw new IllegalArgumentException("epochs must be >= 1");
     }

@@ -10,11 +10,13 @@ import io.cbns.core.data.DatasetInfo;
 import io.cbns.core.data.FeatureTable;
 import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.data.InteractionDataset;
+import io.cbns.core.data.RecentRepeats;
 import io.cbns.data.arrow.format.DatasetContent;
 import io.cbns.data.arrow.format.DatasetManifest;
 import io.cbns.data.arrow.format.DatasetManifest.FileEntry;
 import io.cbns.data.arrow.format.DatasetReader;
 import io.cbns.data.arrow.format.InteractionTable;
+import io.cbns.data.arrow.importer.DatasetAssembler;
 import io.cbns.data.arrow.loader.PrefetchingBatchIterator;
 import io.cbns.data.arrow.loader.ShuffledBatches;
 import io.cbns.data.arrow.loader.StreamedBatches;
@@ -32,8 +34,9 @@ import java.util.Optional;
  *
  * <p>{@link #trainBatches} shuffles the train interactions once per epoch with an order that is a
  * function of ({@link BatchSpec#seed()}, epoch) only, and produces every train interaction exactly
- * once per epoch; with {@link BatchSpec#prefetch()} {@code > 0} a named daemon thread prepares up
- * to that many batches ahead.
+ * once per epoch (each user's latest ones again as {@link BatchSpec#recentRepeats()} asks); with
+ * {@link BatchSpec#prefetch()} {@code > 0} a named daemon thread prepares up to that many batches
+ * ahead.
  *
  * <p>Immutable after {@code open} and thread-safe; several epochs' iterators may be open at once.
  * Holds no native memory ({@link #close()} does nothing), so closing is optional.
@@ -44,6 +47,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final DatasetInfo info;
   private final int[] trainUsers;
   private final int[] trainItems;
+  // the train rows' timestamps (null when the split has none, or is streamed)
+  private final long[] trainTimestamps;
   // > 0: the train split is streamed in this many passes per epoch (trainUsers/trainItems null)
   private final int passes;
   private final CsrMatrix train;
@@ -54,6 +59,10 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final List<String> itemIdMap;
   private final FeatureTable itemFeatures;
   private final FeatureTable userFeatures;
+  // the train columns with the recent repeats of the last spec that asked for them
+  private final Object repeatLock = new Object();
+  private RecentRepeats cachedRepeats;
+  private int[][] cachedColumns;
 
   /**
    * @param trainUsers the train split's users, held for the in-memory shuffle; null when streaming
@@ -64,6 +73,7 @@ public final class ArrowInteractionDataset implements InteractionDataset {
       DatasetManifest manifest,
       int[] trainUsers,
       int[] trainItems,
+      long[] trainTimestamps,
       int passes,
       CsrMatrix train,
       InteractionTable validation,
@@ -79,6 +89,7 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     this.manifest = manifest;
     this.trainUsers = trainUsers;
     this.trainItems = trainItems;
+    this.trainTimestamps = trainTimestamps;
     this.passes = passes;
     this.train = train;
     this.test = csr(users, items, test);
@@ -117,6 +128,7 @@ public final class ArrowInteractionDataset implements InteractionDataset {
         loaded.manifest(),
         c.train().userIds(),
         c.train().itemIds(),
+        c.train().timestamps(),
         0,
         csr(c.numUsers(), c.numItems(), c.train()),
         c.validation(),
@@ -157,6 +169,7 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     return new ArrowInteractionDataset(
         r.directory(),
         r.manifest(),
+        null,
         null,
         null,
         passes,
@@ -239,7 +252,83 @@ public final class ArrowInteractionDataset implements InteractionDataset {
 
   /** The number of batches {@link #trainBatches} yields per epoch under {@code spec}. */
   public int batchesPerEpoch(BatchSpec spec) {
-    return ShuffledBatches.numBatches(Math.toIntExact(manifest.train().rows()), spec);
+    return ShuffledBatches.numBatches(Math.toIntExact(epochRows(spec)), spec);
+  }
+
+  /**
+   * The train interactions, plus with {@link BatchSpec#recentRepeats()} on each user's latest ones
+   * ({@link DatasetAssembler#latestRows}) as many more times as it asks.
+   *
+   * @throws CbnsException when repeats are asked of a streamed train split or of one without
+   *     timestamps
+   */
+  @Override
+  public long epochRows(BatchSpec spec) {
+    return spec.recentRepeats().isOff()
+        ? manifest.train().rows()
+        : columns(spec.recentRepeats())[0].length;
+  }
+
+  /** The user and item columns of one epoch's rows, before the shuffle. */
+  private int[][] columns(RecentRepeats repeats) {
+    if (repeats.isOff()) {
+      return new int[][] {trainUsers, trainItems};
+    }
+    synchronized (repeatLock) {
+      if (!repeats.equals(cachedRepeats)) {
+        cachedColumns = withRepeats(repeats);
+        cachedRepeats = repeats;
+      }
+      return cachedColumns;
+    }
+  }
+
+  private int[][] withRepeats(RecentRepeats repeats) {
+    String key = "training.recent-fraction";
+    if (passes > 0) {
+      throw new CbnsException(
+          info.name()
+              + ": "
+              + key
+              + " repeats rows of a train split held in memory; this one is streamed"
+              + " (data.stream-passes): leave one of them out");
+    }
+    if (trainTimestamps == null) {
+      throw new CbnsException(
+          info.name()
+              + ": "
+              + key
+              + " needs the train interactions' timestamps, and this dataset has none; import"
+              + " it with a timestamp column (delimited: timestamp-column) or, for a LightGCN"
+              + " directory whose lines list each user's items in time order, with line-order:"
+              + " time");
+    }
+    boolean[] latest =
+        DatasetAssembler.latestRows(
+            new InteractionTable(trainUsers, trainItems, trainTimestamps, null),
+            repeats.fraction());
+    int n = trainUsers.length;
+    int recent = 0;
+    for (boolean b : latest) {
+      recent += b ? 1 : 0;
+    }
+    long total = n + (long) recent * repeats.copies();
+    if (total > Integer.MAX_VALUE - 8) {
+      throw new CbnsException(
+          info.name() + ": " + total + " rows per epoch with " + key + "; lower it");
+    }
+    int[] users = Arrays.copyOf(trainUsers, (int) total);
+    int[] items = Arrays.copyOf(trainItems, (int) total);
+    int at = n;
+    for (int c = 0; c < repeats.copies(); c++) {
+      for (int r = 0; r < n; r++) {
+        if (latest[r]) {
+          users[at] = trainUsers[r];
+          items[at++] = trainItems[r];
+        }
+      }
+    }
+    return new int[][] {users, items};
   }
 
   @Override
@@ -247,6 +336,9 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     requireNonNull(spec, "spec is null");
     Iterator<InteractionBatch> batches;
     if (passes > 0) {
+      if (!spec.recentRepeats().isOff()) {
+        columns(spec.recentRepeats()); // throws: a streamed split has no repeats
+      }
       List<FileEntry> shards = manifest.train().files();
       long[] rows = shards.stream().mapToLong(FileEntry::rows).toArray();
       batches =
@@ -257,7 +349,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               spec,
               epoch);
     } else {
-      batches = new ShuffledBatches(trainUsers, trainItems, spec, epoch);
+      int[][] rows = columns(spec.recentRepeats());
+      batches = new ShuffledBatches(rows[0], rows[1], spec, epoch);
     }
     if (spec.prefetch() == 0) {
       return new SynchronousBatchIterator(batches);

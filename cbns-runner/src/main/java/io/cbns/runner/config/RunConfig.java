@@ -3,6 +3,7 @@ package io.cbns.runner.config;
 import static java.util.Objects.requireNonNull;
 
 import io.cbns.core.config.Options;
+import io.cbns.core.data.RecentRepeats;
 import io.cbns.core.loss.LossConfig;
 import io.cbns.core.model.NeighbourSmoothing;
 import io.cbns.core.train.TrainingConfig;
@@ -273,7 +274,8 @@ public record RunConfig(
             seed,
             trainO.getInt("evaluate-every", 5, 0, 100_000),
             trainO.getInt("patience", 0, 0, 100_000),
-            trainO.getLong("max-steps", 0, 0, Long.MAX_VALUE));
+            trainO.getLong("max-steps", 0, 0, Long.MAX_VALUE),
+            recentRepeats(trainO));
     trainO.requireAllConsumed();
 
     Options evalO = root.section("evaluation");
@@ -399,6 +401,12 @@ public record RunConfig(
     tr.put("evaluate-every", training.evaluateEvery());
     tr.put("patience", training.patience());
     tr.put("max-steps", training.maxSteps());
+    if (!training.recentRepeats().isOff()) {
+      // only when on, so that runs without it keep the configuration (and checkpoint
+      // fingerprint) they had before the keys existed
+      tr.put("recent-fraction", training.recentRepeats().fraction());
+      tr.put("recent-copies", training.recentRepeats().copies());
+    }
     out.put("training", tr);
     Map<String, Object> ev = new LinkedHashMap<>();
     ev.put("k", evaluation.ks());
@@ -419,5 +427,12 @@ public record RunConfig(
     out.put("checkpoint", ck);
     listeners.forEach((name, options) -> out.put(name, options.resolved()));
     return out;
+  }
+
+  /** {@code training.recent-fraction} and {@code training.recent-copies}. */
+  private static RecentRepeats recentRepeats(Options trainO) {
+    double fraction = trainO.getDouble("recent-fraction", 0.0, 0.0, 0.95);
+    int copies = trainO.getInt("recent-copies", 1, 1, 100);
+    return fraction == 0 ? RecentRepeats.OFF : new RecentRepeats(fraction, copies);
   }
 }

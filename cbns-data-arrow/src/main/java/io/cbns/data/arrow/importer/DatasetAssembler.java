@@ -469,6 +469,17 @@ public final class DatasetAssembler {
   }
 
   /**
+   * The rows that a {@link SplitMethod#LATEST_RATIO} carve of {@code fraction} holds out: per user
+   * with {@code n >= 2} rows, the latest {@code min(round(fraction x n), n - 1)}.
+   *
+   * @param userSorted a table with timestamps whose rows are grouped by user, each user's sorted by
+   *     item (as every split of a dataset is)
+   */
+  public static boolean[] latestRows(InteractionTable userSorted, double fraction) {
+    return holdOut(userSorted, SplitMethod.LATEST_RATIO, fraction, 0);
+  }
+
+  /**
    * Marks the {@code k} latest of the rows {@code [s, e)} (one user's, sorted by item): those with
    * the largest timestamps, ties going to the larger item id (the later row).
    */
