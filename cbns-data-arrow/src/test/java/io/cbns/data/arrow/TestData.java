@@ -1,9 +1,14 @@
 package io.cbns.data.arrow;
 
+import io.cbns.core.data.BatchIterator;
+import io.cbns.core.data.BatchSpec;
+import io.cbns.core.data.InteractionBatch;
+import io.cbns.core.data.InteractionDataset;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -47,5 +52,19 @@ public final class TestData {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** The {@code user:item} pairs of one epoch's train batches, in batch order. */
+  public static List<String> epochPairs(InteractionDataset ds, BatchSpec spec, int epoch) {
+    List<String> out = new ArrayList<>();
+    try (BatchIterator it = ds.trainBatches(spec, epoch)) {
+      while (it.hasNext()) {
+        InteractionBatch b = it.next();
+        for (int k = 0; k < b.size(); k++) {
+          out.add(b.userIds()[k] + ":" + b.itemIds()[k]);
+        }
+      }
+    }
+    return out;
   }
 }

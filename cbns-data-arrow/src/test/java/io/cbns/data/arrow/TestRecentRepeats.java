@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.Options;
-import io.cbns.core.data.BatchIterator;
 import io.cbns.core.data.BatchSpec;
-import io.cbns.core.data.InteractionBatch;
 import io.cbns.core.data.RecentRepeats;
 import io.cbns.data.arrow.importer.DatasetImporter;
 import java.nio.file.Path;
@@ -35,19 +33,6 @@ final class TestRecentRepeats {
     return out;
   }
 
-  private static List<String> epoch(ArrowInteractionDataset ds, BatchSpec spec, int epoch) {
-    List<String> out = new ArrayList<>();
-    try (BatchIterator it = ds.trainBatches(spec, epoch)) {
-      while (it.hasNext()) {
-        InteractionBatch b = it.next();
-        for (int k = 0; k < b.size(); k++) {
-          out.add(b.userIds()[k] + ":" + b.itemIds()[k]);
-        }
-      }
-    }
-    return out;
-  }
-
   @Test
   void anEpochHoldsEveryRowOnceAndEachUsersLatestRowsAgain(@TempDir Path tmp) {
     Path dir = imported(tmp, "timed", Map.of("line-order", "time"));
@@ -59,15 +44,15 @@ final class TestRecentRepeats {
       // of user 1's (6 and 7), none of user 2's: 4 rows, twice more each
       assertThat(ds.epochRows(twice)).isEqualTo(10 + 4 * 2);
       assertThat(ds.batchesPerEpoch(twice)).isEqualTo(6);
-      List<String> expected = new ArrayList<>(epoch(ds, once, 0));
+      List<String> expected = new ArrayList<>(TestData.epochPairs(ds, once, 0));
       for (int c = 0; c < 2; c++) {
         expected.addAll(List.of("0:1", "0:2", "1:6", "1:7"));
       }
-      List<String> e0 = epoch(ds, twice, 0);
+      List<String> e0 = TestData.epochPairs(ds, twice, 0);
       assertThat(e0).containsExactlyInAnyOrderElementsOf(expected);
       // the order is a function of (seed, epoch): the same again, another one next epoch
-      assertThat(epoch(ds, twice, 0)).isEqualTo(e0);
-      assertThat(epoch(ds, twice, 1)).isNotEqualTo(e0).hasSameSizeAs(e0);
+      assertThat(TestData.epochPairs(ds, twice, 0)).isEqualTo(e0);
+      assertThat(TestData.epochPairs(ds, twice, 1)).isNotEqualTo(e0).hasSameSizeAs(e0);
       // the repeats leave what evaluation and the counts read alone
       assertThat(ds.trainByUser().row(0)).containsExactly(0, 1, 2, 3, 4);
       assertThat(ds.itemTrainCounts()).containsExactly(1, 2, 2, 1, 1, 1, 1, 1);

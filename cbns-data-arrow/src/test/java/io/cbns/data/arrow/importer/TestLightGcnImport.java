@@ -6,9 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.cbns.core.CbnsException;
 import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
-import io.cbns.core.data.BatchIterator;
 import io.cbns.core.data.BatchSpec;
-import io.cbns.core.data.InteractionBatch;
 import io.cbns.data.arrow.ArrowInteractionDataset;
 import io.cbns.data.arrow.TestData;
 import io.cbns.data.arrow.format.DatasetContent;
@@ -39,19 +37,6 @@ final class TestLightGcnImport {
     Map<String, Object> o = new HashMap<>(extra);
     o.put("path", src.toString());
     return DatasetImporter.run("lightgcn", Options.of("import", o), out);
-  }
-
-  static List<String> epochPairs(ArrowInteractionDataset ds, BatchSpec spec, int epoch) {
-    List<String> out = new ArrayList<>();
-    try (BatchIterator it = ds.trainBatches(spec, epoch)) {
-      while (it.hasNext()) {
-        InteractionBatch b = it.next();
-        for (int k = 0; k < b.size(); k++) {
-          out.add(b.userIds()[k] + ":" + b.itemIds()[k]);
-        }
-      }
-    }
-    return out;
   }
 
   @Test
@@ -90,10 +75,10 @@ final class TestLightGcnImport {
 
       List<String> expected =
           List.of("0:0", "0:1", "0:2", "1:2", "1:3", "2:0", "2:4", "3:1", "3:5");
-      List<String> e0 = epochPairs(ds, new BatchSpec(2, false, 11, 2), 0);
+      List<String> e0 = TestData.epochPairs(ds, new BatchSpec(2, false, 11, 2), 0);
       assertThat(e0).containsExactlyInAnyOrderElementsOf(expected);
-      assertThat(epochPairs(ds, new BatchSpec(2, false, 11, 0), 0)).isEqualTo(e0);
-      assertThat(epochPairs(ds, new BatchSpec(4, true, 11, 1), 0))
+      assertThat(TestData.epochPairs(ds, new BatchSpec(2, false, 11, 0), 0)).isEqualTo(e0);
+      assertThat(TestData.epochPairs(ds, new BatchSpec(4, true, 11, 1), 0))
           .hasSize(8)
           .isEqualTo(e0.subList(0, 8));
       assertThat(ds.batchesPerEpoch(new BatchSpec(4, true, 11, 1))).isEqualTo(2);
@@ -109,10 +94,10 @@ final class TestLightGcnImport {
     assertThat(b.fingerprint()).isEqualTo(a.fingerprint());
     try (ArrowInteractionDataset ds = ArrowInteractionDataset.open(tmp.resolve("a"))) {
       // 9! orders: seeds 1..5 cannot all coincide by chance
-      List<String> first = epochPairs(ds, new BatchSpec(3, false, 1, 0), 0);
+      List<String> first = TestData.epochPairs(ds, new BatchSpec(3, false, 1, 0), 0);
       boolean anyDifferent = false;
       for (long seed = 2; seed <= 5; seed++) {
-        anyDifferent |= !epochPairs(ds, new BatchSpec(3, false, seed, 0), 0).equals(first);
+        anyDifferent |= !TestData.epochPairs(ds, new BatchSpec(3, false, seed, 0), 0).equals(first);
       }
       assertThat(anyDifferent).isTrue();
     }
