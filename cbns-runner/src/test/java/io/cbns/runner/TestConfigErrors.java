@@ -65,6 +65,10 @@ final class TestConfigErrors {
     CliRun range = train("training.recent-fraction=1");
     assertThat(range.exitCode()).isEqualTo(2);
     assertThat(range.err()).contains("training.recent-fraction: must be in [0, 0.95], got 1");
+    CliRun copies = train("training.recent-copies=2");
+    assertThat(copies.exitCode()).isEqualTo(2);
+    assertThat(copies.err())
+        .contains("training.recent-copies: only applies with recent-fraction > 0");
   }
 
   @Test

@@ -192,7 +192,8 @@ public final class SparkImport {
         throw new CbnsException(
             "--validation-ratio with "
                 + (testInput != null
-                    ? "--test-input needs --validation-split hash-ratio, latest-ratio or leave-last-out"
+                    ? "--test-input needs --validation-split hash-ratio, latest-ratio or"
+                        + " leave-last-out"
                     : "--format lightgcn needs --validation-split hash-ratio")
                 + ": cbns import carves a"
                 + " given train with ratio unless told otherwise, which partitions cannot"
@@ -201,8 +202,8 @@ public final class SparkImport {
       if (validationSplit == SplitMethod.RATIO) {
         throw new CbnsException(
             "--validation-split ratio reads one random stream user after user and cannot be"
-                + " reproduced by partitions; use hash-ratio (the same per-user counts) or"
-                + " leave-last-out");
+                + " reproduced by partitions; use hash-ratio (the same per-user counts),"
+                + " latest-ratio or leave-last-out");
       }
       if (validationSplit != null && validationSplit.needsTimestamps() && timestampColumn == null) {
         throw new CbnsException(
@@ -226,7 +227,8 @@ public final class SparkImport {
       if (split == SplitMethod.RATIO) {
         throw new CbnsException(
             "--split ratio reads one random stream user after user and cannot be reproduced by"
-                + " partitions; use hash-ratio (the same per-user counts), latest-ratio or leave-last-out");
+                + " partitions; use hash-ratio (the same per-user counts), latest-ratio or"
+                + " leave-last-out");
       }
       if (split != null && split.needsTimestamps() && timestampColumn == null) {
         throw new CbnsException(

@@ -47,8 +47,6 @@ public final class ArrowInteractionDataset implements InteractionDataset {
   private final DatasetInfo info;
   private final int[] trainUsers;
   private final int[] trainItems;
-  // the train rows' timestamps (null when the split has none, or is streamed)
-  private final long[] trainTimestamps;
   // > 0: the train split is streamed in this many passes per epoch (trainUsers/trainItems null)
   private final int passes;
   private final CsrMatrix train;
@@ -73,7 +71,6 @@ public final class ArrowInteractionDataset implements InteractionDataset {
       DatasetManifest manifest,
       int[] trainUsers,
       int[] trainItems,
-      long[] trainTimestamps,
       int passes,
       CsrMatrix train,
       InteractionTable validation,
@@ -89,7 +86,6 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     this.manifest = manifest;
     this.trainUsers = trainUsers;
     this.trainItems = trainItems;
-    this.trainTimestamps = trainTimestamps;
     this.passes = passes;
     this.train = train;
     this.test = csr(users, items, test);
@@ -128,7 +124,6 @@ public final class ArrowInteractionDataset implements InteractionDataset {
         loaded.manifest(),
         c.train().userIds(),
         c.train().itemIds(),
-        c.train().timestamps(),
         0,
         csr(c.numUsers(), c.numItems(), c.train()),
         c.validation(),
@@ -169,7 +164,6 @@ public final class ArrowInteractionDataset implements InteractionDataset {
     return new ArrowInteractionDataset(
         r.directory(),
         r.manifest(),
-        null,
         null,
         null,
         passes,
@@ -269,6 +263,25 @@ public final class ArrowInteractionDataset implements InteractionDataset {
         : columns(spec.recentRepeats())[0].length;
   }
 
+  /**
+   * Fails unless the rows are grouped by user and each user's sorted by item, as every split
+   * written by an importer is: the latest rows are picked per run of one user.
+   */
+  private void checkUserSorted(InteractionTable t) {
+    int[] u = t.userIds();
+    int[] i = t.itemIds();
+    for (int r = 1; r < u.length; r++) {
+      if (u[r] < u[r - 1] || (u[r] == u[r - 1] && i[r] <= i[r - 1])) {
+        throw new CbnsException(
+            directory
+                + ": train row "
+                + r
+                + " is out of (user, item) order, which recent repeats need; re-import the"
+                + " dataset with cbns import");
+      }
+    }
+  }
+
   /** The user and item columns of one epoch's rows, before the shuffle. */
   private int[][] columns(RecentRepeats repeats) {
     if (repeats.isOff()) {
@@ -293,20 +306,26 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               + " repeats rows of a train split held in memory; this one is streamed"
               + " (data.stream-passes): leave one of them out");
     }
-    if (trainTimestamps == null) {
+    // the timestamps are read again here rather than held for every run: only repeats need them
+    InteractionTable train = DatasetReader.read(directory).content().train();
+    if (!train.hasTimestamps()) {
       throw new CbnsException(
           info.name()
               + ": "
               + key
-              + " needs the train interactions' timestamps, and this dataset has none; import"
-              + " it with a timestamp column (delimited: timestamp-column) or, for a LightGCN"
-              + " directory whose lines list each user's items in time order, with line-order:"
-              + " time");
+              + " needs the train interactions' timestamps, and this dataset has none; give it"
+              + " some when importing it (delimited: timestamp-column; a LightGCN directory whose"
+              + " lines list each user's items in time order: line-order: time), or set "
+              + key
+              + " to 0");
     }
-    boolean[] latest =
-        DatasetAssembler.latestRows(
-            new InteractionTable(trainUsers, trainItems, trainTimestamps, null),
-            repeats.fraction());
+    if (!Arrays.equals(train.userIds(), trainUsers)
+        || !Arrays.equals(train.itemIds(), trainItems)) {
+      throw new CbnsException(
+          directory + ": the train split changed on disk since it was opened; open it again");
+    }
+    checkUserSorted(train);
+    boolean[] latest = DatasetAssembler.latestRows(train, repeats.fraction());
     int n = trainUsers.length;
     int recent = 0;
     for (boolean b : latest) {

@@ -433,6 +433,12 @@ public record RunConfig(
   private static RecentRepeats recentRepeats(Options trainO) {
     double fraction = trainO.getDouble("recent-fraction", 0.0, 0.0, 0.95);
     int copies = trainO.getInt("recent-copies", 1, 1, 100);
+    if (fraction == 0 && trainO.has("recent-copies")) {
+      throw new io.cbns.core.config.ConfigException(
+          trainO.keyPath("recent-copies"),
+          "only applies with recent-fraction > 0 (which interactions to repeat); set"
+              + " recent-fraction or leave recent-copies out");
+    }
     return fraction == 0 ? RecentRepeats.OFF : new RecentRepeats(fraction, copies);
   }
 }

@@ -40,7 +40,7 @@ public final class DatasetAssembler {
    * @param numUsers the id space of users in the inputs
    * @param numItems the id space of items in the inputs
    * @param split how to split a single input; {@code null} when a test input is given
-   * @param testRatio the held-out fraction for {@link SplitMethod#RATIO}
+   * @param testRatio the held-out fraction for the ratio methods ({@link SplitMethod#byRatio()})
    * @param validationRatio the fraction of each user's train interactions carved out as validation
    *     ({@code 0}: no validation split; with {@link SplitMethod#LEAVE_LAST_OUT} any positive value
    *     means one interaction per user)
@@ -515,9 +515,9 @@ public final class DatasetAssembler {
    * The split of each row of a deduplicated table sorted by (user, item), the way {@link #assemble}
    * splits a single input: test held out with {@code method} and {@code testRatio}, then validation
    * carved out of the rest with the same method. For the per-user methods ({@link
-   * SplitMethod#HASH_RATIO}, {@link SplitMethod#LEAVE_LAST_OUT}) a table holding some users' rows
-   * (each user's all of them) gets the codes those rows get in the whole table: the Spark importer
-   * calls this on each partition of users.
+   * SplitMethod#HASH_RATIO}, {@link SplitMethod#LATEST_RATIO}, {@link SplitMethod#LEAVE_LAST_OUT})
+   * a table holding some users' rows (each user's all of them) gets the codes those rows get in the
+   * whole table: the Spark importer calls this on each partition of users.
    *
    * @param validationRatio 0 for no validation split
    * @return {@link #TRAIN}, {@link #VALIDATION} or {@link #TEST} per row
