@@ -1,5 +1,6 @@
 package io.cbns.core.data;
 
+import io.cbns.core.CbnsException;
 import java.util.Optional;
 
 /**
@@ -62,7 +63,7 @@ public interface InteractionDataset extends AutoCloseable {
    *
    * @param spec batch size, last-batch policy, seed, prefetch depth and recent repeats
    * @param epoch the 0-based epoch number; with the seed it fixes the order
-   * @throws io.cbns.core.CbnsException when the dataset cannot make the repeats asked for
+   * @throws CbnsException when the dataset cannot make the repeats asked for
    */
   BatchIterator trainBatches(BatchSpec spec, int epoch);
 
@@ -70,11 +71,11 @@ public interface InteractionDataset extends AutoCloseable {
    * How many rows one epoch of {@link #trainBatches} holds under {@code spec}: the train
    * interactions, plus the repeats. This default makes no repeats.
    *
-   * @throws io.cbns.core.CbnsException when the dataset cannot make the repeats asked for
+   * @throws CbnsException when the dataset cannot make the repeats asked for
    */
   default long epochRows(BatchSpec spec) {
     if (!spec.recentRepeats().isOff()) {
-      throw new io.cbns.core.CbnsException(
+      throw new CbnsException(
           info().name()
               + ": this dataset cannot repeat recent interactions (training.recent-fraction);"
               + " set it to 0");

@@ -24,8 +24,8 @@ public record RecentRepeats(double fraction, int copies) {
     }
   }
 
-  /** Whether no interaction is repeated. */
+  /** Whether no interaction is repeated (a fraction of 0; the constructor ties copies to it). */
   public boolean isOff() {
-    return fraction == 0 || copies == 0;
+    return fraction == 0;
   }
 }

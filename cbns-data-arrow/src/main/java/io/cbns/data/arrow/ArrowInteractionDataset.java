@@ -307,7 +307,8 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               + " (data.stream-passes): leave one of them out");
     }
     // the timestamps are read again here rather than held for every run: only repeats need them
-    InteractionTable train = DatasetReader.read(directory).content().train();
+    DatasetReader.Loaded again = DatasetReader.read(directory); // verified against its manifest
+    InteractionTable train = again.content().train();
     if (!train.hasTimestamps()) {
       throw new CbnsException(
           info.name()
@@ -319,10 +320,9 @@ public final class ArrowInteractionDataset implements InteractionDataset {
               + key
               + " to 0");
     }
-    if (!Arrays.equals(train.userIds(), trainUsers)
-        || !Arrays.equals(train.itemIds(), trainItems)) {
+    if (!again.manifest().fingerprint().equals(manifest.fingerprint())) {
       throw new CbnsException(
-          directory + ": the train split changed on disk since it was opened; open it again");
+          directory + ": the dataset changed on disk since it was opened; open it again");
     }
     checkUserSorted(train);
     boolean[] latest = DatasetAssembler.latestRows(train, repeats.fraction());
