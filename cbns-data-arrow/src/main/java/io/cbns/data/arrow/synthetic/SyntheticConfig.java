@@ -28,8 +28,8 @@ import java.util.Map;
  * @param itemFeatures whether the dataset gets item features derived from the hidden item factors
  *     ({@code item-features}, default false; see {@link SyntheticGenerator})
  * @param sampling how each user's items are drawn ({@code sampling}: {@code auto}, the default,
- *     {@code scan}, {@code rejection} or {@code clustered}); every method draws from the same
- *     distribution, with different random draws, see {@link SyntheticGenerator}
+ *     {@code scan}, {@code rejection}, {@code clustered} or {@code grouped}); every method draws
+ *     from the same distribution, with different random draws, see {@link SyntheticGenerator}
  * @param itemClusters when positive, the hidden item factors are grouped around this many random
  *     directions ({@code item-clusters}, default 0: independent directions), which lets {@code
  *     clustered} sampling draw in O(interactions) at any temperature
@@ -37,6 +37,9 @@ import java.util.Map;
  *     {@code unit(centre + clusterSpread * z)} with {@code z} Gaussian of variance {@code 1 /
  *     latentDim} per coordinate ({@code cluster-spread}, default 0.3; used with {@code
  *     item-clusters} only)
+ * @param samplingGroups with {@code grouped} sampling, how many groups of nearby items the items
+ *     are sorted into ({@code sampling-groups}, default 0: {@code items / 100}, at least 1 and at
+ *     most 2048)
  */
 public record SyntheticConfig(
     int users,
@@ -51,13 +54,18 @@ public record SyntheticConfig(
     boolean itemFeatures,
     Sampling sampling,
     int itemClusters,
-    double clusterSpread) {
+    double clusterSpread,
+    int samplingGroups) {
   /** Bump when the generator's algorithm changes, so that caches of the old output are rebuilt. */
   public static final int GENERATOR_VERSION = 1;
 
   /** How each user's items are drawn (see {@link SyntheticGenerator}). */
   public enum Sampling {
-    /** {@link #REJECTION} when its estimated cost is lower than {@link #SCAN}'s, else SCAN. */
+    /**
+     * {@link #CLUSTERED} when the factors are grouped and their bounds are cheap, else {@link
+     * #REJECTION} when its estimated cost is lower than {@link #SCAN}'s, else SCAN; never {@link
+     * #GROUPED}.
+     */
     AUTO,
     /** Gumbel top-k over every item: O(users x items x latentDim). */
     SCAN,
@@ -67,7 +75,23 @@ public record SyntheticConfig(
      * Proposals from a cluster chosen by its affinity bound, accepted by affinity: O(users x
      * itemClusters x latentDim + interactions x proposals per draw); needs {@code itemClusters}.
      */
-    CLUSTERED
+    CLUSTERED,
+    /**
+     * As {@link #CLUSTERED}, with groups of nearby items found by spherical k-means over the hidden
+     * item factors, so that it works for independent factors too: O(items x groups x latentDim) to
+     * group, then O(users x groups x latentDim + interactions x proposals per draw).
+     */
+    GROUPED
+  }
+
+  /** Groups of {@code grouped} sampling when {@code samplingGroups} is 0: items / 100, capped. */
+  static final int MAX_AUTOMATIC_GROUPS = 2048;
+
+  /** The number of groups {@code grouped} sampling sorts the items into. */
+  public int effectiveSamplingGroups() {
+    return samplingGroups > 0
+        ? samplingGroups
+        : Math.max(1, Math.min(MAX_AUTOMATIC_GROUPS, items / 100));
   }
 
   public SyntheticConfig {
@@ -93,6 +117,9 @@ public record SyntheticConfig(
     }
     if (sampling == Sampling.CLUSTERED && itemClusters == 0) {
       throw new IllegalArgumentException("sampling: clustered needs item-clusters > 0");
+    }
+    if (samplingGroups < 0 || samplingGroups > items) {
+      throw new IllegalArgumentException("samplingGroups in [0, items] required");
     }
   }
 
@@ -121,6 +148,7 @@ public record SyntheticConfig(
     private Sampling sampling = Sampling.AUTO;
     private int itemClusters;
     private double clusterSpread = 0.3;
+    private int samplingGroups;
 
     private Builder() {}
 
@@ -189,6 +217,11 @@ public record SyntheticConfig(
       return this;
     }
 
+    public Builder optSamplingGroups(int samplingGroups) {
+      this.samplingGroups = samplingGroups;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException when a value is out of range
      */
@@ -206,7 +239,8 @@ public record SyntheticConfig(
           itemFeatures,
           sampling,
           itemClusters,
-          clusterSpread);
+          clusterSpread,
+          samplingGroups);
     }
   }
 
@@ -226,6 +260,7 @@ public record SyntheticConfig(
     // no declared defaults (off when unset), for the same reason as sampling below
     int itemClusters = (int) optionalNumber(o, "item-clusters", 0, 0, 10_000_000, true);
     double clusterSpread = optionalNumber(o, "cluster-spread", 0.3, 0, 10, false);
+    int samplingGroups = (int) optionalNumber(o, "sampling-groups", 0, 0, 10_000_000, true);
     // no declared default (auto when unset), so that the resolved options (a run's config.yaml
     // and its checkpoint fingerprint) of a configuration without the key stay what they were
     String samplingName = o.getString("sampling", null);
@@ -238,7 +273,7 @@ public record SyntheticConfig(
     } catch (IllegalArgumentException e) {
       throw new ConfigException(
           o.keyPath("sampling"),
-          "must be auto, scan, rejection or clustered, got '" + samplingName + "'");
+          "must be auto, scan, rejection, clustered or grouped, got '" + samplingName + "'");
     }
     if (itemClusters > items) {
       throw new ConfigException(
@@ -247,6 +282,15 @@ public record SyntheticConfig(
     if (sampling == Sampling.CLUSTERED && itemClusters == 0) {
       throw new ConfigException(
           o.keyPath("sampling"), "clustered needs item-clusters > 0 (e.g. item-clusters: 1000)");
+    }
+    if (samplingGroups > items) {
+      throw new ConfigException(
+          o.keyPath("sampling-groups"), "must be <= items (" + items + "), got " + samplingGroups);
+    }
+    if (samplingGroups > 0 && sampling != Sampling.GROUPED) {
+      throw new ConfigException(
+          o.keyPath("sampling-groups"),
+          "is read by sampling: grouped only; set sampling: grouped or leave sampling-groups out");
     }
     if (perUser > items) {
       throw new ConfigException(
@@ -279,6 +323,7 @@ public record SyntheticConfig(
             .optSampling(sampling)
             .optItemClusters(itemClusters)
             .optClusterSpread(clusterSpread)
+            .optSamplingGroups(samplingGroups)
             .build();
     try {
       SyntheticGenerator.resolve(config); // refuses a hopeless rejection before generating
@@ -312,8 +357,9 @@ public record SyntheticConfig(
 
   /**
    * The options as resolved, for the manifest and the cache key; {@code sampling} as the method
-   * {@code auto} resolves to, and only when it is {@code rejection}, so that the cache key (and
-   * cached data) of every dataset generated before the option existed stays the same.
+   * {@code auto} resolves to, and only when it is not {@code scan} (with {@code grouped}, also the
+   * number of groups), so that the cache key (and cached data) of every dataset generated before
+   * the option existed stays the same.
    */
   public Map<String, Object> resolvedOptions() {
     Map<String, Object> m = new LinkedHashMap<>();
@@ -339,6 +385,9 @@ public record SyntheticConfig(
     Sampling resolved = SyntheticGenerator.resolve(this);
     if (resolved != Sampling.SCAN) {
       m.put("sampling", resolved.name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (resolved == Sampling.GROUPED) {
+      m.put("sampling-groups", effectiveSamplingGroups());
     }
     return m;
   }

@@ -46,10 +46,14 @@ import java.util.stream.IntStream;
  * and {@code c_k} less the cluster's angular radius), then an item of the cluster in proportion to
  * its popularity, and accepts it with probability {@code exp((cos - bound) / T)}: O(users x K x
  * latentDim + interactions x latentDim / acceptance), with an acceptance that grows as the clusters
- * tighten. The methods give different draws of the same distribution, so a dataset's content
- * depends on the method, which is part of the cache key when it is not {@code scan}. Users are
- * drawn in parallel on the common fork-join pool, each from its own random stream split off in user
- * order, so the content does not depend on the thread count.
+ * tighten; {@code grouped} is {@code clustered} over groups of nearby items that spherical k-means
+ * finds in the item factors ({@link Groups#byKMeans}), so it needs no grouping by construction and
+ * draws the default law (independent factors) too, at a cost that no longer grows with the number
+ * of items past the grouping (O(items x groups x latentDim), once). The methods give different
+ * draws of the same distribution, so a dataset's content depends on the method, which is part of
+ * the cache key when it is not {@code scan}. Users are drawn in parallel on the common fork-join
+ * pool, each from its own random stream split off in user order, so the content does not depend on
+ * the thread count.
  *
  * <p>With {@link SyntheticConfig#itemFeatures()} the items get content features that carry their
  * hidden factor {@code q_i} (so that a features tower can learn, and score items it never saw in
@@ -112,7 +116,8 @@ public final class SyntheticGenerator {
       return c.sampling();
     }
     if (c.sampling() == SyntheticConfig.Sampling.SCAN
-        || c.sampling() == SyntheticConfig.Sampling.CLUSTERED) {
+        || c.sampling() == SyntheticConfig.Sampling.CLUSTERED
+        || c.sampling() == SyntheticConfig.Sampling.GROUPED) {
       return c.sampling();
     }
     double scan = (double) c.items() * (c.latentDim() + SCAN_FIXED);
@@ -159,6 +164,7 @@ public final class SyntheticGenerator {
     SplittableRandom popularityRng = root.split();
     SplittableRandom userRng = root.split();
     SplittableRandom featureRng = root.split();
+    SplittableRandom groupRng = root.split();
     int d = c.latentDim();
     double[] userFactors = unitVectors(c.users(), d, factorRng);
     double[] centres = c.itemClusters() > 0 ? unitVectors(c.itemClusters(), d, factorRng) : null;
@@ -171,6 +177,14 @@ public final class SyntheticGenerator {
     InteractionBuffer all = new InteractionBuffer(false, false);
     int lo = Math.min(c.items(), Math.max(2, c.interactionsPerUser() / 2));
     int hi = Math.min(c.items(), Math.max(lo, c.interactionsPerUser() * 3 / 2));
+    SyntheticConfig.Sampling method = resolve(c);
+    Groups groups =
+        switch (method) {
+          case CLUSTERED -> Groups.byConstruction(c.items(), d, centres);
+          case GROUPED ->
+              Groups.byKMeans(itemFactors, c.items(), d, c.effectiveSamplingGroups(), groupRng);
+          default -> null;
+        };
     UserDraws draws =
         new UserDraws(
             c.items(),
@@ -179,8 +193,8 @@ public final class SyntheticGenerator {
             userFactors,
             itemFactors,
             logPopularity,
-            resolve(c),
-            centres);
+            method == SyntheticConfig.Sampling.REJECTION,
+            groups);
     // users in waves: their random streams split in user order (as a sequential loop would),
     // their draws in parallel, their interactions appended in user order, so the content does
     // not depend on the number of threads
@@ -274,21 +288,28 @@ public final class SyntheticGenerator {
     private final double[] itemFactors;
     private final double[] logPopularity;
     private final boolean rejection;
-    // clustered sampling: the clusters' directions, angular radii, log popularity mass, and each
-    // cluster's alias table of its items' popularity (cluster k holds items k, k + K, k + 2K, ...;
-    // its entries start at clusterOffset[k]); null otherwise
+    // clustered and grouped sampling: the groups (directions, members), their angular radii, log
+    // popularity mass, and each group's alias table of its members' popularity (its entries start
+    // at clusterOffset[k]); null otherwise
     private final double[] centres;
     private final int clusters;
     private final double[] clusterRadius;
     private final double[] clusterLogMass;
     private final int[] clusterOffset;
+    private final int[] clusterMembers;
+    // the item factors in group order (row clusterOffset[k] + j is member j of group k): most of a
+    // user's proposals come from the groups nearest to them, whose rows are then contiguous and
+    // stay in cache (the same numbers as itemFactors, so the same decisions)
+    private final double[] groupedFactors;
     private final double[] clusterAliasProbability;
     private final int[] clusterAlias;
     // Vose's alias table of the popularity, for rejection's proposals
     private final double[] aliasProbability;
     private final int[] alias;
-    // rejectBelow[k]: dots that a coin with binary exponent -k rejects for sure
-    private final double[] rejectBelow;
+    // rejectMargin[k]: a proposal whose dot lies this far or more below its bound (1 for
+    // rejection, the group's bound for clustered and grouped) is rejected for sure by a coin with
+    // binary exponent -k
+    private final double[] rejectMargin;
 
     UserDraws(
         int items,
@@ -297,21 +318,28 @@ public final class SyntheticGenerator {
         double[] userFactors,
         double[] itemFactors,
         double[] logPopularity,
-        SyntheticConfig.Sampling method,
-        double[] centres) {
+        boolean rejection,
+        Groups groups) {
       this.items = items;
       this.d = d;
       this.invT = invT;
       this.userFactors = userFactors;
       this.itemFactors = itemFactors;
       this.logPopularity = logPopularity;
-      this.rejection = method == SyntheticConfig.Sampling.REJECTION;
-      boolean clustered = method == SyntheticConfig.Sampling.CLUSTERED;
-      this.centres = clustered ? centres : null;
-      this.clusters = clustered ? centres.length / d : 0;
+      this.rejection = rejection;
+      boolean clustered = groups != null;
+      this.centres = clustered ? groups.centres() : null;
+      this.clusters = clustered ? groups.count() : 0;
       this.clusterRadius = clustered ? new double[clusters] : null;
       this.clusterLogMass = clustered ? new double[clusters] : null;
-      this.clusterOffset = clustered ? new int[clusters + 1] : null;
+      this.clusterOffset = clustered ? groups.offset() : null;
+      this.clusterMembers = clustered ? groups.members() : null;
+      this.groupedFactors = clustered ? new double[items * d] : null;
+      if (clustered) {
+        for (int r = 0; r < items; r++) {
+          System.arraycopy(itemFactors, clusterMembers[r] * d, groupedFactors, r * d, d);
+        }
+      }
       this.clusterAliasProbability = clustered ? new double[items] : null;
       this.clusterAlias = clustered ? new int[items] : null;
       if (clustered) {
@@ -319,13 +347,16 @@ public final class SyntheticGenerator {
       }
       this.aliasProbability = rejection ? new double[items] : null;
       this.alias = rejection ? new int[items] : null;
-      this.rejectBelow = rejection ? new double[1100] : null;
+      this.rejectMargin = rejection || clustered ? new double[1100] : null;
       if (rejection) {
         buildAlias();
-        // a coin in [2^-k, 2^-k+1) is rejected for any dot <= 1 - T k ln 2 (less a margin for
-        // rounding, so that the table never rejects what the exact test accepts)
-        for (int k = 0; k < rejectBelow.length; k++) {
-          rejectBelow[k] = 1 - k * StrictMath.log(2) / invT - 1e-9;
+      }
+      if (rejectMargin != null) {
+        // accepted iff coin < exp((dot - bound) / T), i.e. dot - bound > T ln(coin), and ln(coin)
+        // >= -k ln 2 for a coin in [2^-k, 2^-k+1); a margin for rounding, so that the table never
+        // rejects what the exact test accepts
+        for (int k = 0; k < rejectMargin.length; k++) {
+          rejectMargin[k] = k * StrictMath.log(2) / invT + 1e-9;
         }
       }
     }
@@ -398,7 +429,7 @@ public final class SyntheticGenerator {
         // accepted iff coin < exp((dot - 1) / T), i.e. dot > 1 + T ln(coin); ln(coin) is at
         // least exponent(coin) x ln 2, so most proposals are rejected by a table lookup, and the
         // exponential is computed only near the boundary (the same decisions, faster)
-        if (coin > 0 && dot <= rejectBelow[-Math.getExponent(coin)]) {
+        if (coin > 0 && dot - 1 <= -rejectMargin[-Math.getExponent(coin)]) {
           continue;
         }
         if (coin < StrictMath.exp((dot - 1) * invT) && !taken[i]) {
@@ -451,7 +482,7 @@ public final class SyntheticGenerator {
         }
         double x = rng.nextDouble() * total;
         int k = Arrays.binarySearch(cumulative, x);
-        k = k >= 0 ? k + 1 : -k - 1; // the first cluster whose cumulative weight exceeds x
+        k = k >= 0 ? k + 1 : -k - 1; // the first group whose cumulative weight exceeds x
         if (k >= clusters) {
           k = clusters - 1; // only through rounding
         }
@@ -460,9 +491,16 @@ public final class SyntheticGenerator {
         if (rng.nextDouble() >= clusterAliasProbability[clusterOffset[k] + j]) {
           j = clusterAlias[clusterOffset[k] + j];
         }
-        int i = k + j * clusters;
+        int row = clusterOffset[k] + j;
+        int i = clusterMembers[row];
         double coin = rng.nextDouble();
-        if (coin < StrictMath.exp((dot(u, i) - bounds[k]) * invT) && !taken[i]) {
+        double below = dot(userFactors, u * d, groupedFactors, row * d, d) - bounds[k];
+        // most proposals are rejected by a table lookup on the coin's binary exponent, as in
+        // reject (the same decisions, without the exponential)
+        if (coin > 0 && below <= -rejectMargin[-Math.getExponent(coin)]) {
+          continue;
+        }
+        if (coin < StrictMath.exp(below * invT) && !taken[i]) {
           taken[i] = true;
           chosen[count++] = i;
         }
@@ -474,25 +512,22 @@ public final class SyntheticGenerator {
     }
 
     /**
-     * Each cluster's angular radius (the largest angle between its direction and one of its items,
+     * Each group's angular radius (the largest angle between its direction and one of its items,
      * plus a margin for rounding, so that bounds are never below a cosine), log popularity mass and
      * alias table.
      */
     private void buildClusters() {
       for (int k = 0; k < clusters; k++) {
-        clusterOffset[k + 1] = clusterOffset[k] + (items - k + clusters - 1) / clusters;
-      }
-      for (int k = 0; k < clusters; k++) {
         int size = clusterOffset[k + 1] - clusterOffset[k];
         double[] weights = new double[size];
         double maxLog = Double.NEGATIVE_INFINITY;
         for (int j = 0; j < size; j++) {
-          maxLog = Math.max(maxLog, logPopularity[k + j * clusters]);
+          maxLog = Math.max(maxLog, logPopularity[clusterMembers[clusterOffset[k] + j]]);
         }
         double mass = 0;
         double radius = 0;
         for (int j = 0; j < size; j++) {
-          int i = k + j * clusters;
+          int i = clusterMembers[clusterOffset[k] + j];
           weights[j] = StrictMath.exp(logPopularity[i] - maxLog);
           mass += weights[j];
           double dot = dot(centres, k * d, itemFactors, i * d, d);
@@ -649,6 +684,145 @@ public final class SyntheticGenerator {
             new FeatureTable.CategoricalFeature("genre", 2 * d, genreOffsets, genre),
             new FeatureTable.CategoricalFeature("tags", d, tagOffsets, tags)),
         List.of(new FeatureTable.DenseFeature("latent", d, latent)));
+  }
+
+  /**
+   * The groups that {@code clustered} and {@code grouped} sampling propose from: {@code count}
+   * directions ({@code centres}, row-major, unit vectors) and, for group {@code k}, its items
+   * {@code members[offset[k] .. offset[k + 1])}, at least one. Every item is in exactly one group;
+   * any grouping gives the same law (a group's bound comes from the largest angle between its
+   * direction and one of its items), a tighter one accepts more proposals.
+   */
+  record Groups(double[] centres, int count, int[] offset, int[] members) {
+    /**
+     * Lloyd iterations of {@link #byKMeans}; more tighten the groups a little, at items x K x d
+     * each.
+     */
+    static final int KMEANS_ITERATIONS = 5;
+
+    /**
+     * Items per group that {@link #byKMeans} iterates on; all items are assigned once at the end.
+     */
+    static final int KMEANS_SAMPLE_PER_GROUP = 64;
+
+    /** The grouping by construction of {@code item-clusters}: item {@code i} in {@code i mod K}. */
+    static Groups byConstruction(int items, int d, double[] centres) {
+      int clusters = centres.length / d;
+      int[] offset = new int[clusters + 1];
+      int[] members = new int[items];
+      for (int k = 0; k < clusters; k++) {
+        offset[k + 1] = offset[k] + (items - k + clusters - 1) / clusters;
+        for (int j = 0; j < offset[k + 1] - offset[k]; j++) {
+          members[offset[k] + j] = k + j * clusters;
+        }
+      }
+      return new Groups(centres, clusters, offset, members);
+    }
+
+    /**
+     * Spherical k-means over the item factors: draws a sample of at most {@link
+     * #KMEANS_SAMPLE_PER_GROUP} items per group without replacement from {@code rng}, starts from
+     * the factors of its first {@code groups} items, then {@link #KMEANS_ITERATIONS} times assigns
+     * every sampled item to its nearest direction (largest cosine, ties to the lower group) and
+     * moves each direction to the normalised sum of its items (summed in sample order), and finally
+     * assigns every item. Groups left empty are dropped. Costs O((sample x iterations + items) x
+     * groups x d); the result depends on the arguments only, not on the thread count (the items are
+     * assigned in parallel, each independently).
+     */
+    static Groups byKMeans(double[] factors, int items, int d, int groups, SplittableRandom rng) {
+      int g = Math.min(groups, items);
+      int sample = (int) Math.min(items, (long) KMEANS_SAMPLE_PER_GROUP * g);
+      int[] perm = new int[items];
+      for (int i = 0; i < items; i++) {
+        perm[i] = i;
+      }
+      for (int k = 0; k < sample; k++) { // a partial Fisher-Yates shuffle
+        int j = k + rng.nextInt(items - k);
+        int t = perm[k];
+        perm[k] = perm[j];
+        perm[j] = t;
+      }
+      double[] centres = new double[g * d];
+      for (int k = 0; k < g; k++) {
+        System.arraycopy(factors, perm[k] * d, centres, k * d, d);
+      }
+      int[] sampleAssignment = new int[sample];
+      for (int iteration = 0; iteration < KMEANS_ITERATIONS; iteration++) {
+        assign(factors, perm, sample, d, centres, g, sampleAssignment);
+        double[] sums = new double[g * d];
+        for (int s = 0; s < sample; s++) {
+          int k = sampleAssignment[s];
+          for (int c = 0; c < d; c++) {
+            sums[k * d + c] += factors[perm[s] * d + c];
+          }
+        }
+        for (int k = 0; k < g; k++) {
+          double norm = 0;
+          for (int c = 0; c < d; c++) {
+            norm += sums[k * d + c] * sums[k * d + c];
+          }
+          if (norm > 1e-24) { // else (no items, or items that cancel) the direction stays
+            norm = Math.sqrt(norm);
+            for (int c = 0; c < d; c++) {
+              centres[k * d + c] = sums[k * d + c] / norm;
+            }
+          }
+        }
+      }
+      int[] assignment = new int[items];
+      assign(factors, null, items, d, centres, g, assignment);
+      // the items of each non-empty group, in item order (a counting sort)
+      int[] size = new int[g];
+      for (int i = 0; i < items; i++) {
+        size[assignment[i]]++;
+      }
+      int[] index = new int[g];
+      int count = 0;
+      for (int k = 0; k < g; k++) {
+        index[k] = size[k] > 0 ? count++ : -1;
+      }
+      int[] offset = new int[count + 1];
+      double[] kept = new double[count * d];
+      for (int k = 0; k < g; k++) {
+        if (index[k] >= 0) {
+          offset[index[k] + 1] = offset[index[k]] + size[k];
+          System.arraycopy(centres, k * d, kept, index[k] * d, d);
+        }
+      }
+      int[] fill = Arrays.copyOf(offset, count);
+      int[] members = new int[items];
+      for (int i = 0; i < items; i++) {
+        members[fill[index[assignment[i]]]++] = i;
+      }
+      return new Groups(kept, count, offset, members);
+    }
+
+    /**
+     * The nearest direction (largest dot, ties to the lower index) of items {@code rows[0 .. n)}
+     * ({@code rows} null: items {@code 0 .. n)}), in parallel.
+     */
+    private static void assign(
+        double[] factors, int[] rows, int n, int d, double[] centres, int groups, int[] out) {
+      int blocks = (n + 1023) / 1024;
+      IntStream.range(0, blocks)
+          .parallel()
+          .forEach(
+              b -> {
+                for (int r = b * 1024; r < Math.min(n, b * 1024 + 1024); r++) {
+                  int i = rows == null ? r : rows[r];
+                  int best = 0;
+                  double bestDot = Double.NEGATIVE_INFINITY;
+                  for (int k = 0; k < groups; k++) {
+                    double dot = UserDraws.dot(factors, i * d, centres, k * d, d);
+                    if (dot > bestDot) {
+                      bestDot = dot;
+                      best = k;
+                    }
+                  }
+                  out[r] = best;
+                }
+              });
+    }
   }
 
   /** {@code n} unit vectors of dimension {@code d}, row-major. */

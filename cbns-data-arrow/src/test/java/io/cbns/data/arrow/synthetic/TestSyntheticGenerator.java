@@ -1,6 +1,7 @@
 package io.cbns.data.arrow.synthetic;
 
 import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.CLUSTERED;
+import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.GROUPED;
 import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.REJECTION;
 import static io.cbns.data.arrow.synthetic.SyntheticConfig.Sampling.SCAN;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -215,6 +216,146 @@ final class TestSyntheticGenerator {
             .optSeed(6));
   }
 
+  @Test
+  void groupedSamplingDrawsTheDefaultLawFromTheLawOfTheScan() {
+    // independent item factors (no item-clusters): the groups come from k-means
+    assertDrawsTheLawOfTheScan(
+        GROUPED,
+        SyntheticConfig.builder()
+            .optUsers(20000)
+            .optItems(40)
+            .optInteractionsPerUser(2)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.1)
+            .optSamplingGroups(6)
+            .optTestRatio(0.5)
+            .optSeed(7),
+        SyntheticConfig.builder()
+            .optUsers(3000)
+            .optItems(40)
+            .optInteractionsPerUser(20)
+            .optLatentDim(3)
+            .optAffinityTemperature(0.05)
+            .optSamplingGroups(4)
+            .optTestRatio(0.5)
+            .optSeed(8));
+  }
+
+  @Test
+  void kMeansGroupsHoldEveryItemOnceEachNearestItsOwnDirection() {
+    int items = 5000;
+    int d = 8;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+    double[] factors = new double[items * d];
+    for (int i = 0; i < items * d; i++) {
+      factors[i] = rng.nextDouble() - 0.5;
+    }
+    for (int i = 0; i < items; i++) {
+      double norm = 0;
+      for (int c = 0; c < d; c++) {
+        norm += factors[i * d + c] * factors[i * d + c];
+      }
+      for (int c = 0; c < d; c++) {
+        factors[i * d + c] /= Math.sqrt(norm);
+      }
+    }
+    SyntheticGenerator.Groups g =
+        SyntheticGenerator.Groups.byKMeans(
+            factors, items, d, 50, new java.util.SplittableRandom(3));
+    assertThat(g.count()).isBetween(1, 50);
+    assertThat(g.offset()[g.count()]).isEqualTo(items);
+    boolean[] seen = new boolean[items];
+    double meanDot = 0;
+    for (int k = 0; k < g.count(); k++) {
+      assertThat(g.offset()[k + 1]).as("group %d is empty", k).isGreaterThan(g.offset()[k]);
+      for (int j = g.offset()[k]; j < g.offset()[k + 1]; j++) {
+        int i = g.members()[j];
+        assertThat(seen[i]).as("item %d twice", i).isFalse();
+        seen[i] = true;
+        double own = dot(factors, i, g.centres(), k, d);
+        meanDot += own / items;
+        for (int other = 0; other < g.count(); other++) {
+          assertThat(dot(factors, i, g.centres(), other, d)).isLessThanOrEqualTo(own);
+        }
+      }
+    }
+    // tighter than one group around a random item: k-means moved the directions to the items
+    assertThat(meanDot).isGreaterThan(0.6);
+    // the same arguments, the same groups
+    assertThat(
+            SyntheticGenerator.Groups.byKMeans(
+                    factors, items, d, 50, new java.util.SplittableRandom(3))
+                .members())
+        .isEqualTo(g.members());
+  }
+
+  private static double dot(double[] a, int ai, double[] b, int bi, int d) {
+    double s = 0;
+    for (int c = 0; c < d; c++) {
+      s += a[ai * d + c] * b[bi * d + c];
+    }
+    return s;
+  }
+
+  @Test
+  void groupedSamplingIsOptInWithItsGroupsInTheCacheKey() {
+    SyntheticConfig large =
+        SyntheticConfig.builder()
+            .optUsers(1000)
+            .optItems(100_000)
+            .optInteractionsPerUser(40)
+            .build();
+    // auto never takes it (the default law keeps the method it had)
+    assertThat(SyntheticGenerator.resolve(large)).isNotEqualTo(GROUPED);
+    assertThat(large.resolvedOptions()).doesNotContainKey("sampling-groups");
+    SyntheticConfig grouped =
+        SyntheticConfig.fromOptions(
+            Options.of("data", Map.of("items", "100000", "sampling", "grouped")));
+    assertThat(grouped.effectiveSamplingGroups()).isEqualTo(1000);
+    assertThat(grouped.resolvedOptions())
+        .containsEntry("sampling", "grouped")
+        .containsEntry("sampling-groups", 1000);
+    assertThat(
+            SyntheticConfig.builder()
+                .optItems(10_000_000)
+                .optSampling(GROUPED)
+                .build()
+                .effectiveSamplingGroups())
+        .isEqualTo(SyntheticConfig.MAX_AUTOMATIC_GROUPS);
+    assertThat(
+            SyntheticConfig.fromOptions(
+                    Options.of("data", Map.of("sampling", "grouped", "sampling-groups", "7")))
+                .resolvedOptions())
+        .containsEntry("sampling-groups", 7);
+    assertThatThrownBy(
+            () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling-groups", "7"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling-groups: is read by sampling: grouped only");
+    assertThatThrownBy(
+            () ->
+                SyntheticConfig.fromOptions(
+                    Options.of("data", Map.of("sampling", "grouped", "sampling-groups", "2001"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling-groups: must be <= items (2000)");
+  }
+
+  @Test
+  void clusteredDatasetsKeepTheirContent() {
+    // generated before grouped sampling shared clustered sampling's code: cached clustered
+    // datasets depend on it
+    SyntheticConfig c =
+        SyntheticConfig.builder()
+            .optUsers(1500)
+            .optItems(300)
+            .optInteractionsPerUser(10)
+            .optAffinityTemperature(0.3)
+            .optItemClusters(20)
+            .optSampling(CLUSTERED)
+            .build();
+    assertThat(SyntheticGenerator.generate(c).content().fingerprint())
+        .isEqualTo("b35714e3a9626f685157044e5f52c1aec7b29b412c65eae6d282aba596ff56ba");
+  }
+
   /**
    * The same factors and popularity, drawn by the scan and by {@code method}: the expected number
    * of users of every item, and of every pair of items (which carries the user-item affinity), is
@@ -295,7 +436,7 @@ final class TestSyntheticGenerator {
 
   @Test
   void theContentDoesNotDependOnTheThreadCount() throws Exception {
-    for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION, CLUSTERED)) {
+    for (SyntheticConfig.Sampling method : List.of(SCAN, REJECTION, CLUSTERED, GROUPED)) {
       SyntheticConfig c =
           SyntheticConfig.builder()
               .optUsers(1500) // three parallel blocks
@@ -374,7 +515,7 @@ final class TestSyntheticGenerator {
     assertThatThrownBy(
             () -> SyntheticConfig.fromOptions(Options.of("data", Map.of("sampling", "gumbel"))))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining("data.sampling: must be auto, scan, rejection or clustered");
+        .hasMessageContaining("data.sampling: must be auto, scan, rejection, clustered or grouped");
     assertThatThrownBy(
             () ->
                 SyntheticConfig.fromOptions(
