@@ -4,7 +4,8 @@
 # project benchmarks/collectives (not part of the cbns build; about 200 MB of native jars on first
 # use), then
 #   1. starts WORLD JVMs on this machine that form one Gloo process group over a TCPStore and run
-#      all-reduce and all-to-all, checking every value and timing them (GlooCheck);
+#      all-reduce and all-to-all, checking every element of every result and timing them
+#      (GlooCheck; a rank that waits more than a minute for the others fails);
 #   2. runs DJL's PyTorch engine of the cbns build (PyTorch 2.5.1) and the presets of the same
 #      version on one libtorch in one JVM, and checks that a DJL array and a DJL gradient are
 #      presets tensors, changed in place (SharedLibtorchCheck).
@@ -42,15 +43,27 @@ gloo_cp=target/gloo-classes:$(ls target/gloo-lib/*.jar | tr '\n' ':')
 run_java "$gloo_cp" io.cbns.bench.collectives.GlooCheck 0 1 "$port" "$dim" > /dev/null
 echo "== GlooCheck: $world ranks on $(nproc) cores, loopback"
 pids=()
+# the other ranks never outlive the script, whatever ends it
+trap 'for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done' EXIT
 for r in $(seq 1 $((world - 1))); do
-  java -cp "$gloo_cp" io.cbns.bench.collectives.GlooCheck "$r" "$world" "$port" "$dim" > "target/rank$r.log" 2>&1 &
+  timeout 600 java -cp "$gloo_cp" io.cbns.bench.collectives.GlooCheck "$r" "$world" "$port" "$dim" \
+    > "target/rank$r.log" 2>&1 &
   pids+=($!)
 done
-java -cp "$gloo_cp" io.cbns.bench.collectives.GlooCheck 0 "$world" "$port" "$dim" 2>&1 | grep -v '^\[Gloo\]'
+rc=0
+timeout 600 java -cp "$gloo_cp" io.cbns.bench.collectives.GlooCheck 0 "$world" "$port" "$dim" \
+  > target/rank0.log 2>&1 || rc=$?
+grep -v '^\[Gloo\]' target/rank0.log
 for p in "${pids[@]}"; do
-  wait "$p" || { cat target/rank*.log >&2; exit 1; }
+  wait "$p" || rc=$?
 done
-grep -h 'all values exact' target/rank*.log || true
+pids=()
+if [ "$rc" -ne 0 ]; then
+  echo "GlooCheck failed (exit $rc); the ranks' logs:" >&2
+  tail -n 20 target/rank*.log >&2
+  exit "$rc"
+fi
+grep -h 'all values exact' target/rank[1-9]*.log || true
 
 echo "== SharedLibtorchCheck"
 shared_cp=target/classes:$(ls target/shared-lib/*.jar | tr '\n' ':')

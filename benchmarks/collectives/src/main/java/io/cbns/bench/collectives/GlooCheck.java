@@ -2,6 +2,7 @@ package io.cbns.bench.collectives;
 
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.chrono.Milliseconds;
 import org.bytedeco.pytorch.GlooDeviceVector;
 import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.ProcessGroupGloo;
@@ -24,8 +25,10 @@ import org.bytedeco.pytorch.global.torch;
  *       exchange TorchRec makes for sharded embedding tables).
  * </ul>
  *
- * <p>Usage: {@code GlooCheck RANK WORLD PORT [DIM]}; start one JVM per rank. Rank 0 prints one line
- * per size: the median, min and max seconds over the timed repetitions.
+ * <p>Every element of every result is checked after every repetition (the buffers are refilled
+ * before each). Usage: {@code GlooCheck RANK WORLD PORT [DIM]}; start one JVM per rank. Rank 0
+ * prints one line per size: the median, min and max seconds over the timed repetitions. A rank
+ * that waits more than a minute for the others fails.
  */
 public final class GlooCheck {
   private GlooCheck() {}
@@ -45,7 +48,7 @@ public final class GlooCheck {
     storeOptions.isServer(rank == 0);
     storeOptions.waitWorkers(false);
     TCPStore store = new TCPStore("127.0.0.1", storeOptions);
-    ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create();
+    ProcessGroupGloo.Options options = ProcessGroupGloo.Options.create(new Milliseconds(60_000));
     options.devices(new GlooDeviceVector(ProcessGroupGloo.createDeviceForHostname("127.0.0.1")));
     ProcessGroupGloo group = new ProcessGroupGloo(store, rank, world, options);
     if (rank == 0) {
@@ -55,66 +58,93 @@ public final class GlooCheck {
     for (int n : new int[] {1 << 10, 1 << 16, 1 << 20, 1 << 22, 1 << 24}) {
       FloatPointer buffer = new FloatPointer(n);
       Tensor tensor = torch.from_blob(buffer, n);
+      float[] mine = new float[n];
+      float[] expected = new float[n];
+      for (int i = 0; i < n; i++) {
+        // small integers, exact in float: rank r holds (r + 1) + (i mod 1000), the sum over ranks
+        // is W (W + 1) / 2 + W (i mod 1000)
+        mine[i] = rank + 1 + i % 1000;
+        expected[i] = world * (world + 1) / 2f + world * (i % 1000);
+      }
+      float[] result = new float[n];
       int reps = n >= 1 << 22 ? 6 : 30;
       double[] seconds = new double[reps];
       for (int k = -2; k < reps; k++) {
-        for (int i = 0; i < n; i++) {
-          buffer.put(i, rank + 1 + i % 7);
-        }
+        buffer.put(mine);
         long start = System.nanoTime();
         await(group.allreduce(new TensorVector(tensor)));
         if (k >= 0) {
           seconds[k] = (System.nanoTime() - start) / 1e9;
         }
-        // sum over ranks of (r + 1 + i % 7): small integers, exact in float
-        for (int i : new int[] {0, 1, n / 2, n - 1}) {
-          float expected = world * (world + 1) / 2f + world * (i % 7);
-          if (buffer.get(i) != expected) {
-            throw new AssertionError(
-                "all-reduce of " + n + " floats: element " + i + " is " + buffer.get(i)
-                    + ", expected " + expected);
-          }
-        }
+        buffer.get(result);
+        checkEqual("all-reduce of " + n + " floats", result, expected);
       }
       report(rank, "all-reduce", n * 4L, seconds);
     }
 
     for (int rows : new int[] {256, 1024, 8192, 65536}) {
       // every rank sends `rows` rows of `dim` floats to every rank (itself included)
-      long n = (long) rows * dim * world;
+      int n = rows * dim * world;
       FloatPointer in = new FloatPointer(n);
       FloatPointer out = new FloatPointer(n);
-      for (long i = 0; i < n; i++) {
-        long toRank = i / ((long) rows * dim);
-        in.put(i, rank * 1000 + toRank + (i % dim) / 1024f);
+      // element (to, row, c) of the input: the sending rank, the receiving rank, the row and the
+      // column, each recoverable (exact in float for these sizes); block `from` of the output must
+      // then hold what rank `from` addressed to this rank, row by row
+      float[] send = new float[n];
+      float[] expected = new float[n];
+      for (int to = 0; to < world; to++) {
+        for (int row = 0; row < rows; row++) {
+          for (int c = 0; c < dim; c++) {
+            int at = (to * rows + row) * dim + c;
+            send[at] = value(rank, to, row, c);
+            expected[at] = value(to, rank, row, c);
+          }
+        }
       }
+      in.put(send);
+      float[] unset = new float[n];
+      Arrays.fill(unset, Float.NaN);
+      float[] result = new float[n];
       Tensor input = torch.from_blob(in, n);
       Tensor output = torch.from_blob(out, n);
       int reps = rows >= 65536 ? 6 : 30;
       double[] seconds = new double[reps];
       for (int k = -2; k < reps; k++) {
+        out.put(unset);
         long start = System.nanoTime();
         await(group.alltoall_base(output, input, new LongVector(), new LongVector()));
         if (k >= 0) {
           seconds[k] = (System.nanoTime() - start) / 1e9;
         }
-      }
-      // block r of the output came from rank r, which addressed it to this rank
-      for (int from = 0; from < world; from++) {
-        for (long j : new long[] {0, dim - 1, (long) rows * dim - 1}) {
-          long i = (long) from * rows * dim + j;
-          float expected = from * 1000 + rank + (j % dim) / 1024f;
-          if (out.get(i) != expected) {
-            throw new AssertionError(
-                "all-to-all of " + rows + " rows: element " + i + " is " + out.get(i)
-                    + ", expected " + expected);
-          }
-        }
+        out.get(result);
+        checkEqual("all-to-all of " + rows + " rows", result, expected);
       }
       report(rank, "all-to-all " + rows + " rows x " + dim + " per rank pair", n * 4L, seconds);
     }
     await(group.barrier());
     System.out.println("rank " + rank + ": all values exact");
+  }
+
+  /**
+   * A float for element (sender, receiver, row, column): a hash of the four, cut to 24 bits so
+   * that it is exact in float. Two positions rarely share a value, so a block sent to the wrong
+   * rank, from the wrong rank or with its rows out of order fails the check.
+   */
+  private static float value(int from, int to, int row, int c) {
+    long h = ((from * 1_000_003L + to) * 1_000_033L + row) * 1_000_037L + c;
+    h ^= h >>> 29;
+    h *= 0xBF58476D1CE4E5B9L;
+    h ^= h >>> 32;
+    return (float) (h & 0xFFFFFF);
+  }
+
+  private static void checkEqual(String what, float[] actual, float[] expected) {
+    for (int i = 0; i < expected.length; i++) {
+      if (Float.compare(actual[i], expected[i]) != 0) {
+        throw new AssertionError(
+            what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
+      }
+    }
   }
 
   private static void await(Work work) {

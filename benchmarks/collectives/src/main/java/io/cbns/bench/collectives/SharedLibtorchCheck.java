@@ -61,9 +61,9 @@ public final class SharedLibtorchCheck {
       try (GradientCollector collector = Engine.getEngine("PyTorch").newGradientCollector()) {
         collector.backward(weight.mul(weight).sum());
       }
-      NDArray gradient = weight.getGradient();
-      wrap(gradient).mul_(new Scalar(2f));
-      float[] summed = gradient.toFloatArray();
+      wrap(weight.getGradient()).mul_(new Scalar(2f));
+      // read back through a fresh DJL handle on the parameter's gradient
+      float[] summed = weight.getGradient().toFloatArray();
       check(
           summed[0] == 4f && summed[1] == 8f && summed[2] == 12f,
           "gradient after the in-place sum: " + java.util.Arrays.toString(summed));

@@ -38,8 +38,8 @@ import java.util.Map;
  *     latentDim} per coordinate ({@code cluster-spread}, default 0.3; used with {@code
  *     item-clusters} only)
  * @param samplingGroups with {@code grouped} sampling, how many groups of nearby items the items
- *     are sorted into ({@code sampling-groups}, default 0: {@code items / 100}, at least 1 and at
- *     most 2048)
+ *     are sorted into ({@code sampling-groups}, at most 16384; default 0: {@code items / 100}, at
+ *     least 1 and at most 2048)
  */
 public record SyntheticConfig(
     int users,
@@ -87,6 +87,9 @@ public record SyntheticConfig(
   /** Groups of {@code grouped} sampling when {@code samplingGroups} is 0: items / 100, capped. */
   static final int MAX_AUTOMATIC_GROUPS = 2048;
 
+  /** The most groups {@code sampling-groups} may ask for. */
+  static final int MAX_SAMPLING_GROUPS = 16384;
+
   /** The number of groups {@code grouped} sampling sorts the items into. */
   public int effectiveSamplingGroups() {
     return samplingGroups > 0
@@ -118,8 +121,8 @@ public record SyntheticConfig(
     if (sampling == Sampling.CLUSTERED && itemClusters == 0) {
       throw new IllegalArgumentException("sampling: clustered needs item-clusters > 0");
     }
-    if (samplingGroups < 0 || samplingGroups > items) {
-      throw new IllegalArgumentException("samplingGroups in [0, items] required");
+    if (samplingGroups < 0 || samplingGroups > Math.min(items, MAX_SAMPLING_GROUPS)) {
+      throw new IllegalArgumentException("samplingGroups in [0, min(items, 16384)] required");
     }
   }
 
@@ -260,7 +263,9 @@ public record SyntheticConfig(
     // no declared defaults (off when unset), for the same reason as sampling below
     int itemClusters = (int) optionalNumber(o, "item-clusters", 0, 0, 10_000_000, true);
     double clusterSpread = optionalNumber(o, "cluster-spread", 0.3, 0, 10, false);
-    int samplingGroups = (int) optionalNumber(o, "sampling-groups", 0, 0, 10_000_000, true);
+    // k-means costs items x groups x latent-dim per pass: a cap keeps it within minutes
+    int samplingGroups =
+        (int) optionalNumber(o, "sampling-groups", 0, 0, MAX_SAMPLING_GROUPS, true);
     // no declared default (auto when unset), so that the resolved options (a run's config.yaml
     // and its checkpoint fingerprint) of a configuration without the key stay what they were
     String samplingName = o.getString("sampling", null);

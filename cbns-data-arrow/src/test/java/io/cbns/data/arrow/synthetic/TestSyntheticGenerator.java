@@ -337,23 +337,38 @@ final class TestSyntheticGenerator {
                     Options.of("data", Map.of("sampling", "grouped", "sampling-groups", "2001"))))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("data.sampling-groups: must be <= items (2000)");
+    // k-means costs items x groups per pass: the key is capped
+    assertThatThrownBy(
+            () ->
+                SyntheticConfig.fromOptions(
+                    Options.of(
+                        "data",
+                        Map.of(
+                            "items", "100000", "sampling", "grouped", "sampling-groups", "20000"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("data.sampling-groups: must be in");
   }
 
   @Test
-  void clusteredDatasetsKeepTheirContent() {
-    // generated before grouped sampling shared clustered sampling's code: cached clustered
-    // datasets depend on it
-    SyntheticConfig c =
+  void clusteredAndRejectionDatasetsKeepTheirContent() {
+    // generated before grouped sampling shared clustered sampling's code and both got the
+    // exponent table: cached datasets depend on them
+    SyntheticConfig.Builder b =
         SyntheticConfig.builder()
             .optUsers(1500)
             .optItems(300)
             .optInteractionsPerUser(10)
-            .optAffinityTemperature(0.3)
-            .optItemClusters(20)
-            .optSampling(CLUSTERED)
-            .build();
-    assertThat(SyntheticGenerator.generate(c).content().fingerprint())
+            .optAffinityTemperature(0.3);
+    assertThat(
+            SyntheticGenerator.generate(b.optItemClusters(20).optSampling(CLUSTERED).build())
+                .content()
+                .fingerprint())
         .isEqualTo("b35714e3a9626f685157044e5f52c1aec7b29b412c65eae6d282aba596ff56ba");
+    assertThat(
+            SyntheticGenerator.generate(b.optItemClusters(0).optSampling(REJECTION).build())
+                .content()
+                .fingerprint())
+        .isEqualTo("41732fecfe6a18f54d2ccdc99cec48c2a282a16ee0b1820f2c238c46023e9c68");
   }
 
   /**
@@ -440,7 +455,8 @@ final class TestSyntheticGenerator {
       SyntheticConfig c =
           SyntheticConfig.builder()
               .optUsers(1500) // three parallel blocks
-              .optItems(300)
+              // grouped: k-means assigns items in blocks of 1024, so more than two blocks
+              .optItems(method == GROUPED ? 3000 : 300)
               .optInteractionsPerUser(10)
               .optAffinityTemperature(0.3)
               .optItemClusters(method == CLUSTERED ? 20 : 0)
