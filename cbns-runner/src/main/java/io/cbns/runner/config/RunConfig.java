@@ -2,6 +2,7 @@ package io.cbns.runner.config;
 
 import static java.util.Objects.requireNonNull;
 
+import io.cbns.core.config.ConfigException;
 import io.cbns.core.config.Options;
 import io.cbns.core.data.RecentRepeats;
 import io.cbns.core.loss.LossConfig;
@@ -132,7 +133,7 @@ public record RunConfig(
     long seed = root.getLong("seed", 42, 0, Long.MAX_VALUE);
     String device = root.getString("device", "auto");
     if (!device.matches("auto|cpu|gpu(:\\d{1,4})?")) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "device", "unknown value '" + device + "'; valid values: auto, cpu, gpu, gpu:N");
     }
     // no default: a run without the key resolves (and fingerprints) as it did before the key
@@ -141,7 +142,7 @@ public record RunConfig(
     devices = devices == null ? List.of() : devices;
     for (String d : devices) {
       if (!d.matches("cpu|gpu(:\\d{1,4})?") && !(d.equals("gpu:all") && devices.size() == 1)) {
-        throw new io.cbns.core.config.ConfigException(
+        throw new ConfigException(
             "devices",
             "unknown entry '"
                 + d
@@ -150,7 +151,7 @@ public record RunConfig(
       }
     }
     if (!devices.isEmpty() && root.has("device")) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "devices",
           "is set together with device; set one: device for one device, devices for data"
               + " parallelism over several (the first is the one device's role)");
@@ -166,7 +167,7 @@ public record RunConfig(
             || name.equals(".")
             || name.equals("..")
             || name.chars().anyMatch(ch -> ch == '/' || ch == '\\' || ch == 0))) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "run.name",
           "'"
               + name.replace("\0", "\\0")
@@ -208,13 +209,13 @@ public record RunConfig(
             || logQWeight != 1.0
             || userSoftmaxWeight > 0
             || userTemperatureSpread > 0)) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "loss.refined-logq",
           "needs logq-correction: true and logq-weight: 1, without user-softmax-weight or"
               + " user-temperature-spread; set those, or refined-logq: false");
     }
     if (maskKnownPositives && !mask) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "loss.mask-known-positives",
           "needs mask-accidental-hits: true (a row's own positive is one of its user's known"
               + " items); set it, or mask-known-positives: false");
@@ -248,7 +249,7 @@ public record RunConfig(
             optO.getInt("plateau-patience", 2, 1, 100_000),
             optO.getBoolean("sparse-gradients", true));
     if (optimizer.minLearningRate() > optimizer.learningRate()) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "optimizer.min-learning-rate",
           "is "
               + optimizer.minLearningRate()
@@ -257,7 +258,7 @@ public record RunConfig(
               + "; the cosine schedule decays from the learning rate down to it");
     }
     if (optimizer.schedule().equals("plateau") && optimizer.stepFactor() >= 1) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           "optimizer.step-factor",
           "is 1, so the plateau schedule would never lower the rate; use a value below 1, e.g."
               + " 0.1");
@@ -434,7 +435,7 @@ public record RunConfig(
     double fraction = trainO.getDouble("recent-fraction", 0.0, 0.0, 0.95);
     int copies = trainO.getInt("recent-copies", 1, 1, 100);
     if (fraction == 0 && trainO.has("recent-copies")) {
-      throw new io.cbns.core.config.ConfigException(
+      throw new ConfigException(
           trainO.keyPath("recent-copies"),
           "only applies with recent-fraction > 0 (which interactions to repeat); set"
               + " recent-fraction or leave recent-copies out");

@@ -435,13 +435,7 @@ public final class DatasetAssembler {
         if (method == SplitMethod.LATEST_RATIO) {
           holdLatest(t.timestamps(), s, e, (int) Math.min(Math.round(ratio * len), len - 1L), held);
         } else if (method == SplitMethod.LEAVE_LAST_OUT) {
-          int best = s;
-          for (int r = s + 1; r < e; r++) {
-            if (t.timestamps()[r] >= t.timestamps()[best]) {
-              best = r;
-            }
-          }
-          held[best] = true;
+          holdLatest(t.timestamps(), s, e, 1, held); // the latest row, ties to the largest item
         } else {
           SplittableRandom rng =
               method == SplitMethod.HASH_RATIO
